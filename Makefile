@@ -1,0 +1,51 @@
+# The whole set-up on a fresh machine: `make run` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test lint check-migrations i18n-extract i18n-update i18n-compile clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+i18n-compile: $(COMPILED)
+
+run: $(STAMP) $(COMPILED)
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Kakehashi on http://127.0.0.1:5000 (mail is written to instance/mail/)"
+	$(FLASK) jobs run --loop & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(STAMP) $(COMPILED)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests config.py wsgi.py
+
+# The models and the migrations agree: upgrade an empty database, then ask Alembic for a diff.
+check-migrations: $(STAMP)
+	rm -f /tmp/kakehashi-migration-check.sqlite3
+	DATABASE_URL=sqlite:////tmp/kakehashi-migration-check.sqlite3 $(FLASK) db upgrade
+	DATABASE_URL=sqlite:////tmp/kakehashi-migration-check.sqlite3 $(FLASK) db check
+
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+
+clean:
+	rm -rf $(VENV) instance/kakehashi.sqlite3 $(COMPILED)

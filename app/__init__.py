@@ -1,0 +1,128 @@
+import os
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from config import CONFIGS, INSTANCE_DIR
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    config_class = CONFIGS[config_name or os.environ.get("KAKEHASHI_ENV", "development")]
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.finalize(app.config)
+
+    from app import models  # noqa: F401  (every table, for migrations)
+    from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+
+    from app.common.i18n import remember_requested_language, select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    _init_login(app, login_manager)
+
+    from app.auth import bp as auth_bp
+    from app.common import bp as common_bp
+    from app.common import routes as _common_routes  # noqa: F401
+    from app.staff import bp as staff_bp
+
+    app.register_blueprint(common_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+
+    from app.common.security import HealthCheck, security_headers
+
+    app.after_request(security_headers(app))
+    app.after_request(remember_requested_language)
+    app.wsgi_app = HealthCheck(app.wsgi_app, hsts=app.config.get("HSTS", False))
+
+    _init_templates(app)
+    _init_errors(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_login(app, login_manager):
+    from app.auth.models import AnonymousUser
+    from app.auth.services import load_login_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.user_loader(load_login_session)
+
+
+def _init_templates(app):
+    from flask_babel import get_locale
+
+    from app.common.forms import LANGUAGE_NAMES, ConfirmForm
+    from app.common.i18n import format_moment, format_money, zone_label
+    from app.common.markdown import render_markdown
+
+    app.jinja_env.filters.update(moment=format_moment, money=format_money, markdown=render_markdown,
+                                 zone_label=zone_label)
+    from app.auth.models import MEMBER_ROLE_LABELS, ORGANIZATION_KIND_LABELS, VERIFICATION_LABELS
+    from app.common.i18n import current_zone_name
+    from app.common.models import DECISION_STATE_LABELS
+    from app.common.taxonomy import FIELD_LABELS, country_name
+
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale, current_zone_name=current_zone_name,
+        country_name=country_name, field_labels=FIELD_LABELS, kind_labels=ORGANIZATION_KIND_LABELS,
+        verification_labels=VERIFICATION_LABELS, role_labels=MEMBER_ROLE_LABELS,
+        decision_state_labels=DECISION_STATE_LABELS)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def inject_forms():
+        return {"confirm_form": ConfirmForm()}
+
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Page not found"), _l("This page does not exist, or you cannot see it.")),
+    405: (_l("Not allowed"), _l("This action cannot be done this way.")),
+    413: (_l("File too large"), _l("The upload is larger than the limit of 20 MB.")),
+    429: (_l("Too many attempts"), _l("Please wait a few minutes before trying again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened. It has been logged; please try again later.")),
+}
+
+
+def _init_errors(app):
+    def render_error(code, message=None):
+        title, text = ERROR_TEXTS[code]
+        return render_template("errors/error.html", code=code, title=title, text=message or text), code
+
+    for code in ERROR_TEXTS:
+        app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _l("The form has expired or was sent from elsewhere. Please reload the page and try again."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        from app.extensions import db
+
+        db.session.rollback()
+        return render_error(500)
+
+    @app.before_request
+    def _reject_nul_bytes():
+        """A NUL in a form value makes PostgreSQL raise; it is never a real input."""
+        if request.method == "POST" and any("\x00" in v for v in request.form.values()):
+            return render_error(400)

@@ -1,0 +1,285 @@
+import enum
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.models import Institution
+from app.common.taxonomy import Field
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+
+# argon2-cffi's defaults are RFC 9106's low-memory recommendation for argon2id.
+password_hasher = PasswordHasher()
+
+
+class OrganizationKind(enum.StrEnum):
+    company = "company"
+    university = "university"
+    research_institute = "research_institute"
+    venture = "venture"
+    institution = "institution"
+
+
+ORGANIZATION_KIND_LABELS = {
+    OrganizationKind.company: _l("Company"),
+    OrganizationKind.university: _l("University"),
+    OrganizationKind.research_institute: _l("Research institute"),
+    OrganizationKind.venture: _l("Venture"),
+    OrganizationKind.institution: _l("Institution"),
+}
+
+# Kinds a person may choose when registering; institutions are created by administrators.
+REGISTRABLE_KINDS = (OrganizationKind.company, OrganizationKind.university,
+                     OrganizationKind.research_institute, OrganizationKind.venture)
+
+
+class VerificationState(enum.StrEnum):
+    pending = "pending"
+    verified = "verified"
+    rejected = "rejected"
+
+
+VERIFICATION_LABELS = {
+    VerificationState.pending: _l("Awaiting verification"),
+    VerificationState.verified: _l("Verified"),
+    VerificationState.rejected: _l("Not verified"),
+}
+
+VERIFICATION_TRANSITIONS: dict[VerificationState, set[VerificationState]] = {
+    VerificationState.pending: {VerificationState.verified, VerificationState.rejected},
+    VerificationState.verified: {VerificationState.rejected},
+    VerificationState.rejected: {VerificationState.verified},
+}
+
+
+class MemberRole(enum.StrEnum):
+    owner = "owner"
+    member = "member"
+
+
+MEMBER_ROLE_LABELS = {MemberRole.owner: _l("Owner"), MemberRole.member: _l("Member")}
+
+
+class OrganizationField(db.Model):
+    __tablename__ = "organization_fields"
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    field: Mapped[Field] = mapped_column(primary_key=True, index=True)
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrganizationKind] = mapped_column(index=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    name_latin: Mapped[str] = mapped_column(String(200))
+    name_native: Mapped[str | None] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    institution: Mapped[Institution | None] = mapped_column(unique=True)
+    verification_state: Mapped[VerificationState] = mapped_column(
+        default=VerificationState.pending, index=True)
+    verified_at: Mapped[datetime | None]
+    verification_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    field_rows: Mapped[list[OrganizationField]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+    members: Mapped[list["User"]] = relationship(
+        back_populates="organization", foreign_keys="User.organization_id",
+        order_by="User.created_at")
+
+    __table_args__ = (
+        CheckConstraint("(verification_state = 'verified') = (verified_at IS NOT NULL)",
+                        name="verified_at_matches_state"),
+        CheckConstraint("institution IS NULL OR kind = 'institution'", name="institution_kind"),
+    )
+
+    @property
+    def fields(self) -> list[Field]:
+        return sorted((row.field for row in self.field_rows), key=list(Field).index)
+
+    @fields.setter
+    def fields(self, values) -> None:
+        wanted = {Field(value) for value in values}
+        self.field_rows = [row for row in self.field_rows if row.field in wanted]
+        have = {row.field for row in self.field_rows}
+        self.field_rows.extend(OrganizationField(field=f) for f in Field if f in wanted - have)
+
+    @property
+    def display_name(self) -> str:
+        if self.name_native and self.name_native != self.name_latin:
+            return f"{self.name_latin} ({self.name_native})"
+        return self.name_latin
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_state == VerificationState.verified
+
+    def can_edit(self, user) -> bool:
+        """Its owners; administrators for any organisation."""
+        return user.is_authenticated and (
+            user.is_admin or (user.organization_id == self.id and user.is_owner))
+
+    def can_view_members(self, user) -> bool:
+        return user.is_authenticated and (
+            user.organization_id == self.id or user.is_staff or user.is_admin)
+
+    def can_invite(self, user) -> bool:
+        """Owners bring in colleagues; staff accounts are made by administrators only."""
+        return (user.is_authenticated and user.organization_id == self.id and user.is_owner
+                and self.kind != OrganizationKind.institution)
+
+    def can_verify(self, user) -> bool:
+        return (user.is_authenticated and (user.is_staff or user.is_admin)
+                and self.kind != OrganizationKind.institution)
+
+    def can_become(self, target: VerificationState) -> bool:
+        return target in VERIFICATION_TRANSITIONS.get(self.verification_state, set())
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    role: Mapped[MemberRole] = mapped_column(default=MemberRole.member)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Tokyo")
+    email_verified_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_counter: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship(
+        back_populates="members", foreign_keys=[organization_id], lazy="joined")
+
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    # Flask-Login's interface. get_id names the login session, not the user, so that ending
+    # a session (logout, password change) makes its cookie worthless.
+    is_anonymous = False
+    login_session = None  # the LoginSession this request is signed in with
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str | None:
+        return self.login_session.key if self.login_session else None
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = password_hasher.hash(password)
+        self.password_changed_at = utcnow()
+
+    def check_password(self, password: str) -> bool:
+        try:
+            return password_hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == MemberRole.owner
+
+    @property
+    def institution(self) -> Institution | None:
+        return self.organization.institution if self.organization else None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.institution is not None
+
+    @property
+    def is_venture(self) -> bool:
+        return self.organization.kind == OrganizationKind.venture
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Staff and administrators sign money and decisions: they may (or must) use TOTP."""
+        return self.is_staff or self.is_admin
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
+
+
+class AnonymousUser(AnonymousUserMixin):
+    is_admin = False
+    is_staff = False
+    is_owner = False
+    is_venture = False
+    institution = None
+    organization_id = None
+    locale = None
+    timezone = None
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. The session cookie carries only its random key."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User] = relationship()
+
+
+class Invitation(db.Model):
+    """An owner's invitation to join their organisation; single use, and it expires."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    organization: Mapped[Organization] = relationship()
+    invited_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        Index("ix_invitations_organization_open", "organization_id", "accepted_at"),
+        CheckConstraint("accepted_at IS NULL OR revoked_at IS NULL", name="accepted_or_revoked"),
+    )
+
+    def is_usable(self) -> bool:
+        return (self.accepted_at is None and self.revoked_at is None
+                and as_utc(self.expires_at) > utcnow())
+
+    def can_revoke(self, user) -> bool:
+        return self.organization.can_invite(user) and self.is_usable()

@@ -1,0 +1,356 @@
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from app.auth import bp
+from app.auth.forms import (
+    ChangePasswordForm,
+    EmailForm,
+    InvitationForm,
+    LoginForm,
+    OrganizationForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    TwoFactorForm,
+)
+from app.auth.models import Invitation, User
+from app.auth import services
+from app.common.errors import DomainError
+from app.common.i18n import DEFAULT_ZONES
+from app.common.routes import safe_next
+from app.extensions import db, limiter
+
+PENDING_2FA = "pending_two_factor"
+
+
+def _email_key() -> str:
+    return "login:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _login_failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _complete_login(user: User, remember: bool):
+    session.pop(PENDING_2FA, None)
+    services.start_login_session(user)
+    login_user(user, remember=remember)
+    db.session.commit()
+    return redirect(safe_next(request.args.get("next"), url_for("common.index")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_email_key, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit("50 per 15 minutes", methods=["POST"], deduct_when=_login_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("common.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        # One message for an unknown address and a wrong password: no account enumeration.
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            g.login_failed = True
+            flash(_("The e-mail address or the password is not correct."), "danger")
+            return render_template("auth/login.html", form=form), 200
+        if not user.email_verified:
+            flash(Markup(_('Please confirm your e-mail address first: follow the link we sent you. '
+                           '<a href="%(url)s">Send the link again</a>.', url=url_for(".resend_verification"))),
+                  "warning")
+            return render_template("auth/login.html", form=form)
+        if user.has_two_factor or (user.needs_two_factor and current_app.config["STAFF_REQUIRE_2FA"]):
+            session[PENDING_2FA] = {"uid": user.id, "remember": form.remember.data}
+            target = ".two_factor" if user.has_two_factor else ".two_factor_setup"
+            return redirect(url_for(target, next=request.args.get("next")))
+        return _complete_login(user, form.remember.data)
+    return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_2FA)
+    return db.session.get(User, pending["uid"]) if pending else None
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_login_failed)
+def two_factor():
+    user = _pending_user()
+    if user is None or not user.has_two_factor:
+        return redirect(url_for(".login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            services.check_two_factor(user, form.code.data)
+        except DomainError as error:
+            db.session.commit()
+            g.login_failed = True
+            flash(error.message, "danger")
+        else:
+            return _complete_login(user, session[PENDING_2FA]["remember"])
+    return render_template("auth/two_factor.html", form=form)
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+def two_factor_setup():
+    """Enrolment: for signed-in staff, or mid-login when two-factor is required and not set up."""
+    user = current_user if current_user.is_authenticated else _pending_user()
+    if user is None:
+        return redirect(url_for(".login"))
+    if not user.needs_two_factor:
+        abort(403)
+    secret = session.get("totp_setup_secret") or services.new_totp_secret()
+    session["totp_setup_secret"] = secret
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            services.enable_two_factor(user, secret=secret, code=form.code.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            session.pop("totp_setup_secret", None)
+            flash(_("Two-factor sign-in is on. You will be asked for a code each time you sign in."), "success")
+            if current_user.is_authenticated:
+                db.session.commit()
+                return redirect(url_for(".profile"))
+            return _complete_login(user, session[PENDING_2FA]["remember"])
+    import segno
+
+    uri = services.totp_uri(user, secret)
+    qr_svg = Markup(segno.make(uri).svg_inline(scale=5, dark="#212529"))
+    return render_template("auth/two_factor_setup.html", form=form, secret=secret, qr_svg=qr_svg,
+                           enabled=user.has_two_factor)
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        services.end_login_session(current_user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("common.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("common.index"))
+    token = request.args.get("invitation")
+    invitation = services.find_invitation(token)
+    if token and (invitation is None or not invitation.is_usable()):
+        flash(_("This invitation is no longer valid. Please ask your colleague for a new one."), "warning")
+        return redirect(url_for(".register"))
+    form = RegistrationForm(invited=invitation is not None)
+    if request.method == "GET":
+        form.locale.data = str(get_locale())
+        form.timezone.data = DEFAULT_ZONES.get(str(get_locale()), "Asia/Tokyo")
+        if invitation is not None:
+            form.email.data = invitation.email
+    if form.validate_on_submit():
+        common = dict(email=form.email.data, name=form.name.data, password=form.password.data,
+                      locale=form.locale.data, timezone=form.timezone.data)
+        try:
+            if invitation is not None:
+                services.register_invited_member(invitation, **common)
+            else:
+                services.register_organization(
+                    **common, kind=form.kind.data, country=form.country.data,
+                    name_latin=form.name_latin.data, name_native=form.name_native.data,
+                    fields=form.fields.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(error.message)
+        else:
+            db.session.commit()
+            if invitation is not None:
+                flash(_("Welcome! Your account is ready: please sign in."), "success")
+            else:
+                flash(_("Almost done: we sent you an e-mail with a link to confirm your address."), "success")
+            return redirect(url_for(".login"))
+    return render_template("auth/register.html", form=form, invitation=invitation)
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    try:
+        services.verify_email(token)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".resend_verification"))
+    db.session.commit()
+    flash(_("Thank you: your e-mail address is confirmed. You can sign in now."), "success")
+    return redirect(url_for("common.index") if current_user.is_authenticated else url_for(".login"))
+
+
+@bp.route("/verify/resend", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def resend_verification():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.resend_verification(form.email.data)
+        db.session.commit()
+        flash(_("If an unconfirmed account uses this address, a new link is on its way."), "info")
+        return redirect(url_for(".login"))
+    return render_template("auth/email_form.html", form=form, title=_("Confirm your e-mail address"),
+                           intro=_("Enter your address and we will send a new confirmation link."),
+                           submit=_("Send the link"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("If an account uses this address, we sent it a link to choose a new password. "
+                "The link works once, for one hour."), "info")
+        return redirect(url_for(".login"))
+    return render_template("auth/email_form.html", form=form, title=_("Forgotten password"),
+                           intro=_("Enter your address and we will send you a link to choose a new password."),
+                           submit=_("Send the link"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash(_("Your password is changed. Please sign in with the new one."), "success")
+        return redirect(url_for(".login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current_password=form.current_password.data,
+                                     new_password=form.password.data)
+        except DomainError as error:
+            form.current_password.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. You were signed out everywhere else."), "success")
+            return redirect(url_for(".profile"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET" and not current_user.locale:
+        form.locale.data = str(get_locale())
+    if form.validate_on_submit():
+        services.update_profile(current_user, name=form.name.data, locale=form.locale.data,
+                                timezone=form.timezone.data)
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for(".profile"))
+    return render_template("auth/profile.html", form=form)
+
+
+@bp.route("/organization", methods=["GET", "POST"])
+@login_required
+def organization():
+    organization = current_user.organization
+    form = OrganizationForm(obj=organization)
+    if request.method == "GET":
+        form.fields.data = [str(f) for f in organization.fields]
+    if form.validate_on_submit():
+        if not organization.can_edit(current_user):
+            abort(403)
+        services.update_organization(
+            organization, actor=current_user, country=form.country.data, name_latin=form.name_latin.data,
+            name_native=form.name_native.data, website=form.website.data,
+            description=form.description.data, fields=form.fields.data)
+        db.session.commit()
+        flash(_("The organisation profile is saved."), "success")
+        return redirect(url_for(".organization"))
+    return render_template("auth/organization.html", organization=organization, form=form)
+
+
+@bp.get("/organization/members")
+@login_required
+def members():
+    organization = current_user.organization
+    invitations = []
+    if organization.can_invite(current_user):
+        invitations = db.session.scalars(
+            select(Invitation).where(Invitation.organization_id == organization.id,
+                                     Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+            .order_by(Invitation.created_at.desc())).all()
+    members = [m for m in organization.members if m.active]
+    return render_template("auth/members.html", organization=organization, members=members,
+                           invitations=[i for i in invitations if i.is_usable()],
+                           form=InvitationForm(locale=current_user.locale or "en"))
+
+
+@bp.post("/organization/invitations")
+@login_required
+@limiter.limit("30 per hour")
+def invite():
+    organization = current_user.organization
+    if not organization.can_invite(current_user):
+        abort(403)
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_member(organization, actor=current_user, email=form.email.data,
+                                   locale=form.locale.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("The invitation is on its way to %(email)s.", email=form.email.data), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    return redirect(url_for(".members"))
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(invitation_id: int):
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organization_id != current_user.organization_id:
+        abort(404)
+    if not invitation.can_revoke(current_user):
+        abort(403)
+    services.revoke_invitation(invitation, actor=current_user)
+    db.session.commit()
+    flash(_("The invitation is withdrawn."), "success")
+    return redirect(url_for(".members"))
+
+
+@bp.post("/members/<int:user_id>/remove")
+@login_required
+def remove_member(user_id: int):
+    member = db.session.get(User, user_id)
+    if member is None or member.organization_id != current_user.organization_id or not member.active:
+        abort(404)
+    try:
+        services.remove_member(member, actor=current_user)
+    except DomainError:
+        abort(403)
+    db.session.commit()
+    flash(_("%(name)s no longer has access.", name=member.name), "success")
+    return redirect(url_for(".members"))

@@ -1,0 +1,26 @@
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
+
+# Most users are in Japan or Korea; list those first, then every other zone.
+_FIRST_ZONES = ["Asia/Tokyo", "Asia/Seoul", "UTC"]
+TIMEZONES = _FIRST_ZONES + sorted(z for z in available_timezones()
+                                  if "/" in z and z not in _FIRST_ZONES and not z.startswith(("Etc/", "SystemV/")))
+
+
+class LanguageSelect(SelectField):
+    def __init__(self, label=_l("Language"), **kwargs):
+        super().__init__(label, choices=list(LANGUAGE_NAMES.items()), **kwargs)
+
+
+class TimezoneSelect(SelectField):
+    def __init__(self, label=_l("Time zone"), **kwargs):
+        super().__init__(label, choices=[(z, z.replace("_", " ")) for z in TIMEZONES], **kwargs)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""

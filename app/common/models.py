@@ -1,0 +1,164 @@
+"""Tables the whole application shares: the audit log, the e-mail outbox, joint decisions."""
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, event, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.time import utcnow
+from app.extensions import db
+
+
+class AuditEvent(db.Model):
+    """Append-only: who did what to which object, from which state to which, from where."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor = relationship("User", lazy="joined")
+
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(mapper, connection, target):
+    raise RuntimeError("The audit log is append-only.")
+
+
+class OutboxEmail(db.Model):
+    """A message written in the same transaction as the change it reports; sent later."""
+
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        # The worker's query: unsent mail, oldest first.
+        Index("ix_outbox_emails_unsent", "id", sqlite_where=text("sent_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL")),
+    )
+
+
+class Institution(enum.StrEnum):
+    ipark = "ipark"
+    mss = "mss"
+
+
+class DecisionState(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+DECISION_STATE_LABELS = {
+    DecisionState.pending: _l("Waiting for signatures"),
+    DecisionState.approved: _l("Approved"),
+    DecisionState.rejected: _l("Rejected"),
+}
+
+
+class JointDecision(db.Model):
+    """One decision of the partnership: one iPark and one MSS signature, or one rejection."""
+
+    __tablename__ = "joint_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(60))
+    state: Mapped[DecisionState] = mapped_column(default=DecisionState.pending, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    ipark_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ipark_signed_at: Mapped[datetime | None]
+    mss_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    mss_signed_at: Mapped[datetime | None]
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rejected_at: Mapped[datetime | None]
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    ipark_signed_by = relationship("User", foreign_keys=[ipark_signed_by_id])
+    mss_signed_by = relationship("User", foreign_keys=[mss_signed_by_id])
+    rejected_by = relationship("User", foreign_keys=[rejected_by_id])
+
+    __table_args__ = (
+        Index("ix_joint_decisions_subject", "subject_type", "subject_id"),
+        # At most one open decision per subject and action.
+        Index("uq_joint_decisions_pending", "subject_type", "subject_id", "action", unique=True,
+              sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
+        CheckConstraint("(ipark_signed_by_id IS NULL) = (ipark_signed_at IS NULL)",
+                        name="ipark_signature_complete"),
+        CheckConstraint("(mss_signed_by_id IS NULL) = (mss_signed_at IS NULL)",
+                        name="mss_signature_complete"),
+        CheckConstraint("ipark_signed_by_id IS NULL OR mss_signed_by_id IS NULL "
+                        "OR ipark_signed_by_id <> mss_signed_by_id", name="two_different_signers"),
+        CheckConstraint("(state = 'approved') = (ipark_signed_at IS NOT NULL AND mss_signed_at "
+                        "IS NOT NULL)", name="approved_iff_both_signed"),
+        CheckConstraint("(state = 'rejected') = (rejected_at IS NOT NULL AND rejected_by_id IS NOT "
+                        "NULL AND rejection_reason IS NOT NULL)", name="rejected_iff_reason"),
+        CheckConstraint("(state = 'pending') = (decided_at IS NULL)", name="decided_at_matches_state"),
+    )
+
+    def signed_by(self, institution: Institution):
+        return self.ipark_signed_by if institution == Institution.ipark else self.mss_signed_by
+
+    def is_signed_by(self, institution: Institution) -> bool:
+        if institution == Institution.ipark:
+            return self.ipark_signed_at is not None
+        return self.mss_signed_at is not None
+
+    @property
+    def subject(self):
+        from app.common import signoff
+
+        return signoff.load_subject(self)
+
+    def can_sign(self, user) -> bool:
+        """Staff of an institution that has not signed yet, who did not sign for the other side,
+        and who declared no conflict with the subject."""
+        from app.common import signoff
+
+        institution = getattr(user, "institution", None)
+        return (
+            self.state == DecisionState.pending
+            and institution is not None
+            and not self.is_signed_by(institution)
+            and user.id not in {self.ipark_signed_by_id, self.mss_signed_by_id}
+            and not signoff.is_conflicted(self, user)
+        )
+
+    def can_reject(self, user) -> bool:
+        from app.common import signoff
+
+        return (
+            self.state == DecisionState.pending
+            and getattr(user, "institution", None) is not None
+            and not signoff.is_conflicted(self, user)
+        )
+
+    def can_view(self, user) -> bool:
+        return getattr(user, "institution", None) is not None or getattr(user, "is_admin", False)

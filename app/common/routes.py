@@ -1,0 +1,39 @@
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.common import bp
+from app.common.i18n import LANGUAGE_COOKIE
+from app.extensions import db
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only paths on this site: never an open redirect."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return fallback
+
+
+@bp.get("/")
+def index():
+    return render_template("common/index.html")
+
+
+@bp.post("/language")
+def set_language():
+    """The switcher: remembered in a cookie, and in the profile of a signed-in user."""
+    lang = request.form.get("lang")
+    target = safe_next(request.form.get("next"), url_for("common.index"))
+    response = redirect(target)
+    if lang in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+        if current_user.is_authenticated:
+            from app.auth.services import set_locale
+
+            set_locale(current_user, lang)
+            db.session.commit()
+    return response

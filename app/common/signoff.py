@@ -1,0 +1,130 @@
+"""Joint sign-off: the one mechanism for decisions the partnership takes together.
+
+A workflow registers an action once (what its subject is, what happens when both institutions
+have signed, and who is conflicted), then calls ``request_decision``. Staff sign or reject on
+the decisions page; the registered ``on_approved`` runs in the transaction of the second signature.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.common import audit
+from app.common.errors import DomainError, PermissionDenied
+from app.common.models import DecisionState, Institution, JointDecision
+from app.common.time import utcnow
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class DecisionAction:
+    name: str
+    model: type
+    label: object  # a lazy translatable string
+    on_approved: Callable[..., None]
+    on_rejected: Callable[..., None] | None = None
+    is_conflicted: Callable[..., bool] | None = None
+
+
+_actions: dict[str, DecisionAction] = {}
+
+
+def register_action(action: DecisionAction) -> None:
+    _actions[action.name] = action
+
+
+def action_for(decision: JointDecision) -> DecisionAction:
+    return _actions[decision.action]
+
+
+def load_subject(decision: JointDecision):
+    return db.session.get(action_for(decision).model, decision.subject_id)
+
+
+def is_conflicted(decision: JointDecision, user) -> bool:
+    action = _actions.get(decision.action)
+    if action is None or action.is_conflicted is None:
+        return False
+    return action.is_conflicted(load_subject(decision), user)
+
+
+class DecisionAlreadyOpen(DomainError):
+    default_message = _l("A decision on this is already waiting for signatures.")
+
+
+class DecisionNotPending(DomainError):
+    default_message = _l("This decision has already been taken.")
+
+
+class RejectionNeedsReason(DomainError):
+    default_message = _l("Please give a reason for the rejection.")
+
+
+def pending_decision(subject, action: str) -> JointDecision | None:
+    return db.session.scalar(
+        select(JointDecision).where(
+            JointDecision.subject_type == subject.__tablename__,
+            JointDecision.subject_id == subject.id,
+            JointDecision.action == action,
+            JointDecision.state == DecisionState.pending,
+        )
+    )
+
+
+def request_decision(subject, action: str, *, actor, note: str | None = None) -> JointDecision:
+    """Open a decision for both institutions to sign. Any participant of the workflow may ask."""
+    registered = _actions[action]
+    if not isinstance(subject, registered.model):
+        raise TypeError(f"{action} decides on {registered.model.__name__}, not {type(subject).__name__}")
+    if pending_decision(subject, action) is not None:
+        raise DecisionAlreadyOpen()
+    decision = JointDecision(subject_type=subject.__tablename__, subject_id=subject.id,
+                             action=action, requested_by_id=actor.id, note=note)
+    db.session.add(decision)
+    db.session.flush()
+    audit.record(actor, "decision.requested", decision, to_state=DecisionState.pending,
+                 action=action, subject_type=decision.subject_type, subject_id=subject.id)
+    return decision
+
+
+def sign_decision(decision: JointDecision, *, actor) -> None:
+    """Add the actor's institution's signature; the second signature makes the decision take effect."""
+    if decision.state != DecisionState.pending:
+        raise DecisionNotPending()
+    if not decision.can_sign(actor):
+        raise PermissionDenied()
+    now = utcnow()
+    if actor.institution == Institution.ipark:
+        decision.ipark_signed_by_id, decision.ipark_signed_at = actor.id, now
+    else:
+        decision.mss_signed_by_id, decision.mss_signed_at = actor.id, now
+    audit.record(actor, "decision.signed", decision, institution=str(actor.institution),
+                 action=decision.action)
+    if decision.ipark_signed_at and decision.mss_signed_at:
+        decision.state = DecisionState.approved
+        decision.decided_at = now
+        audit.record(actor, "decision.approved", decision, from_state=DecisionState.pending,
+                     to_state=DecisionState.approved, action=decision.action)
+        action_for(decision).on_approved(load_subject(decision), decision=decision, actor=actor)
+    db.session.flush()
+
+
+def reject_decision(decision: JointDecision, *, actor, reason: str) -> None:
+    """Either institution may stop a decision, with a reason that both sides can read."""
+    if decision.state != DecisionState.pending:
+        raise DecisionNotPending()
+    if not decision.can_reject(actor):
+        raise PermissionDenied()
+    if not reason or not reason.strip():
+        raise RejectionNeedsReason()
+    decision.state = DecisionState.rejected
+    decision.rejected_by_id = actor.id
+    decision.rejected_at = decision.decided_at = utcnow()
+    decision.rejection_reason = reason.strip()
+    audit.record(actor, "decision.rejected", decision, from_state=DecisionState.pending,
+                 to_state=DecisionState.rejected, action=decision.action, reason=decision.rejection_reason)
+    registered = action_for(decision)
+    if registered.on_rejected is not None:
+        registered.on_rejected(load_subject(decision), decision=decision, actor=actor)
+    db.session.flush()

@@ -1,0 +1,88 @@
+"""Demo organisations and accounts: every role the application knows, in three languages."""
+from sqlalchemy import select
+
+from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState
+from app.auth.services import create_staff, ensure_institutions, find_user_by_email
+from app.common.models import Institution
+from app.common.taxonomy import Field
+from app.common.time import utcnow
+from app.extensions import db
+
+DEMO_PASSWORD = "kakehashi-demo"
+
+ORGANIZATIONS = {
+    "company": dict(kind=OrganizationKind.company, country="JP", name_latin="Sakura Pharmaceutical Co., Ltd.",
+                    name_native="さくら製薬株式会社", website="https://sakura-pharma.example",
+                    description="A mid-sized Japanese pharmaceutical company based in Fujisawa, "
+                                "looking for AI partners in small-molecule discovery.",
+                    fields=[Field.ai_drug_discovery, Field.target_identification, Field.clinical_development]),
+    "university": dict(kind=OrganizationKind.university, country="JP", name_latin="Shonan University of Medicine",
+                       name_native="湘南医科大学",
+                       fields=[Field.regenerative_medicine, Field.cell_gene_therapy]),
+    "venture": dict(kind=OrganizationKind.venture, country="KR", name_latin="Hanbit AI Discovery Inc.",
+                    name_native="한빛에이아이디스커버리 주식회사",
+                    description="Graph neural networks for hit-to-lead optimisation.",
+                    fields=[Field.ai_drug_discovery, Field.bioinformatics]),
+    "venture2": dict(kind=OrganizationKind.venture, country="KR", name_latin="Saeam Cell Therapeutics",
+                     name_native="새암셀테라퓨틱스",
+                     fields=[Field.cell_gene_therapy, Field.regenerative_medicine]),
+}
+
+ACCOUNTS = [
+    # email, name, organisation key, locale, time zone
+    ("company@demo.test", "Haruka Tanaka", "company", "ja", "Asia/Tokyo"),
+    ("university@demo.test", "Kenji Sato", "university", "ja", "Asia/Tokyo"),
+    ("venture@demo.test", "Minjun Kim", "venture", "ko", "Asia/Seoul"),
+    ("venture2@demo.test", "Seoyeon Park", "venture2", "ko", "Asia/Seoul"),
+]
+
+STAFF = [
+    ("admin@demo.test", "Site Administrator", None, "en"),
+    ("ipark@demo.test", "Aiko Suzuki", Institution.ipark, "ja"),
+    ("mss@demo.test", "Jiwoo Lee", Institution.mss, "ko"),
+]
+
+
+def seed() -> int:
+    """Idempotent: existing accounts and organisations are left as they are."""
+    ensure_institutions()
+    created = 0
+    for email, name, institution, locale in STAFF:
+        if find_user_by_email(email) is None:
+            create_staff(email=email, name=name, password=DEMO_PASSWORD, institution=institution,
+                         is_admin=institution is None, locale=locale)
+            created += 1
+    for email, name, key, locale, timezone in ACCOUNTS:
+        if find_user_by_email(email) is not None:
+            continue
+        attributes = dict(ORGANIZATIONS[key])
+        fields = attributes.pop("fields")
+        organization = db.session.scalar(select(Organization).where(
+            Organization.name_latin == attributes["name_latin"]))
+        if organization is None:
+            organization = Organization(**attributes, verification_state=VerificationState.verified,
+                                        verified_at=utcnow())
+            organization.fields = fields
+            db.session.add(organization)
+        user = User(email=email, name=name, organization=organization, role=MemberRole.owner,
+                    locale=locale, timezone=timezone, email_verified_at=utcnow())
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+        created += 1
+    _seed_unverified_organization()
+    db.session.flush()
+    return created
+
+
+def _seed_unverified_organization() -> None:
+    """One registration waiting in the staff verification queue."""
+    email = "newcomer@demo.test"
+    if find_user_by_email(email) is not None:
+        return
+    organization = Organization(kind=OrganizationKind.venture, country="KR",
+                                name_latin="Nuri Diagnostics", name_native="누리진단")
+    organization.fields = [Field.diagnostics, Field.digital_health]
+    user = User(email=email, name="Hyun Choi", organization=organization, role=MemberRole.owner,
+                locale="ko", timezone="Asia/Seoul", email_verified_at=utcnow())
+    user.set_password(DEMO_PASSWORD)
+    db.session.add_all([organization, user])

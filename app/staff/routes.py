@@ -1,0 +1,164 @@
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.auth import services as auth_services
+from app.auth.forms import VerificationForm
+from app.auth.models import Organization, OrganizationKind, User, VerificationState
+from app.common import signoff
+from app.common.errors import DomainError
+from app.common.models import AuditEvent, DecisionState, JointDecision
+from app.extensions import db
+from app.staff import bp
+from app.staff.forms import RejectDecisionForm
+
+PER_PAGE = 25
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not (current_user.is_staff or current_user.is_admin):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.get("/organizations")
+@staff_required
+def organizations():
+    state = request.args.get("state", VerificationState.pending.value)
+    query = select(Organization).where(Organization.kind != OrganizationKind.institution)
+    if state in VerificationState.__members__:
+        query = query.where(Organization.verification_state == VerificationState(state))
+    else:
+        state = ""
+    page = db.paginate(query.order_by(Organization.created_at.desc(), Organization.id.desc()),
+                       page=_page(), per_page=PER_PAGE, error_out=False)
+    counts = dict(db.session.execute(
+        select(Organization.verification_state, func.count())
+        .where(Organization.kind != OrganizationKind.institution)
+        .group_by(Organization.verification_state)).all())
+    return render_template("staff/organizations.html", page=page, state=state, counts=counts,
+                           states=list(VerificationState))
+
+
+def _organization_or_404(organization_id: int) -> Organization:
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or not organization.can_verify(current_user):
+        abort(404)
+    return organization
+
+
+@bp.get("/organizations/<int:organization_id>")
+@staff_required
+def organization(organization_id: int):
+    organization = _organization_or_404(organization_id)
+    history = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == Organization.__tablename__,
+                                 AuditEvent.subject_id == organization.id)
+        .order_by(AuditEvent.id.desc()).limit(50)).all()
+    members = db.session.scalars(select(User).where(User.organization_id == organization.id)
+                                 .order_by(User.created_at)).all()
+    return render_template("staff/organization.html", organization=organization, history=history,
+                           members=members, form=VerificationForm(), VerificationState=VerificationState)
+
+
+@bp.post("/organizations/<int:organization_id>/<any(verified, rejected):target>")
+@staff_required
+def set_verification(organization_id: int, target: str):
+    organization = _organization_or_404(organization_id)
+    form = VerificationForm()
+    if not form.validate_on_submit():
+        flash(_("Please check the note."), "danger")
+        return redirect(url_for(".organization", organization_id=organization.id))
+    try:
+        auth_services.set_verification(organization, VerificationState(target), actor=current_user,
+                                       note=form.note.data)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        if target == VerificationState.verified:
+            flash(_("%(name)s is verified.", name=organization.name_latin), "success")
+        else:
+            flash(_("%(name)s is marked as not verified.", name=organization.name_latin), "success")
+    return redirect(url_for(".organization", organization_id=organization.id))
+
+
+@bp.get("/decisions")
+@staff_required
+def decisions():
+    state = request.args.get("state", DecisionState.pending.value)
+    if state not in DecisionState.__members__:
+        state = DecisionState.pending.value
+    page = db.paginate(select(JointDecision).where(JointDecision.state == DecisionState(state))
+                       .order_by(JointDecision.created_at.desc(), JointDecision.id.desc()),
+                       page=_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("staff/decisions.html", page=page, state=state, states=list(DecisionState),
+                           actions=signoff, reject_form=RejectDecisionForm())
+
+
+def _decision_or_404(decision_id: int) -> JointDecision:
+    decision = db.session.get(JointDecision, decision_id)
+    if decision is None or not decision.can_view(current_user):
+        abort(404)
+    return decision
+
+
+@bp.post("/decisions/<int:decision_id>/sign")
+@staff_required
+def sign_decision(decision_id: int):
+    decision = _decision_or_404(decision_id)
+    if not decision.can_sign(current_user):
+        abort(403)
+    try:
+        signoff.sign_decision(decision, actor=current_user)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        if decision.state == DecisionState.approved:
+            flash(_("Signed. Both institutions have signed: the decision takes effect."), "success")
+        else:
+            flash(_("Signed. The decision now waits for the other institution."), "success")
+    return redirect(url_for(".decisions"))
+
+
+@bp.post("/decisions/<int:decision_id>/reject")
+@staff_required
+def reject_decision(decision_id: int):
+    decision = _decision_or_404(decision_id)
+    if not decision.can_reject(current_user):
+        abort(403)
+    form = RejectDecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Please give a reason for the rejection."), "danger")
+        return redirect(url_for(".decisions"))
+    try:
+        signoff.reject_decision(decision, actor=current_user, reason=form.reason.data)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("The decision is rejected."), "success")
+    return redirect(url_for(".decisions"))
+
+
+@bp.get("/audit")
+@staff_required
+def audit_log():
+    query = select(AuditEvent)
+    if action := request.args.get("action", "").strip():
+        query = query.where(AuditEvent.action.startswith(action[:80]))
+    page = db.paginate(query.order_by(AuditEvent.id.desc()), page=_page(), per_page=50, error_out=False)
+    return render_template("staff/audit.html", page=page, action=action)

@@ -1,0 +1,118 @@
+"""Configuration from environment variables.
+
+Development keeps everything under ``instance/``: the SQLite database, a SECRET_KEY generated
+once, and outgoing mail as ``.eml`` files. Production refuses to start without a real secret.
+"""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("KAKEHASHI_INSTANCE", BASE_DIR / "instance"))
+
+
+def _instance_secret_key() -> str:
+    """Generate the development key once, so sessions survive restarts of `make run`."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kakehashi.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    HSTS = False
+
+    LANGUAGES = ("en", "ja", "ko")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Kakehashi <no-reply@kakehashi.test>")
+    # Without an SMTP server the outbox worker writes each message to this folder as .eml.
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+
+    STAFF_REQUIRE_2FA = _bool("STAFF_REQUIRE_2FA", False)
+    EMAIL_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())
+    PASSWORD_RESET_MAX_AGE = int(timedelta(hours=1).total_seconds())
+    INVITATION_DAYS = 14
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+
+    @classmethod
+    def finalize(cls, config: dict) -> None:
+        if not config.get("SECRET_KEY"):
+            config["SECRET_KEY"] = _instance_secret_key()
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SUPPRESS_SEND = True
+    STAFF_REQUIRE_2FA = False
+    SERVER_NAME = None
+
+    @classmethod
+    def finalize(cls, config: dict) -> None:
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            # One shared connection, so an in-memory database is the same for every session
+            # and for the thread that serves browser tests.
+            from sqlalchemy.pool import StaticPool
+
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+                "poolclass": StaticPool,
+                "connect_args": {"check_same_thread": False},
+            }
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+    STAFF_REQUIRE_2FA = _bool("STAFF_REQUIRE_2FA", True)
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def finalize(cls, config: dict) -> None:
+        if not config.get("SECRET_KEY") or len(config["SECRET_KEY"]) < 32:
+            raise RuntimeError("SECRET_KEY must be set (32 characters or more) in production.")
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL must be set in production.")
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
