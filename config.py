@@ -89,9 +89,8 @@ class TestConfig(Config):
 
     @classmethod
     def finalize(cls, config: dict) -> None:
-        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            # One shared connection, so an in-memory database is the same for every session
-            # and for the thread that serves browser tests.
+        if config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:"):
+            # One shared connection, so an in-memory database is the same for every session.
             from sqlalchemy.pool import StaticPool
 
             config["SQLALCHEMY_ENGINE_OPTIONS"] = {

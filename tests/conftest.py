@@ -1,0 +1,201 @@
+"""Fixtures for every test: an app on a clean database, a client, a login helper, factories.
+
+SQLite in memory by default. With TEST_DATABASE_URL (PostgreSQL), the schema is built once per
+run by the real migrations, and every test ends by truncating the tables.
+"""
+import itertools
+import os
+
+import pytest
+from sqlalchemy import event, text
+
+from app import create_app
+from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState, password_hasher
+from app.auth.services import ensure_institutions, ensure_secretariat
+from app.common.models import Institution
+from app.common.taxonomy import Field
+from app.common.time import utcnow
+from app.extensions import db, limiter
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = password_hasher.hash(PASSWORD)  # hashed once: argon2 is slow on purpose
+_serial = itertools.count(1)
+_schema_ready = False
+
+
+def _prepare_postgresql_schema(app) -> None:
+    """Drop everything, then build the schema the way production does: with the migrations."""
+    global _schema_ready
+    if _schema_ready:
+        return
+    from flask_migrate import upgrade
+
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade()
+    _schema_ready = True
+
+
+def _truncate_postgresql() -> None:
+    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def is_postgresql(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def build_app(**overrides):
+    app = create_app("testing", **overrides)
+    ctx = app.app_context()
+    ctx.push()
+    if is_postgresql(app):
+        _prepare_postgresql_schema(app)
+    else:
+        db.create_all()
+    ensure_institutions()
+    db.session.commit()
+    limiter.reset()
+    return app, ctx
+
+
+def teardown_app(app, ctx) -> None:
+    db.session.rollback()
+    if is_postgresql(app):
+        _truncate_postgresql()
+    else:
+        db.session.remove()
+        db.drop_all()
+    db.engine.dispose()
+    ctx.pop()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app, ctx = build_app(MAIL_FILE_DIR=str(tmp_path / "mail"))
+    yield app
+    teardown_app(app, ctx)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_organization(app):
+    def make(kind="venture", *, state=VerificationState.verified, country=None, fields=(), **attributes):
+        kind = OrganizationKind(kind)
+        n = next(_serial)
+        organization = Organization(
+            kind=kind, country=country or ("KR" if kind == OrganizationKind.venture else "JP"),
+            name_latin=attributes.pop("name_latin", f"{kind.value.title()} {n}"),
+            verification_state=state, verified_at=utcnow() if state == VerificationState.verified else None,
+            **attributes)
+        organization.fields = [Field(f) for f in fields]
+        db.session.add(organization)
+        db.session.flush()
+        return organization
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_organization):
+    """make_user("venture"), make_user("company", role="member"), make_user(institution="ipark"),
+    make_user(admin=True); or make_user(organization=org) to join an existing one."""
+
+    def make(kind="venture", *, role="owner", institution=None, admin=False, organization=None,
+             email=None, verified=True, locale="en", active=True, **attributes):
+        if organization is None:
+            if institution is not None:
+                organization = ensure_institutions()[Institution(institution)]
+            elif admin:
+                organization = ensure_secretariat()
+            else:
+                organization = make_organization(kind)
+        n = next(_serial)
+        user = User(
+            email=(email or f"user{n}@example.test").lower(), name=attributes.pop("name", f"User {n}"),
+            password_hash=_PASSWORD_HASH, organization=organization, role=MemberRole(role), is_admin=admin,
+            locale=locale, email_verified_at=utcnow() if verified else None, active=active, **attributes)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def users(make_user, make_organization):
+    """One person of each kind the permission matrices talk about."""
+    venture = make_organization("venture")
+    company = make_organization("company")
+    return {
+        "anonymous": None,
+        "venture_owner": make_user(organization=venture, role="owner"),
+        "venture_member": make_user(organization=venture, role="member"),
+        "other_venture": make_user("venture"),
+        "company_owner": make_user(organization=company, role="owner"),
+        "company_member": make_user(organization=company, role="member"),
+        "ipark_staff": make_user(institution="ipark", role="member"),
+        "ipark_staff2": make_user(institution="ipark", role="member"),
+        "mss_staff": make_user(institution="mss", role="member"),
+        "admin": make_user(admin=True),
+    }
+
+
+@pytest.fixture
+def anonymous(app):
+    from app.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+def who(users, anonymous, name):
+    return anonymous if name == "anonymous" else users[name]
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in through the real form."""
+
+    def sign_in(user, password=PASSWORD, follow=False):
+        response = client.post("/auth/login", data={"email": user.email, "password": password},
+                               follow_redirects=follow)
+        return response
+
+    return sign_in
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as queries: ...; len(queries) — SQL statements sent to the database."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        return
+    for item in items:
+        if "postgresql_only" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL): "
+                                                    "row locks do not exist on SQLite"))
