@@ -68,7 +68,7 @@ def _init_login(app, login_manager):
 def _init_templates(app):
     from flask_babel import get_locale
 
-    from app.common.forms import LANGUAGE_NAMES, ConfirmForm
+    from app.common.forms import LANGUAGE_NAMES
     from app.common.i18n import format_moment, format_money, zone_label
     from app.common.markdown import render_markdown
 
@@ -85,10 +85,6 @@ def _init_templates(app):
         verification_labels=VERIFICATION_LABELS, role_labels=MEMBER_ROLE_LABELS,
         decision_state_labels=DECISION_STATE_LABELS)
     app.jinja_env.add_extension("jinja2.ext.do")
-
-    @app.context_processor
-    def inject_forms():
-        return {"confirm_form": ConfirmForm()}
 
 
 ERROR_TEXTS = {

@@ -80,7 +80,7 @@ def _seed_unverified_organization() -> None:
     if find_user_by_email(email) is not None:
         return
     organization = Organization(kind=OrganizationKind.venture, country="KR",
-                                name_latin="Nuri Diagnostics", name_native="누리진단")
+                                name_latin="NuriGen Inc.", name_native="누리젠")
     organization.fields = [Field.diagnostics, Field.digital_health]
     user = User(email=email, name="Hyun Choi", organization=organization, role=MemberRole.owner,
                 locale="ko", timezone="Asia/Seoul", email_verified_at=utcnow())

@@ -7,18 +7,23 @@ import itertools
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from app import create_app
-from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState, password_hasher
+from argon2 import PasswordHasher
+
+from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState
 from app.auth.services import ensure_institutions, ensure_secretariat
 from app.common.models import Institution
 from app.common.taxonomy import Field
 from app.common.time import utcnow
 from app.extensions import db, limiter
+from config import TestConfig
 
 PASSWORD = "correct horse battery"
-_PASSWORD_HASH = password_hasher.hash(PASSWORD)  # hashed once: argon2 is slow on purpose
+# Same algorithm (argon2id) with the small costs of TestConfig: argon2 is slow on purpose.
+_PASSWORD_HASH = PasswordHasher(**TestConfig.ARGON2_PARAMETERS).hash(PASSWORD)
 _serial = itertools.count(1)
 _schema_ready = False
 
@@ -48,8 +53,21 @@ def is_postgresql(app) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request gets its own app context, as in production: its own `g` (Flask-Login caches
+    the user there) and its own database session. The test's session is expired afterwards so
+    it reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 def build_app(**overrides):
     app = create_app("testing", **overrides)
+    app.test_client_class = RequestIsolatingClient
     ctx = app.app_context()
     ctx.push()
     if is_postgresql(app):

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
@@ -14,8 +15,14 @@ from app.common.taxonomy import Field
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 
-# argon2-cffi's defaults are RFC 9106's low-memory recommendation for argon2id.
+# argon2-cffi's defaults are RFC 9106's low-memory recommendation for argon2id. Tests use the
+# same algorithm with small costs (config ARGON2_PARAMETERS); each hash records its own costs.
 password_hasher = PasswordHasher()
+
+
+def _hasher() -> PasswordHasher:
+    parameters = current_app.config.get("ARGON2_PARAMETERS") if current_app else None
+    return PasswordHasher(**parameters) if parameters else password_hasher
 
 
 class OrganizationKind(enum.StrEnum):
@@ -188,7 +195,7 @@ class User(db.Model):
         return self.login_session.key if self.login_session else None
 
     def set_password(self, password: str) -> None:
-        self.password_hash = password_hasher.hash(password)
+        self.password_hash = _hasher().hash(password)
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:

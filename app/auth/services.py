@@ -61,7 +61,9 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 def _external_url(endpoint: str, **values) -> str:
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    # From the CLI or a worker there is no request: links point at the public address.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 # Registration and e-mail verification ------------------------------------------------------

@@ -4,7 +4,7 @@ from app.common.models import AuditEvent
 from app.extensions import db
 
 
-def record(actor, action: str, subject, *, from_state=None, to_state=None, **details) -> AuditEvent:
+def record(actor, action: str, subject, /, *, from_state=None, to_state=None, **details) -> AuditEvent:
     """Append one row to the audit log. Call it from services, inside the change's transaction."""
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),

@@ -1,7 +1,6 @@
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
@@ -20,7 +19,3 @@ class LanguageSelect(SelectField):
 class TimezoneSelect(SelectField):
     def __init__(self, label=_l("Time zone"), **kwargs):
         super().__init__(label, choices=[(z, z.replace("_", " ")) for z in TIMEZONES], **kwargs)
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels."""

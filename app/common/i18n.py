@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from babel.dates import get_timezone, get_timezone_name
 from babel.numbers import get_currency_precision
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, get_locale, get_timezone as active_timezone
 from flask_login import current_user
 
@@ -22,6 +22,8 @@ def requested_language() -> str | None:
 def select_locale() -> str:
     """?lang= for this request, then the profile, then the switcher's cookie, then the browser."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and workers: English unless force_locale says otherwise
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if lang := requested_language():
         return lang
     if current_user.is_authenticated and current_user.locale in languages:
@@ -32,6 +34,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return DEFAULT_ZONES.get(str(get_locale()), "UTC")
     if current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return DEFAULT_ZONES.get(str(get_locale()), "UTC")

@@ -1,0 +1,347 @@
+"""Wiring of the account pages: happy paths, refusals and bad input. Rules live in test_services."""
+import re
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from app.auth.models import Invitation, LoginSession, Organization, User, VerificationState
+from app.common.models import OutboxEmail
+from app.demo import DEMO_PASSWORD, seed
+from app.extensions import db
+from tests.conftest import PASSWORD
+
+WRONG = "The e-mail address or the password is not correct."
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def last_link(recipient: str) -> str:
+    mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.recipient == recipient)
+                              .order_by(OutboxEmail.id.desc())).first()
+    return re.search(r"http://localhost(/\S+)", mail.body_text).group(1)
+
+
+# Sign-in and sign-out ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("email", ["admin@demo.test", "ipark@demo.test", "mss@demo.test", "company@demo.test",
+                                   "university@demo.test", "venture@demo.test", "venture2@demo.test"])
+def test_every_demo_account_signs_in(app, client, email):
+    seed()
+    db.session.commit()
+    response = client.post("/auth/login", data={"email": email.upper(), "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response.location == "/"
+    assert client.get("/auth/profile").status_code == 200
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client, users):
+    unknown = client.post("/auth/login", data={"email": "nobody@example.test", "password": "whatever-it-is"})
+    wrong = client.post("/auth/login", data={"email": users["venture_owner"].email, "password": "whatever-it-is"})
+    assert unknown.status_code == wrong.status_code == 200
+    assert WRONG in text(unknown) and WRONG in text(wrong)
+
+
+def test_login_redirects_only_to_local_next(client, users):
+    response = client.post("/auth/login?next=https://evil.example/x",
+                           data={"email": users["venture_owner"].email, "password": PASSWORD})
+    assert response.location == "/"
+    client.post("/auth/logout")
+    response = client.post("/auth/login?next=/auth/profile",
+                           data={"email": users["venture_owner"].email, "password": PASSWORD})
+    assert response.location == "/auth/profile"
+
+
+def test_ten_wrong_passwords_in_a_row_are_throttled(client, users):
+    user = users["venture_owner"]
+    for _ in range(10):
+        assert client.post("/auth/login", data={"email": user.email, "password": "wrong-password"}).status_code == 200
+    throttled = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert "Too many attempts" in text(throttled)
+
+
+def test_successful_logins_are_not_counted_as_failures(client, users):
+    user = users["venture_owner"]
+    for _ in range(12):
+        assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+        client.post("/auth/logout")
+
+
+def test_unverified_email_cannot_sign_in(client, make_user):
+    user = make_user(verified=False)
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert "confirm your e-mail address" in text(response)
+    assert client.get("/auth/profile").status_code == 302
+
+
+def test_deactivated_user_cannot_sign_in(client, make_user):
+    user = make_user(active=False)
+    assert WRONG in text(client.post("/auth/login", data={"email": user.email, "password": PASSWORD}))
+
+
+def test_logout_makes_the_old_session_cookie_useless(app, client, users, login):
+    login(users["venture_owner"])
+    old_cookie = client.get_cookie("session").value
+    assert client.get("/auth/profile").status_code == 200
+    assert client.get("/auth/logout").status_code == 405  # logout is a POST
+    client.post("/auth/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", old_cookie)
+    response = replay.get("/auth/profile")
+    assert response.status_code == 302 and response.location.startswith("/auth/login")
+    assert db.session.scalar(select(LoginSession.ended_at)) is not None
+
+
+def test_remember_me_cookie_dies_with_logout(app, client, users):
+    client.post("/auth/login", data={"email": users["venture_owner"].email, "password": PASSWORD, "remember": "y"})
+    remember = client.get_cookie("remember_token").value
+    client.post("/auth/logout")
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remember)
+    assert replay.get("/auth/profile").status_code == 302
+
+
+# Registration and e-mail verification ------------------------------------------------------
+
+REGISTRATION = {
+    "name": "Minji Han", "email": "Minji@Example.test", "password": "a long password", "confirm": "a long password",
+    "locale": "ko", "timezone": "Asia/Seoul", "kind": "venture", "country": "KR",
+    "name_latin": "Hangang Bio", "name_native": "한강바이오", "fields": ["ai_drug_discovery", "diagnostics"],
+    "accept_terms": "y",
+}
+
+
+def test_registration_creates_a_pending_organisation_and_sends_verification(client):
+    response = client.post("/auth/register", data=REGISTRATION)
+    assert response.status_code == 302 and response.location == "/auth/login"
+    user = db.session.scalar(select(User).where(User.email == "minji@example.test"))
+    assert user.is_owner and not user.email_verified and user.locale == "ko"
+    assert user.organization.verification_state == VerificationState.pending
+    assert [str(f) for f in user.organization.fields] == ["ai_drug_discovery", "diagnostics"]
+    assert client.post("/auth/login", data={"email": user.email, "password": "a long password"}).status_code == 200
+
+    response = client.get(last_link("minji@example.test"))
+    assert response.status_code == 302
+    assert db.session.get(User, user.id).email_verified
+    assert client.post("/auth/login", data={"email": user.email, "password": "a long password"}).status_code == 302
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"email": "not-an-address"}, "Invalid email address."),
+    ({"confirm": "something else"}, "The two passwords are not the same."),
+    ({"password": "short", "confirm": "short"}, "Use between 10 and 128 characters."),
+    ({"kind": "institution"}, "Not a valid choice"),
+    ({"fields": ["astrology"]}, "not a valid choice"),
+    ({"accept_terms": ""}, "Please agree to continue."),
+    ({"name_latin": ""}, "This field is required."),
+])
+def test_registration_bad_input_changes_nothing(client, change, message):
+    response = client.post("/auth/register", data={**REGISTRATION, **change})
+    assert response.status_code == 200
+    assert message in text(response)
+    assert db.session.scalar(select(User).where(User.email == "minji@example.test")) is None
+
+
+def test_registration_with_a_taken_email_says_so(client, users):
+    response = client.post("/auth/register", data={**REGISTRATION, "email": users["venture_owner"].email.upper()})
+    assert "already exists" in text(response)
+    assert db.session.scalar(select(Organization).where(Organization.name_latin == "Hangang Bio")) is None
+
+
+def test_bad_verification_link_is_explained(client):
+    response = client.get("/auth/verify/not-a-token", follow_redirects=True)
+    assert "invalid or has expired" in text(response)
+
+
+def test_resend_verification_answers_the_same_for_unknown_addresses(client, make_user):
+    user = make_user(verified=False)
+    known = client.post("/auth/verify/resend", data={"email": user.email}, follow_redirects=True)
+    unknown = client.post("/auth/verify/resend", data={"email": "x@example.test"}, follow_redirects=True)
+    assert "a new link is on its way" in text(known) and "a new link is on its way" in text(unknown)
+    assert db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == "x@example.test")) is None
+    assert db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == user.email)) is not None
+
+
+# Passwords ----------------------------------------------------------------------------------
+
+def test_password_reset_by_link_works_once(client, users):
+    user = users["venture_owner"]
+    client.post("/auth/reset", data={"email": user.email})
+    link = last_link(user.email)
+    assert client.get(link).status_code == 200
+    response = client.post(link, data={"password": "brand new password", "confirm": "brand new password"})
+    assert response.location == "/auth/login"
+    assert client.post("/auth/login", data={"email": user.email, "password": "brand new password"}).status_code == 302
+    reused = client.get(link, follow_redirects=True)
+    assert "invalid or has expired" in text(reused)
+
+
+def test_change_password_asks_for_the_current_one(client, users, login):
+    user = users["venture_owner"]
+    login(user)
+    response = client.post("/auth/password", data={"current_password": "not it", "password": "another password",
+                                                   "confirm": "another password"})
+    assert "The current password is not correct." in text(response)
+    response = client.post("/auth/password", data={"current_password": PASSWORD, "password": "another password",
+                                                   "confirm": "another password"})
+    assert response.location == "/auth/profile"
+    assert client.get("/auth/profile").status_code == 200  # this session survives
+
+
+def test_change_password_ends_other_sessions(app, client, users, login):
+    user = users["venture_owner"]
+    other = app.test_client()
+    other.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    login(user)
+    client.post("/auth/password", data={"current_password": PASSWORD, "password": "another password",
+                                        "confirm": "another password"})
+    assert other.get("/auth/profile").status_code == 302
+
+
+# Profile, organisation, members --------------------------------------------------------------
+
+def test_profile_saves_language_and_time_zone(client, users, login):
+    login(users["venture_owner"])
+    response = client.post("/auth/profile", data={"name": "Kim", "locale": "ja", "timezone": "Asia/Seoul"})
+    assert response.status_code == 302
+    user = db.session.get(User, users["venture_owner"].id)
+    assert (user.name, user.locale, user.timezone) == ("Kim", "ja", "Asia/Seoul")
+    assert 'lang="ja"' in text(client.get("/auth/profile"))
+
+
+def test_profile_rejects_an_unknown_time_zone(client, users, login):
+    login(users["venture_owner"])
+    response = client.post("/auth/profile", data={"name": "Kim", "locale": "ja", "timezone": "Mars/Olympus"})
+    assert response.status_code == 200 and "Not a valid choice" in text(response)
+
+
+def test_owner_edits_the_organisation_and_a_member_cannot(client, users, login):
+    form = {"country": "KR", "name_latin": "Renamed Venture", "name_native": "", "website": "https://x.example",
+            "description": "We do things.", "fields": ["bioinformatics"]}
+    login(users["venture_member"])
+    assert client.post("/auth/organization", data=form).status_code == 403
+    client.post("/auth/logout")
+    login(users["venture_owner"])
+    assert client.post("/auth/organization", data=form).status_code == 302
+    organization = db.session.get(Organization, users["venture_owner"].organization_id)
+    assert organization.name_latin == "Renamed Venture"
+    assert [str(f) for f in organization.fields] == ["bioinformatics"]
+
+
+def test_invitation_round_trip(client, users, login):
+    owner = users["company_owner"]
+    login(owner)
+    response = client.post("/auth/organization/invitations", data={"email": "New.Colleague@example.test",
+                                                                   "locale": "ja"})
+    assert response.location == "/auth/organization/members"
+    assert "new.colleague@example.test" in text(client.get("/auth/organization/members"))
+    link = last_link("new.colleague@example.test")
+    client.post("/auth/logout")
+
+    page = client.get(link)
+    assert page.status_code == 200 and "organisation" not in re.sub(r"<[^>]+>", "", text(page)).split("Join")[0]
+    response = client.post(link, data={"name": "Colleague", "email": "new.colleague@example.test",
+                                       "password": "colleague password", "confirm": "colleague password",
+                                       "locale": "ja", "timezone": "Asia/Tokyo", "accept_terms": "y"})
+    assert response.location == "/auth/login"
+    colleague = db.session.scalar(select(User).where(User.email == "new.colleague@example.test"))
+    assert colleague.organization_id == owner.organization_id and not colleague.is_owner
+    assert client.get(link, follow_redirects=True).request.path == "/auth/register"  # used up
+
+
+def test_member_cannot_invite(client, users, login):
+    login(users["company_member"])
+    assert client.post("/auth/organization/invitations", data={"email": "x@example.test", "locale": "en"}).status_code == 403
+
+
+def test_invitation_of_another_organisation_is_not_found(client, users, login):
+    from app.auth.services import invite_member
+
+    invite_member(users["company_owner"].organization, actor=users["company_owner"], email="a@example.test", locale="en")
+    db.session.commit()
+    invitation = db.session.scalar(select(Invitation))
+    login(users["venture_owner"])
+    assert client.post(f"/auth/invitations/{invitation.id}/revoke").status_code == 404
+
+
+def test_owner_removes_a_member_and_their_sessions_end(app, client, users, login):
+    member = users["venture_member"]
+    member_client = app.test_client()
+    member_client.post("/auth/login", data={"email": member.email, "password": PASSWORD})
+    login(users["venture_owner"])
+    assert client.post(f"/auth/members/{member.id}/remove").status_code == 302
+    assert member_client.get("/auth/profile").status_code == 302
+    assert client.post(f"/auth/members/{users['other_venture'].id}/remove").status_code == 404
+
+
+# Two-factor -----------------------------------------------------------------------------------
+
+def test_staff_two_factor_enrolment_and_sign_in(app, client, users, login):
+    staff = users["ipark_staff"]
+    login(staff)
+    page = client.get("/auth/two-factor/setup")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', text(page)).group(1)
+    assert "<svg" in text(page)
+    response = client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(secret).now()})
+    assert response.location == "/auth/profile"
+    client.post("/auth/logout")
+
+    response = client.post("/auth/login", data={"email": staff.email, "password": PASSWORD})
+    assert response.location.startswith("/auth/two-factor")
+    assert client.get("/auth/profile").status_code == 302  # not signed in yet
+    assert client.post("/auth/two-factor", data={"code": "000000"}).status_code == 200
+    db.session.get(User, staff.id).totp_last_counter = None  # the enrolment used the current step
+    db.session.commit()
+    response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302
+    assert client.get("/auth/profile").status_code == 200
+
+
+def test_required_two_factor_sends_staff_to_enrolment_before_sign_in(app, client, users):
+    app.config["STAFF_REQUIRE_2FA"] = True
+    response = client.post("/auth/login", data={"email": users["mss_staff"].email, "password": PASSWORD})
+    assert response.location.startswith("/auth/two-factor/setup")
+    assert client.get("/auth/profile").status_code == 302
+    # Ventures are not asked.
+    other = app.test_client()
+    assert other.post("/auth/login", data={"email": users["venture_owner"].email,
+                                           "password": PASSWORD}).location == "/"
+
+
+def test_ventures_have_no_two_factor_page(client, users, login):
+    login(users["venture_owner"])
+    assert client.get("/auth/two-factor/setup").status_code == 403
+
+
+# Language -------------------------------------------------------------------------------------
+
+def test_language_switcher_sets_cookie_and_profile(client, users, login):
+    response = client.post("/language", data={"lang": "ko", "next": "/auth/login"})
+    assert response.location == "/auth/login"
+    assert 'lang="ko"' in text(client.get("/auth/login"))
+    login(users["venture_owner"])  # profile says en
+    assert 'lang="en"' in text(client.get("/"))
+    client.post("/language", data={"lang": "ja", "next": "https://evil.example/"})
+    assert db.session.get(User, users["venture_owner"].id).locale == "ja"
+    assert 'lang="ja"' in text(client.get("/"))
+
+
+def test_language_order_query_then_profile_then_cookie_then_browser(client, users, login):
+    assert 'lang="ko"' in text(client.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9"}))
+    client.set_cookie("lang", "ja")
+    assert 'lang="ja"' in text(client.get("/", headers={"Accept-Language": "ko"}))
+    assert 'lang="en"' in text(client.get("/?lang=en", headers={"Accept-Language": "ko"}))
+    assert client.get_cookie("lang").value == "en"  # ?lang= sticks
+    login(users["venture_owner"])  # profile: en
+    client.set_cookie("lang", "ko")
+    assert 'lang="en"' in text(client.get("/"))
+    assert 'lang="ko"' in text(client.get("/?lang=ko"))
+
+
+def test_unknown_language_is_ignored(client):
+    response = client.get("/?lang=xx", headers={"Accept-Language": "ja"})
+    assert 'lang="ja"' in text(response)
+    assert client.get_cookie("lang") is None

@@ -1,0 +1,146 @@
+"""Three languages: complete catalogs, no English left on translated pages, locale formatting."""
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from app.common.i18n import format_moment, format_money
+from app.demo import seed
+from app.extensions import db
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations"
+
+
+def catalog(lang):
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return read_po(po)
+
+
+@pytest.mark.parametrize("lang", ["ja", "ko"])
+def test_catalog_is_complete_and_not_fuzzy(lang):
+    messages = [m for m in catalog(lang) if m.id]
+    assert messages, "the catalog is empty"
+    fuzzy = [m.id for m in messages if m.fuzzy]
+    untranslated = [m.id for m in messages
+                    if not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert not fuzzy and not untranslated, (fuzzy, untranslated)
+
+
+@pytest.mark.parametrize("lang", ["ja", "ko"])
+def test_catalog_keeps_every_placeholder(lang):
+    for message in catalog(lang):
+        if not message.id:
+            continue
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        target = message.string if isinstance(message.string, str) else message.string[0]
+        assert set(re.findall(r"%\(\w+\)[sd]", source)) == set(re.findall(r"%\(\w+\)[sd]", target)), source
+
+
+@pytest.mark.parametrize("lang", ["ja", "ko"])
+def test_catalog_is_up_to_date_with_the_source(lang):
+    """Every string the code and templates use is in the catalog (run `make i18n-update`)."""
+    from babel.messages.extract import extract_from_dir
+
+    wanted = set()
+    root = TRANSLATIONS.parents[1]
+    method_map = [("app/**.py", "python"), ("app/templates/**.html", "jinja2"), ("app/templates/**.txt", "jinja2")]
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            root, method_map=method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2),
+                                                   "_l": None, "lazy_gettext": None},
+            options_map={"app/templates/**.html": {}, "app/templates/**.txt": {}}):
+        wanted.add(message if isinstance(message, str) else message[0])
+    have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog(lang)}
+    assert not (wanted - have), sorted(wanted - have)
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<input[^>]*type="hidden"[^>]*>', " ", html)
+    html = re.sub(r"<[^>]+>", "\n", html)
+    return re.sub(r"[ \t]+", " ", html)
+
+
+def english_interface_strings(lang):
+    """The catalog's English texts whose translation differs, long enough to be unambiguous."""
+    strings = set()
+    for message in catalog(lang):
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        if "%(" in message.id or len(message.id) < 4 or message.string == message.id:
+            continue
+        strings.add(message.id)
+    return strings
+
+
+PAGES_ANONYMOUS = ["/", "/auth/login", "/auth/register", "/auth/reset", "/auth/verify/resend", "/missing"]
+PAGES_VENTURE = ["/", "/auth/profile", "/auth/organization", "/auth/organization/members", "/auth/password"]
+PAGES_STAFF = ["/staff/organizations", "/staff/organizations?state=verified", "/staff/decisions",
+               "/staff/audit", "/auth/two-factor/setup"]
+
+
+@pytest.mark.parametrize("lang", ["ja", "ko"])
+def test_translated_pages_show_no_english_interface_text(app, client, lang):
+    seed()
+    db.session.commit()
+    english = english_interface_strings(lang)
+    assert len(english) > 100
+    # What users wrote (organisation and person names) is content, not interface.
+    from app.auth.models import Organization, User
+
+    content = [o.name_latin for o in Organization.query] + [u.name for u in User.query]
+
+    def check(paths):
+        for path in paths:
+            separator = "&" if "?" in path else "?"
+            page = visible_text(client.get(f"{path}{separator}lang={lang}").get_data(as_text=True))
+            for written in content:
+                page = page.replace(written, " ")
+            left = sorted(s for s in english if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", page))
+            assert not left, (path, left)
+
+    check(PAGES_ANONYMOUS)
+    client.post("/auth/login", data={"email": "venture@demo.test", "password": "kakehashi-demo"})
+    check(PAGES_VENTURE)
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"email": "ipark@demo.test", "password": "kakehashi-demo"})
+    check(PAGES_STAFF)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "¥1,200,000"), ("ja", "￥1,200,000"), ("ko", "JP¥1,200,000")])
+def test_money_in_minor_units_for_the_locale(app, lang, expected):
+    with app.test_request_context(), force_locale(lang):
+        assert format_money(1_200_000, "JPY") == expected
+
+
+def test_money_with_cents_and_won(app):
+    with app.test_request_context(), force_locale("en"):
+        assert format_money(123456, "USD") == "$1,234.56"
+        assert format_money(5_000_000, "KRW") == "₩5,000,000"
+
+
+def test_moments_are_shown_in_the_readers_zone_with_its_name(app, client, users, login):
+    moment = datetime(2026, 3, 31, 15, 0, tzinfo=UTC)  # 00:00 on 1 April in Tokyo and Seoul
+    with app.test_request_context("/?lang=ja"):
+        text = format_moment(moment)
+    assert "2026/04/01" in text and "0:00:00" in text and "JST" in text
+
+
+def test_stored_naive_moments_are_read_as_utc(app):
+    with app.test_request_context("/?lang=en"):
+        assert format_moment(datetime(2026, 1, 1, 12, 0)) == format_moment(datetime(2026, 1, 1, 12, 0, tzinfo=UTC))
+
+
+def test_emails_are_written_in_the_recipients_language(app, make_user):
+    from flask_babel import gettext
+
+    from app.common.outbox import queue_email
+
+    user = make_user(locale="ko")
+    with app.test_request_context():
+        row = queue_email(user, "password_changed")
+        with force_locale("ko"):
+            assert row.subject == gettext("Your Kakehashi password was changed")
+    assert row.locale == "ko" and row.subject != "Your Kakehashi password was changed"

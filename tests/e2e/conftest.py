@@ -1,0 +1,147 @@
+"""Browser tests: the real application served over HTTP, driven by the system Chromium.
+
+- ``live_server``: the app (CSRF on, real forms) on a free port, in a thread. On SQLite the
+  database is a file, because an in-memory database cannot be shared with the server's threads;
+  with TEST_DATABASE_URL it is PostgreSQL, truncated after each test like the other tests.
+- ``browser``: one headless Chromium for the session. Without /usr/bin/chromium the tests skip,
+  unless KAKEHASHI_REQUIRE_BROWSER=1 (CI), where a missing browser fails the run.
+- ``new_context()`` / ``context`` / ``page``: a fresh browser profile per call, English
+  (en-US), 10 s timeouts, relative URLs resolved against the live server. When a test fails,
+  every open page is saved as a screenshot in the test's tmp_path.
+- ``shot(page, name)``: a full-page screenshot in /tmp/shots/ for people to look at.
+
+Every test in this folder is marked ``e2e``: ``pytest -m "not e2e"`` leaves them out.
+"""
+import os
+import shutil
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from tests.conftest import build_app, teardown_app
+
+E2E_DIR = Path(__file__).resolve().parent
+SHOTS_DIR = Path("/tmp/shots")
+TIMEOUT_MS = 10_000
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so fixtures can tell whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _chromium_path() -> str | None:
+    if os.path.exists("/usr/bin/chromium"):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = _chromium_path()
+    if executable is None:
+        reason = "browser tests need the system Chromium (/usr/bin/chromium or `chromium` on PATH)"
+        if os.environ.get("KAKEHASHI_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason}; KAKEHASHI_REQUIRE_BROWSER=1 forbids skipping them")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    overrides = dict(MAIL_FILE_DIR=str(tmp_path / "mail"), WTF_CSRF_ENABLED=True)
+    if not os.environ.get("TEST_DATABASE_URL"):
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/e2e.sqlite3"
+    app, ctx = build_app(**overrides)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    # Links in e-mails sent outside a request (none in these journeys, but be safe) point here too.
+    app.config["PUBLIC_BASE_URL"] = url
+    try:
+        yield SimpleNamespace(url=url, app=app, mail_dir=Path(app.config["MAIL_FILE_DIR"]))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        teardown_app(app, ctx)
+
+
+@pytest.fixture
+def new_context(browser, live_server, request, tmp_path):
+    """new_context() -> a fresh browser context (no cookies) on the live server."""
+    contexts = []
+
+    def make(**options):
+        options.setdefault("locale", "en-US")
+        options.setdefault("base_url", live_server.url)
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    failed = any(getattr(getattr(request.node, f"report_{when}", None), "failed", False)
+                 for when in ("setup", "call"))
+    for n, context in enumerate(contexts):
+        if failed:
+            for m, page in enumerate(context.pages):
+                try:
+                    path = tmp_path / f"failure-context{n}-page{m}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    print(f"screenshot of the failing page: {path} ({page.url})")
+                except Exception as error:  # a crashed page must not hide the real failure
+                    print(f"no screenshot for context {n} page {m}: {error}")
+        context.close()
+
+
+@pytest.fixture
+def context(new_context):
+    return new_context()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def shot():
+    """shot(page, "home-ko") saves /tmp/shots/home-ko.png (full page)."""
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SHOTS_DIR / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
