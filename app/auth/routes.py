@@ -148,10 +148,13 @@ def register():
         return redirect(url_for(".register"))
     form = RegistrationForm(invited=invitation is not None)
     if request.method == "GET":
-        form.locale.data = str(get_locale())
-        form.timezone.data = DEFAULT_ZONES.get(str(get_locale()), "Asia/Tokyo")
+        locale = str(get_locale())
+        form.locale.data = locale
+        form.timezone.data = DEFAULT_ZONES.get(locale, "Asia/Tokyo")
         if invitation is not None:
             form.email.data = invitation.email
+        elif locale == "ko":  # most Korean readers register a venture
+            form.kind.data, form.country.data = "venture", "KR"
     if form.validate_on_submit():
         common = dict(email=form.email.data, name=form.name.data, password=form.password.data,
                       locale=form.locale.data, timezone=form.timezone.data)

@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from babel.dates import get_timezone, get_timezone_name
+from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from babel.numbers import get_currency_precision
 from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, get_locale, get_timezone as active_timezone
@@ -56,6 +56,8 @@ def format_moment(moment: datetime | None, format: str = "medium") -> str:
     moment = as_utc(moment)
     zone = active_timezone()
     name = get_timezone_name(moment.astimezone(zone), width="short", locale=get_locale())
+    if name[:1] in "+-" or name.startswith("GMT"):  # no abbreviation in this language: say where
+        name = get_timezone_location(zone, locale=get_locale())
     return f"{format_datetime(moment, format)} ({name})"
 
 
@@ -66,9 +68,11 @@ def format_money(amount_minor: int, currency: str) -> str:
 
 
 def zone_label(zone: str) -> str:
-    return get_timezone_name(get_timezone(zone), width="long", locale=get_locale())
+    return get_timezone_name(datetime.now(get_timezone(zone)), width="long", locale=get_locale())
 
 
 def current_zone_name() -> str:
     """The reader's zone, named in their language (e.g. 日本標準時, 대한민국 표준시)."""
-    return f"{get_timezone_name(active_timezone(), width='long', locale=get_locale())}"
+    # Named at a moment, so UTC reads "Coordinated Universal Time", not "Unknown Region".
+    zone = active_timezone()
+    return get_timezone_name(datetime.now(zone), width="long", locale=get_locale())

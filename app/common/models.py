@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, event, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.common.time import utcnow
 from app.extensions import db
@@ -35,6 +35,15 @@ class AuditEvent(db.Model):
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(mapper, connection, target):
     raise RuntimeError("The audit log is append-only.")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _audit_is_append_only_in_bulk(orm_execute_state):
+    """update(AuditEvent) and delete(AuditEvent) skip the mapper events above."""
+    mapper = orm_execute_state.bind_mapper
+    if (orm_execute_state.is_update or orm_execute_state.is_delete) and mapper is not None \
+            and mapper.class_ is AuditEvent:
+        raise RuntimeError("The audit log is append-only.")
 
 
 class OutboxEmail(db.Model):

@@ -82,8 +82,8 @@ def write_eml(row: OutboxEmail, folder: Path) -> Path:
     message["Subject"] = row.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="kakehashi.test")
-    message["Content-Language"] = row.locale
     message.set_content(row.body_text)
+    message["Content-Language"] = row.locale  # after set_content, which drops every Content-* header
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{row.id:08d}-{row.recipient.replace('@', '_at_')}.eml"
     path.write_bytes(bytes(message))

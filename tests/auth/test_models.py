@@ -9,7 +9,6 @@ from app.auth.models import (
     Invitation,
     MemberRole,
     VerificationState,
-    password_hasher,
 )
 from app.common.models import DecisionState, Institution, JointDecision
 from app.common.time import as_utc, utcnow
@@ -222,8 +221,12 @@ def test_check_password_is_false_for_a_broken_hash(make_user):
     assert user.check_password("not-an-argon2-hash") is False
 
 
-def test_password_hasher_uses_argon2id():
-    assert password_hasher.hash("x").startswith("$argon2id$")
+def test_set_password_uses_rfc_9106_costs_outside_tests(app, make_user):
+    user = make_user()
+    del app.config["ARGON2_PARAMETERS"]  # what every configuration but TestConfig has
+    user.set_password("a brand new passphrase")
+    assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert user.check_password("a brand new passphrase") is True
 
 
 @pytest.mark.parametrize(("kind", "options", "institution", "is_staff", "needs_two_factor"), [

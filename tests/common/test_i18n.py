@@ -144,3 +144,9 @@ def test_emails_are_written_in_the_recipients_language(app, make_user):
         with force_locale("ko"):
             assert row.subject == gettext("Your Kakehashi password was changed")
     assert row.locale == "ko" and row.subject != "Your Kakehashi password was changed"
+
+
+@pytest.mark.parametrize(("lang", "zone"), [("en", "Coordinated Universal Time"), ("ja", "日本標準時"),
+                                             ("ko", "한국 표준시")])
+def test_footer_names_the_readers_zone(client, lang, zone):
+    assert zone in client.get(f"/?lang={lang}").get_data(as_text=True)

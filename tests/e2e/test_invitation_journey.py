@@ -60,6 +60,7 @@ def test_owner_invites_a_colleague_who_registers_through_the_link_and_signs_in(
     # The e-mail goes out; the colleague opens its link in their own browser.
     assert deliver_mail(app) >= 1
     message = newest_email(live_server.mail_dir, COLLEAGUE_ADDRESS)
+    # .strip(): a long subject is folded right after "Subject:", and the parser keeps that space.
     assert message["Subject"].strip() == en("%(name)s invites you to %(organization)s on Kakehashi",
                                     name=OWNER_NAME, organization="Sakura Pharmaceutical Co., Ltd.")
     link = link_in(message, live_server.url, r"/auth/register\?invitation=")
