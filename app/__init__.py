@@ -91,7 +91,7 @@ ERROR_TEXTS = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
     403: (_l("Not allowed"), _l("You do not have permission to do this.")),
     404: (_l("Page not found"), _l("This page does not exist, or you cannot see it.")),
-    405: (_l("Not allowed"), _l("This action cannot be done this way.")),
+    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
     413: (_l("File too large"), _l("The upload is larger than the limit of 20 MB.")),
     429: (_l("Too many attempts"), _l("Please wait a few minutes before trying again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. It has been logged; please try again later.")),

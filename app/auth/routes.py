@@ -276,9 +276,9 @@ def organization():
     form = OrganizationForm(obj=organization)
     if request.method == "GET":
         form.fields.data = [str(f) for f in organization.fields]
+    if request.method == "POST" and not organization.can_edit(current_user):
+        abort(403)
     if form.validate_on_submit():
-        if not organization.can_edit(current_user):
-            abort(403)
         services.update_organization(
             organization, actor=current_user, country=form.country.data, name_latin=form.name_latin.data,
             name_native=form.name_native.data, website=form.website.data,

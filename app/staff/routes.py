@@ -79,7 +79,7 @@ def set_verification(organization_id: int, target: str):
     organization = _organization_or_404(organization_id)
     form = VerificationForm()
     if not form.validate_on_submit():
-        flash(_("Please check the note."), "danger")
+        flash(_("The note is too long (2,000 characters at most)."), "danger")
         return redirect(url_for(".organization", organization_id=organization.id))
     try:
         auth_services.set_verification(organization, VerificationState(target), actor=current_user,

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from app.auth import services
 from app.auth.models import (
     Invitation,
-    LoginSession,
     MemberRole,
     Organization,
     OrganizationKind,

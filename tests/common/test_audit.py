@@ -19,7 +19,8 @@ def test_record_stores_actor_subject_states_and_details(users):
     event = stored(audit.record(actor, "organization.verified", subject, from_state=VerificationState.pending,
                                 to_state=VerificationState.verified, note="Registry checked"))
     assert (event.actor_id, event.actor) == (actor.id, actor)
-    assert (event.action, event.subject_type, event.subject_id) == ("organization.verified", "organizations", subject.id)
+    assert (event.action, event.subject_type, event.subject_id) == (
+        "organization.verified", "organizations", subject.id)
     assert (event.from_state, event.to_state) == ("pending", "verified")
     assert event.details == {"note": "Registry checked"}
     assert event.ip is None  # no request: the CLI or a worker

@@ -60,12 +60,16 @@ def test_queue_email_renders_with_the_recipients_locale_active(monkeypatch, make
     assert seen == [("email/password_changed.subject.txt", "ko"), ("email/password_changed.txt", "ko")]
 
 
-def test_queue_email_to_an_address_takes_the_given_locale(app):
-    row = outbox.queue_email("someone@example.test", "reset_password", locale="ja",
-                             link="https://kakehashi.test/x", recipient_name="x")
+def test_queue_email_to_an_address_takes_the_given_locale(users):
+    """Invitations go to people without an account yet: the inviter chooses the language."""
+    owner = users["venture_owner"]
+    row = outbox.queue_email("someone@example.test", "invitation", locale="ja", organization=owner.organization,
+                             inviter=owner, link="https://kakehashi.test/auth/register?invitation=x")
     assert (row.recipient, row.locale) == ("someone@example.test", "ja")
-    assert row.subject == translated("Choose a new Kakehashi password", "ja")
-    assert "https://kakehashi.test/x" in row.body_text
+    with force_locale("ja"):
+        assert row.subject == gettext("%(name)s invites you to %(organization)s on Kakehashi",
+                                      name=owner.name, organization=owner.organization.name_latin)
+    assert "https://kakehashi.test/auth/register?invitation=x" in row.body_text
 
 
 def test_queue_email_falls_back_to_english(make_user):
