@@ -108,7 +108,8 @@ def _init_errors(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, _l("The form has expired or was sent from elsewhere. Please reload the page and try again."))
+        return render_error(
+            400, _l("The form has expired or was sent from elsewhere. Please reload the page and try again."))
 
     @app.errorhandler(500)
     def server_error(error):

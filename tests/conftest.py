@@ -7,12 +7,11 @@ import itertools
 import os
 
 import pytest
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from app import create_app
-from argon2 import PasswordHasher
-
 from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState
 from app.auth.services import ensure_institutions, ensure_secretariat
 from app.common.models import Institution

@@ -7,7 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import Institution
@@ -20,9 +20,9 @@ from app.extensions import db
 password_hasher = PasswordHasher()
 
 
-def _hasher() -> PasswordHasher:
+def hash_password(password: str) -> str:
     parameters = current_app.config.get("ARGON2_PARAMETERS") if current_app else None
-    return PasswordHasher(**parameters) if parameters else password_hasher
+    return (PasswordHasher(**parameters) if parameters else password_hasher).hash(password)
 
 
 class OrganizationKind(enum.StrEnum):
@@ -195,7 +195,7 @@ class User(db.Model):
         return self.login_session.key if self.login_session else None
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher().hash(password)
+        self.password_hash = hash_password(password)
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app.auth import bp
+from app.auth import bp, services
 from app.auth.forms import (
     ChangePasswordForm,
     EmailForm,
@@ -18,7 +18,6 @@ from app.auth.forms import (
     TwoFactorForm,
 )
 from app.auth.models import Invitation, User
-from app.auth import services
 from app.common.errors import DomainError
 from app.common.i18n import DEFAULT_ZONES
 from app.common.routes import safe_next
@@ -51,9 +50,9 @@ def login():
         return redirect(url_for("common.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
+        user = services.authenticate(form.email.data, form.password.data)
         # One message for an unknown address and a wrong password: no account enumeration.
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        if user is None:
             g.login_failed = True
             flash(_("The e-mail address or the password is not correct."), "danger")
             return render_template("auth/login.html", form=form), 200

@@ -17,6 +17,7 @@ from app.auth.models import (
     OrganizationKind,
     User,
     VerificationState,
+    hash_password,
 )
 from app.common import audit
 from app.common.errors import DomainError, InvalidTransition, PermissionDenied
@@ -52,6 +53,19 @@ def normalize_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this address and password, or None; the same effort either way."""
+    user = find_user_by_email(email)
+    if user is None:
+        # Hashing costs what verifying does: a wrong address answers as slowly as a wrong
+        # password, so the response time does not tell which accounts exist.
+        hash_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -304,6 +318,9 @@ def remove_member(member: User, *, actor: User) -> None:
     organization = member.organization
     if not organization.can_edit(actor) or member.id == actor.id:
         raise PermissionDenied()
+    if member.is_owner and not any(other.is_owner and other.active and other.id != member.id
+                                   for other in organization.members):
+        raise LastOwner()
     member.active = False
     end_other_sessions(member, keep=None)
     audit.record(actor, "user.removed", member, organization_id=organization.id)

@@ -5,7 +5,8 @@ from decimal import Decimal
 from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from babel.numbers import get_currency_precision
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, format_datetime, get_locale, get_timezone as active_timezone
+from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import get_timezone as active_timezone
 from flask_login import current_user
 
 from app.common.time import as_utc

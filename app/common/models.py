@@ -3,8 +3,8 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, event, text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import DDL, JSON, CheckConstraint, ForeignKey, Index, String, Text, event, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.time import utcnow
 from app.extensions import db
@@ -31,19 +31,25 @@ class AuditEvent(db.Model):
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
 
-@event.listens_for(AuditEvent, "before_update")
-@event.listens_for(AuditEvent, "before_delete")
-def _audit_is_append_only(mapper, connection, target):
-    raise RuntimeError("The audit log is append-only.")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _audit_is_append_only_in_bulk(orm_execute_state):
-    """update(AuditEvent) and delete(AuditEvent) skip the mapper events above."""
-    mapper = orm_execute_state.bind_mapper
-    if (orm_execute_state.is_update or orm_execute_state.is_delete) and mapper is not None \
-            and mapper.class_ is AuditEvent:
-        raise RuntimeError("The audit log is append-only.")
+# Append-only in the database itself, so no code path (ORM, bulk statement, raw SQL) can rewrite
+# history. The initial migration creates the same triggers.
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": [
+        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$",
+        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+    ],
+}
+for _dialect, _statements in APPEND_ONLY_TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
 class OutboxEmail(db.Model):

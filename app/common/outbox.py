@@ -37,10 +37,11 @@ def queue_email(recipient, template: str, **context) -> OutboxEmail:
     return row
 
 
-def claim_batch(limit: int = 50) -> list[OutboxEmail]:
+def claim_batch(limit: int = 50, *, after_id: int = 0) -> list[OutboxEmail]:
     query = (
         select(OutboxEmail)
-        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS,
+               OutboxEmail.id > after_id)
         .order_by(OutboxEmail.id)
         .limit(limit)
     )
@@ -50,9 +51,15 @@ def claim_batch(limit: int = 50) -> list[OutboxEmail]:
 
 
 def send_pending(limit: int = 50) -> int:
-    """Send one batch and commit. Returns how many messages were sent."""
-    sent = 0
-    for row in claim_batch(limit):
+    """Send up to ``limit`` messages, each in its own transaction, so that a crash half-way
+    through never sends a delivered message again. Returns how many were sent."""
+    sent = last_id = 0
+    for _ in range(limit):
+        batch = claim_batch(1, after_id=last_id)  # a failure waits for the next run
+        if not batch:
+            break
+        row = batch[0]
+        last_id = row.id
         row.attempts += 1
         try:
             deliver(row)
@@ -62,7 +69,7 @@ def send_pending(limit: int = 50) -> int:
         else:
             row.sent_at = utcnow()
             sent += 1
-    db.session.commit()
+        db.session.commit()
     return sent
 
 
@@ -70,7 +77,8 @@ def deliver(row: OutboxEmail) -> None:
     config = current_app.config
     if config.get("MAIL_SERVER"):
         mail.send(Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
-                          sender=config["MAIL_DEFAULT_SENDER"]))
+                          sender=config["MAIL_DEFAULT_SENDER"],
+                          extra_headers={"Content-Language": row.locale}))
         return
     write_eml(row, Path(config["MAIL_FILE_DIR"]))
 

@@ -4,8 +4,8 @@ A workflow registers an action once (what its subject is, what happens when both
 have signed, and who is conflicted), then calls ``request_decision``. Staff sign or reject on
 the decisions page; the registered ``on_approved`` runs in the transaction of the second signature.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select

@@ -254,13 +254,15 @@ def test_invitation_round_trip(client, users, login):
 
 def test_member_cannot_invite(client, users, login):
     login(users["company_member"])
-    assert client.post("/auth/organization/invitations", data={"email": "x@example.test", "locale": "en"}).status_code == 403
+    response = client.post("/auth/organization/invitations", data={"email": "x@example.test", "locale": "en"})
+    assert response.status_code == 403
 
 
 def test_invitation_of_another_organisation_is_not_found(client, users, login):
     from app.auth.services import invite_member
 
-    invite_member(users["company_owner"].organization, actor=users["company_owner"], email="a@example.test", locale="en")
+    owner = users["company_owner"]
+    invite_member(owner.organization, actor=owner, email="a@example.test", locale="en")
     db.session.commit()
     invitation = db.session.scalar(select(Invitation))
     login(users["venture_owner"])

@@ -842,3 +842,32 @@ def test_create_staff_refuses_an_address_in_use(make_user):
     with pytest.raises(services.EmailTaken):
         services.create_staff(email="STAFF@example.test", name="Staff", password=NEW_PASSWORD,
                               institution=Institution.ipark)
+
+
+def test_the_last_owner_cannot_be_removed(users):
+    from app.auth.services import LastOwner, remove_member
+
+    owner = users["venture_owner"]
+    with pytest.raises(LastOwner):
+        remove_member(owner, actor=users["admin"])
+    assert owner.active
+    remove_member(users["venture_member"], actor=users["admin"])  # members may go
+    assert not users["venture_member"].active
+
+
+def test_authenticate_is_the_same_answer_for_unknown_address_wrong_password_and_removed_user(users, make_user):
+    from app.auth.services import authenticate
+
+    assert authenticate(users["venture_owner"].email.upper(), PASSWORD) == users["venture_owner"]
+    assert authenticate("nobody@example.test", PASSWORD) is None
+    assert authenticate(users["venture_owner"].email, "wrong password") is None
+    assert authenticate(make_user(active=False).email, PASSWORD) is None
+
+
+def test_an_unknown_address_still_costs_one_password_hash(users, monkeypatch):
+    from app.auth import services
+
+    hashed = []
+    monkeypatch.setattr(services, "hash_password", lambda password: hashed.append(password))
+    services.authenticate("nobody@example.test", "anything at all")
+    assert hashed == ["anything at all"]

@@ -1,6 +1,7 @@
 """The audit log: who did what to which object, from which state to which, from where; never rewritten."""
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from app.auth.models import VerificationState
 from app.common import audit
@@ -47,7 +48,7 @@ def event(users):
 
 def test_an_audit_event_cannot_be_changed(event):
     event.action = "user.nothing_happened"
-    with pytest.raises(RuntimeError, match="append-only"):
+    with pytest.raises(DBAPIError, match="append-only"):
         db.session.flush()
     db.session.rollback()
     assert stored(event).action == "user.profile_updated"
@@ -55,14 +56,14 @@ def test_an_audit_event_cannot_be_changed(event):
 
 def test_an_audit_event_cannot_be_deleted(event):
     db.session.delete(event)
-    with pytest.raises(RuntimeError, match="append-only"):
+    with pytest.raises(DBAPIError, match="append-only"):
         db.session.flush()
     db.session.rollback()
     assert db.session.get(AuditEvent, event.id) is not None
 
 
 def test_an_audit_event_cannot_be_changed_in_bulk(event):
-    with pytest.raises(RuntimeError, match="append-only"):
+    with pytest.raises(DBAPIError, match="append-only"):
         db.session.execute(update(AuditEvent).values(action="user.nothing_happened"))
     db.session.rollback()
     assert stored(event).action == "user.profile_updated"
@@ -70,10 +71,20 @@ def test_an_audit_event_cannot_be_changed_in_bulk(event):
 
 @pytest.mark.parametrize("style", ["statement", "legacy query"])
 def test_audit_events_cannot_be_deleted_in_bulk(event, style):
-    with pytest.raises(RuntimeError, match="append-only"):
+    with pytest.raises(DBAPIError, match="append-only"):
         if style == "statement":
             db.session.execute(delete(AuditEvent).where(AuditEvent.id == event.id))
         else:
             AuditEvent.query.filter_by(id=event.id).delete()
     db.session.rollback()
     assert db.session.scalars(select(AuditEvent.id)).all() == [event.id]
+
+
+def test_an_audit_event_cannot_be_changed_by_raw_sql(event):
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text("UPDATE audit_events SET action = 'rewritten'"))
+    db.session.rollback()
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text("DELETE FROM audit_events"))
+    db.session.rollback()
+    assert stored(event).action == "user.profile_updated"

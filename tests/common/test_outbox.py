@@ -209,3 +209,23 @@ def test_two_workers_never_claim_the_same_message(app, make_user):
     assert outbox.send_pending() == 2
     assert outbox.send_pending() == 0
     assert len(mail_files(app)) == 6
+
+
+def test_a_crash_half_way_never_sends_a_delivered_message_again(app, monkeypatch, queued):
+    real_deliver = outbox.deliver
+    calls = []
+
+    def deliver_then_crash(row):
+        calls.append(row.id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the worker is killed while sending the second message
+        real_deliver(row)
+
+    monkeypatch.setattr(outbox, "deliver", deliver_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        outbox.send_pending()
+    db.session.rollback()
+    assert db.session.get(OutboxEmail, calls[0]).sent_at is not None
+    monkeypatch.setattr(outbox, "deliver", real_deliver)
+    outbox.send_pending()
+    assert len(mail_files(app)) == len(queued)
