@@ -39,7 +39,24 @@ def action_for(decision: JointDecision) -> DecisionAction:
 
 
 def load_subject(decision: JointDecision):
+    preloaded = decision.__dict__.get("_preloaded_subject")
+    if preloaded is not None:
+        return preloaded
     return db.session.get(action_for(decision).model, decision.subject_id)
+
+
+def preload_subjects(decisions) -> None:
+    """Load the subjects of a page of decisions in one query per model, not one per decision."""
+    wanted: dict[type, set[int]] = {}
+    for decision in decisions:
+        if decision.action in _actions:
+            wanted.setdefault(action_for(decision).model, set()).add(decision.subject_id)
+    loaded = {(model, subject.id): subject for model, ids in wanted.items()
+              for subject in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    for decision in decisions:
+        if decision.action in _actions:
+            # Held on the decision: the session's identity map keeps objects only weakly.
+            decision._preloaded_subject = loaded.get((action_for(decision).model, decision.subject_id))
 
 
 def is_conflicted(decision: JointDecision, user) -> bool:

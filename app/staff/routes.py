@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.auth import services as auth_services
 from app.auth.forms import VerificationForm
@@ -101,9 +102,13 @@ def decisions():
     state = request.args.get("state", DecisionState.pending.value)
     if state not in DecisionState.__members__:
         state = DecisionState.pending.value
+    people = [selectinload(getattr(JointDecision, name)) for name in
+              ("requested_by", "ipark_signed_by", "mss_signed_by", "rejected_by")]
     page = db.paginate(select(JointDecision).where(JointDecision.state == DecisionState(state))
+                       .options(*people)
                        .order_by(JointDecision.created_at.desc(), JointDecision.id.desc()),
                        page=_page(), per_page=PER_PAGE, error_out=False)
+    signoff.preload_subjects(page.items)
     return render_template("staff/decisions.html", page=page, state=state, states=list(DecisionState),
                            actions=signoff, reject_form=RejectDecisionForm())
 

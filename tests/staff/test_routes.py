@@ -64,7 +64,8 @@ def decision_action():
     approved = []
     signoff.register_action(signoff.DecisionAction(
         name="test.route_approval", model=Organization, label="Test approval",
-        on_approved=lambda subject, **kw: approved.append(subject.id)))
+        on_approved=lambda subject, **kw: approved.append(subject.id),
+        is_conflicted=lambda subject, user: subject.name_latin == f"Conflicted with {user.id}"))
     yield approved
     signoff._actions.pop("test.route_approval")
 
@@ -118,3 +119,19 @@ def test_audit_log_lists_events_with_a_filter(client, users, login):
     login(users["ipark_staff"])
     page = text(client.get("/staff/audit?action=user.logged_out"))
     assert "user.logged_out" in page and "user.logged_in" not in page
+
+
+def test_decisions_page_queries_do_not_grow_with_the_number_of_decisions(
+        client, users, login, make_organization, decision_action, count_queries):
+    def requested(n):
+        for _ in range(n):
+            signoff.request_decision(make_organization("venture"), "test.route_approval", actor=users["mss_staff"])
+        db.session.commit()
+        with count_queries() as queries:
+            assert client.get("/staff/decisions").status_code == 200
+        return len(queries)
+
+    login(users["ipark_staff"])
+    few = requested(2)
+    many = requested(10)
+    assert many == few
