@@ -74,7 +74,12 @@ def _init_templates(app):
 
     app.jinja_env.filters.update(moment=format_moment, money=format_money, markdown=render_markdown,
                                  zone_label=zone_label)
-    from app.auth.models import MEMBER_ROLE_LABELS, ORGANIZATION_KIND_LABELS, VERIFICATION_LABELS
+    from app.auth.models import (
+        MEMBER_ROLE_LABELS,
+        ORGANIZATION_KIND_LABELS,
+        VERIFICATION_BADGES,
+        VERIFICATION_LABELS,
+    )
     from app.common.i18n import current_zone_name
     from app.common.models import DECISION_STATE_LABELS
     from app.common.taxonomy import FIELD_LABELS, country_name
@@ -82,7 +87,8 @@ def _init_templates(app):
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale, current_zone_name=current_zone_name,
         country_name=country_name, field_labels=FIELD_LABELS, kind_labels=ORGANIZATION_KIND_LABELS,
-        verification_labels=VERIFICATION_LABELS, role_labels=MEMBER_ROLE_LABELS,
+        verification_labels=VERIFICATION_LABELS, verification_badges=VERIFICATION_BADGES,
+        role_labels=MEMBER_ROLE_LABELS,
         decision_state_labels=DECISION_STATE_LABELS)
     app.jinja_env.add_extension("jinja2.ext.do")
 

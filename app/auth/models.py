@@ -58,6 +58,12 @@ VERIFICATION_LABELS = {
     VerificationState.rejected: _l("Not verified"),
 }
 
+VERIFICATION_BADGES = {  # Bootstrap colour of each state's badge
+    VerificationState.pending: "warning",
+    VerificationState.verified: "success",
+    VerificationState.rejected: "secondary",
+}
+
 VERIFICATION_TRANSITIONS: dict[VerificationState, set[VerificationState]] = {
     VerificationState.pending: {VerificationState.verified, VerificationState.rejected},
     VerificationState.verified: {VerificationState.rejected},

@@ -109,7 +109,8 @@ def decisions():
                        .order_by(JointDecision.created_at.desc(), JointDecision.id.desc()),
                        page=_page(), per_page=PER_PAGE, error_out=False)
     signoff.preload_subjects(page.items)
-    return render_template("staff/decisions.html", page=page, state=state, states=list(DecisionState),
+    return render_template("staff/decisions.html", page=page, state=DecisionState(state),
+                           states=list(DecisionState), DecisionState=DecisionState,
                            actions=signoff, reject_form=RejectDecisionForm())
 
 
