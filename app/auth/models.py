@@ -239,6 +239,10 @@ class User(db.Model):
     def has_two_factor(self) -> bool:
         return self.totp_secret is not None
 
+    def can_be_managed_by(self, actor) -> bool:
+        """Administrators manage other people's accounts, never their own (no self lock-out)."""
+        return actor.is_authenticated and actor.is_admin and actor.id != self.id
+
 
 class AnonymousUser(AnonymousUserMixin):
     is_admin = False

@@ -448,3 +448,49 @@ def create_staff(*, email, name, password, institution: Institution | None, is_a
     db.session.flush()
     return user
 
+
+
+# Administration of accounts ----------------------------------------------------------------
+
+def _password_setting_link(user: User) -> str:
+    token = _serializer("reset-password").dumps({"uid": user.id, "fp": _reset_fingerprint(user)})
+    return _external_url("auth.reset_password", token=token)
+
+
+def create_staff_account(*, actor: User, email, name, institution: Institution | None, is_admin: bool,
+                         locale: str | None) -> User:
+    """An administrator opens a staff account; the person chooses their own password by e-mail."""
+    if not actor.is_admin:
+        raise PermissionDenied()
+    user = create_staff(email=email, name=name, password=secrets.token_urlsafe(24), institution=institution,
+                        is_admin=is_admin, locale=locale)
+    audit.record(actor, "user.staff_invited", user, institution=str(institution or ""), admin=is_admin)
+    queue_email(user, "staff_welcome", link=_password_setting_link(user), inviter=actor)
+    db.session.flush()
+    return user
+
+
+def set_account_active(user: User, active: bool, *, actor: User) -> None:
+    if not user.can_be_managed_by(actor):
+        raise PermissionDenied()
+    if user.active == active:
+        raise InvalidTransition()
+    user.active = active
+    if not active:
+        end_other_sessions(user, keep=None)
+    audit.record(actor, "user.reactivated" if active else "user.deactivated", user)
+    db.session.flush()
+
+
+def reset_two_factor(user: User, *, actor: User) -> None:
+    """For a lost phone: the person enrols again at the next sign-in (or when asked to)."""
+    if not user.can_be_managed_by(actor):
+        raise PermissionDenied()
+    if not user.has_two_factor:
+        raise InvalidTransition()
+    user.totp_secret = None
+    user.totp_last_counter = None
+    end_other_sessions(user, keep=None)
+    audit.record(actor, "user.two_factor_reset", user)
+    queue_email(user, "two_factor_reset")
+    db.session.flush()

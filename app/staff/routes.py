@@ -3,7 +3,7 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth import services as auth_services
@@ -11,10 +11,10 @@ from app.auth.forms import VerificationForm
 from app.auth.models import Organization, OrganizationKind, User, VerificationState
 from app.common import signoff
 from app.common.errors import DomainError
-from app.common.models import AuditEvent, DecisionState, JointDecision
+from app.common.models import AuditEvent, DecisionState, Institution, JointDecision
 from app.extensions import db
 from app.staff import bp
-from app.staff.forms import RejectDecisionForm
+from app.staff.forms import RejectDecisionForm, StaffAccountForm
 
 PER_PAGE = 25
 
@@ -24,6 +24,17 @@ def staff_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not (current_user.is_staff or current_user.is_admin):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
             abort(403)
         return view(*args, **kwargs)
 
@@ -168,3 +179,75 @@ def audit_log():
         query = query.where(AuditEvent.action.startswith(action[:80]))
     page = db.paginate(query.order_by(AuditEvent.id.desc()), page=_page(), per_page=50, error_out=False)
     return render_template("staff/audit.html", page=page, action=action)
+
+
+@bp.get("/accounts")
+@admin_required
+def accounts():
+    query = select(User).join(User.organization)
+    if q := request.args.get("q", "").strip()[:100]:
+        pattern = f"%{q.lower()}%"
+        query = query.where(or_(User.email.like(pattern), func.lower(User.name).like(pattern),
+                                func.lower(Organization.name_latin).like(pattern)))
+    page = db.paginate(query.order_by(User.created_at.desc(), User.id.desc()), page=_page(),
+                       per_page=PER_PAGE, error_out=False)
+    return render_template("staff/accounts.html", page=page, q=q)
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@admin_required
+def new_account():
+    form = StaffAccountForm()
+    if form.validate_on_submit():
+        institution = None if form.institution.data == "none" else Institution(form.institution.data)
+        try:
+            auth_services.create_staff_account(
+                actor=current_user, email=form.email.data, name=form.name.data, institution=institution,
+                is_admin=form.is_admin.data or institution is None, locale=form.locale.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The account is ready; %(email)s received a link to choose a password.",
+                    email=form.email.data), "success")
+            return redirect(url_for(".accounts"))
+    return render_template("staff/account_new.html", form=form)
+
+
+def _account_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not user.can_be_managed_by(current_user):
+        abort(403)
+    return user
+
+
+@bp.post("/accounts/<int:user_id>/<any(deactivate, reactivate):change>")
+@admin_required
+def set_account_active(user_id: int, change: str):
+    user = _account_or_404(user_id)
+    try:
+        auth_services.set_account_active(user, change == "reactivate", actor=current_user)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s can sign in again.", name=user.name) if user.active
+              else _("%(name)s can no longer sign in.", name=user.name), "success")
+    return redirect(url_for(".accounts", q=user.email))
+
+
+@bp.post("/accounts/<int:user_id>/reset-two-factor")
+@admin_required
+def reset_two_factor(user_id: int):
+    user = _account_or_404(user_id)
+    try:
+        auth_services.reset_two_factor(user, actor=current_user)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Two-factor sign-in is reset for %(name)s.", name=user.name), "success")
+    return redirect(url_for(".accounts", q=user.email))

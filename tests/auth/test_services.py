@@ -871,3 +871,52 @@ def test_an_unknown_address_still_costs_one_password_hash(users, monkeypatch):
     monkeypatch.setattr(services, "hash_password", lambda password: hashed.append(password))
     services.authenticate("nobody@example.test", "anything at all")
     assert hashed == ["anything at all"]
+
+
+# Administration of accounts -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("actor", "target", "allowed"), [
+    ("admin", "venture_owner", True),
+    ("admin", "ipark_staff", True),
+    ("admin", "admin", False),
+    ("ipark_staff", "venture_owner", False),
+    ("venture_owner", "venture_member", False),
+])
+def test_who_manages_accounts(users, actor, target, allowed):
+    assert users[target].can_be_managed_by(users[actor]) is allowed
+
+
+def test_create_staff_account_needs_an_administrator_and_mails_a_password_link(users):
+    from app.auth.services import create_staff_account
+    from app.common.errors import PermissionDenied
+    from app.common.models import Institution, OutboxEmail
+
+    with pytest.raises(PermissionDenied):
+        create_staff_account(actor=users["ipark_staff"], email="x@example.test", name="X",
+                             institution=Institution.ipark, is_admin=False, locale="ja")
+    user = create_staff_account(actor=users["admin"], email="new@ipark.example", name="New",
+                                institution=Institution.ipark, is_admin=False, locale="ja")
+    assert user.institution == Institution.ipark and not user.check_password("")
+    mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == "new@ipark.example"))
+    assert "/auth/reset/" in mail.body_text and mail.locale == "ja"
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == user.id,
+                                                                AuditEvent.subject_type == "users")).all()
+    assert "user.staff_invited" in actions
+
+
+def test_set_account_active_transitions(users):
+    from app.auth.services import set_account_active
+    from app.common.errors import InvalidTransition, PermissionDenied
+
+    target = users["venture_member"]
+    set_account_active(target, False, actor=users["admin"])
+    assert not target.active
+    with pytest.raises(InvalidTransition):
+        set_account_active(target, False, actor=users["admin"])
+    with pytest.raises(PermissionDenied):
+        set_account_active(target, True, actor=users["venture_owner"])
+    set_account_active(target, True, actor=users["admin"])
+    assert target.active
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == target.id,
+                                                                AuditEvent.subject_type == "users")).all()
+    assert actions[-2:] == ["user.deactivated", "user.reactivated"]

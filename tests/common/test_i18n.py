@@ -107,6 +107,9 @@ def test_translated_pages_show_no_english_interface_text(app, client, lang):
     client.post("/auth/logout")
     client.post("/auth/login", data={"email": "ipark@demo.test", "password": "kakehashi-demo"})
     check(PAGES_STAFF)
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"email": "admin@demo.test", "password": "kakehashi-demo"})
+    check(["/staff/accounts", "/staff/accounts?q=demo", "/staff/accounts/new"])
 
 
 @pytest.mark.parametrize(("lang", "expected"), [("en", "¥1,200,000"), ("ja", "￥1,200,000"), ("ko", "JP¥1,200,000")])

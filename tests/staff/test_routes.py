@@ -135,3 +135,81 @@ def test_decisions_page_queries_do_not_grow_with_the_number_of_decisions(
     few = requested(2)
     many = requested(10)
     assert many == few
+
+
+# Accounts (administrators) --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("who", "status"), [("ipark_staff", 403), ("mss_staff", 403), ("venture_owner", 403),
+                                             ("admin", 200)])
+def test_accounts_pages_are_for_administrators(client, users, login, who, status):
+    login(users[who])
+    assert client.get("/staff/accounts").status_code == status
+    assert client.get("/staff/accounts/new").status_code == status
+
+
+def test_administrator_opens_a_staff_account_and_the_person_chooses_a_password(client, users, login):
+    import re
+
+    from app.auth.models import User
+    from app.common.models import Institution, OutboxEmail
+
+    login(users["admin"])
+    response = client.post("/staff/accounts/new", data={"name": "Officer Park", "email": "Park@MSS.example",
+                                                        "institution": "mss", "locale": "ko"})
+    assert response.location == "/staff/accounts"
+    officer = db.session.scalar(select(User).where(User.email == "park@mss.example"))
+    assert officer.institution == Institution.mss and not officer.is_admin and officer.email_verified
+    mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == "park@mss.example"))
+    assert mail.locale == "ko"
+    link = re.search(r"http://localhost(/\S+)", mail.body_text).group(1)
+    client.post("/auth/logout")
+    client.post(link, data={"password": "officer password", "confirm": "officer password"})
+    assert client.post("/auth/login", data={"email": "park@mss.example",
+                                            "password": "officer password"}).location == "/"
+    # The same address cannot be used twice.
+    client.post("/auth/logout")
+    login(users["admin"])
+    again = client.post("/staff/accounts/new", data={"name": "X", "email": "park@mss.example",
+                                                     "institution": "ipark", "locale": "en"})
+    assert again.status_code == 200 and "already exists" in text(again)
+
+
+def test_administrator_blocks_and_allows_sign_in(app, client, users, login):
+    venture = users["venture_owner"]
+    venture_client = app.test_client()
+    venture_client.post("/auth/login", data={"email": venture.email, "password": "correct horse battery"})
+    login(users["admin"])
+    assert client.post(f"/staff/accounts/{venture.id}/deactivate").status_code == 302
+    assert venture_client.get("/auth/profile").status_code == 302  # signed out at once
+    assert "cannot sign in" in text(client.get(f"/staff/accounts?q={venture.email}"))
+    response = client.post(f"/staff/accounts/{venture.id}/deactivate", follow_redirects=True)
+    assert "not possible in the current state" in text(response)
+    client.post(f"/staff/accounts/{venture.id}/reactivate")
+    assert venture_client.post("/auth/login", data={"email": venture.email,
+                                                    "password": "correct horse battery"}).status_code == 302
+    assert client.post(f"/staff/accounts/{users['admin'].id}/deactivate").status_code == 403  # not oneself
+    assert client.post("/staff/accounts/99999/deactivate").status_code == 404
+
+
+def test_administrator_resets_a_lost_two_factor(client, users, login):
+    from app.auth.models import User
+
+    staff = users["ipark_staff"]
+    staff.totp_secret = "JBSWY3DPEHPK3PXP"
+    db.session.commit()
+    login(users["admin"])
+    assert client.post(f"/staff/accounts/{staff.id}/reset-two-factor").status_code == 302
+    assert db.session.get(User, staff.id).totp_secret is None
+    response = client.post(f"/staff/accounts/{staff.id}/reset-two-factor", follow_redirects=True)
+    assert "not possible in the current state" in text(response)  # nothing left to reset
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.two_factor_reset"))
+    assert event.actor_id == users["admin"].id and event.subject_id == staff.id
+
+
+def test_account_search_and_pages(client, users, login, count_queries):
+    login(users["admin"])
+    assert users["mss_staff"].email in text(client.get(f"/staff/accounts?q={users['mss_staff'].email.upper()}"))
+    assert "No accounts match." in text(client.get("/staff/accounts?q=nobody-at-all"))
+    with count_queries() as queries:
+        assert client.get("/staff/accounts?page=2").status_code == 200
+    assert len(queries) <= 6
