@@ -397,7 +397,7 @@ def check_two_factor(user: User, code: str) -> None:
 
 INSTITUTIONS = {
     Institution.ipark: dict(country="JP", name_latin="iPark Institute",
-                            name_native="湘南ヘルスイノベーションパーク",
+                            name_native="アイパークインスティチュート株式会社",
                             website="https://www.shonan-health-innovation-park.com/"),
     Institution.mss: dict(country="KR", name_latin="Ministry of SMEs and Startups",
                           name_native="중소벤처기업부", website="https://www.mss.go.kr/"),

@@ -52,7 +52,7 @@ def upgrade():
     now = datetime.now(timezone.utc)
     op.bulk_insert(organizations, [
         dict(kind="institution", country="JP", name_latin="iPark Institute",
-             name_native="湘南ヘルスイノベーションパーク", website="https://www.shonan-health-innovation-park.com/",
+             name_native="アイパークインスティチュート株式会社", website="https://www.shonan-health-innovation-park.com/",
              institution="ipark", verification_state="verified", verified_at=now, created_at=now),
         dict(kind="institution", country="KR", name_latin="Ministry of SMEs and Startups",
              name_native="중소벤처기업부", website="https://www.mss.go.kr/",
