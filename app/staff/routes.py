@@ -19,26 +19,24 @@ from app.staff.forms import RejectDecisionForm, StaffAccountForm
 PER_PAGE = 25
 
 
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not (current_user.is_staff or current_user.is_admin):
-            abort(403)
-        return view(*args, **kwargs)
+def _required(allowed):
+    """Signed-in users for whom ``allowed(user)`` holds; 403 for the others."""
 
-    return wrapped
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not allowed(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+staff_required = _required(lambda user: user.is_staff or user.is_admin)
+admin_required = _required(lambda user: user.is_admin)
 
 
 def _page() -> int:
