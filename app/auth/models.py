@@ -144,7 +144,7 @@ class Organization(db.Model):
 
     def can_view_members(self, user) -> bool:
         return user.is_authenticated and (
-            user.organization_id == self.id or user.is_staff or user.is_admin)
+            user.organization_id == self.id or user.can_use_staff_pages)
 
     def can_invite(self, user) -> bool:
         """Owners bring in colleagues; staff accounts are made by administrators only."""
@@ -152,7 +152,7 @@ class Organization(db.Model):
                 and self.kind != OrganizationKind.institution)
 
     def can_verify(self, user) -> bool:
-        return (user.is_authenticated and (user.is_staff or user.is_admin)
+        return (user.is_authenticated and user.can_use_staff_pages
                 and self.kind != OrganizationKind.institution)
 
     def can_become(self, target: VerificationState) -> bool:
@@ -231,13 +231,22 @@ class User(db.Model):
         return self.email_verified_at is not None
 
     @property
+    def can_use_staff_pages(self) -> bool:
+        """Institution staff and administrators: verification, decisions, audit log."""
+        return self.is_staff or self.is_admin
+
+    @property
     def needs_two_factor(self) -> bool:
         """Staff and administrators sign money and decisions: they may (or must) use TOTP."""
-        return self.is_staff or self.is_admin
+        return self.can_use_staff_pages
 
     @property
     def has_two_factor(self) -> bool:
         return self.totp_secret is not None
+
+    def can_be_removed_by(self, actor) -> bool:
+        """An owner (or an administrator) removes a colleague, never themselves."""
+        return self.active and self.organization.can_edit(actor) and actor.id != self.id
 
     def can_be_managed_by(self, actor) -> bool:
         """Administrators manage other people's accounts, never their own (no self lock-out)."""
@@ -247,6 +256,7 @@ class User(db.Model):
 class AnonymousUser(AnonymousUserMixin):
     is_admin = False
     is_staff = False
+    can_use_staff_pages = False
     is_owner = False
     is_venture = False
     institution = None

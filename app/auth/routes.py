@@ -349,10 +349,13 @@ def remove_member(user_id: int):
     member = db.session.get(User, user_id)
     if member is None or member.organization_id != current_user.organization_id or not member.active:
         abort(404)
+    if not member.can_be_removed_by(current_user):
+        abort(403)
     try:
         services.remove_member(member, actor=current_user)
-    except DomainError:
-        abort(403)
-    db.session.commit()
-    flash(_("%(name)s no longer has access.", name=member.name), "success")
+    except DomainError as error:  # e.g. the last owner
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s no longer has access.", name=member.name), "success")
     return redirect(url_for(".members"))

@@ -316,7 +316,7 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
 def remove_member(member: User, *, actor: User) -> None:
     """Owners remove colleagues; the person's sessions end and the account is deactivated."""
     organization = member.organization
-    if not organization.can_edit(actor) or member.id == actor.id:
+    if not member.can_be_removed_by(actor):
         raise PermissionDenied()
     if member.is_owner and not any(other.is_owner and other.active and other.id != member.id
                                    for other in organization.members):

@@ -176,4 +176,4 @@ class JointDecision(db.Model):
         )
 
     def can_view(self, user) -> bool:
-        return getattr(user, "institution", None) is not None or getattr(user, "is_admin", False)
+        return user.is_authenticated and user.can_use_staff_pages

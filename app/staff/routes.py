@@ -35,7 +35,7 @@ def _required(allowed):
     return decorator
 
 
-staff_required = _required(lambda user: user.is_staff or user.is_admin)
+staff_required = _required(lambda user: user.can_use_staff_pages)
 admin_required = _required(lambda user: user.is_admin)
 
 

@@ -327,3 +327,28 @@ def test_joint_decision_can_reject(make_decision, users, anonymous, person, cond
 ])
 def test_joint_decision_can_view(make_decision, users, anonymous, person, allowed):
     assert make_decision("pending").can_view(who(users, anonymous, person)) is allowed
+
+
+@pytest.mark.parametrize(("person", "allowed"), [
+    ("anonymous", False), ("venture_owner", False), ("company_member", False),
+    ("ipark_staff", True), ("mss_staff", True), ("admin", True),
+])
+def test_can_use_staff_pages(users, anonymous, person, allowed):
+    assert who(users, anonymous, person).can_use_staff_pages is allowed
+
+
+@pytest.mark.parametrize(("actor", "member", "allowed"), [
+    ("venture_owner", "venture_member", True),
+    ("venture_owner", "venture_owner", False),  # never oneself
+    ("venture_member", "venture_owner", False),
+    ("company_owner", "venture_member", False),
+    ("ipark_staff", "venture_member", False),
+    ("admin", "venture_owner", True),
+])
+def test_can_be_removed_by(users, actor, member, allowed):
+    assert users[member].can_be_removed_by(users[actor]) is allowed
+
+
+def test_a_removed_member_cannot_be_removed_again(users):
+    users["venture_member"].active = False
+    assert not users["venture_member"].can_be_removed_by(users["venture_owner"])
