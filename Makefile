@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint check-migrations i18n-extract i18n-update i18n-compile clean
+.PHONY: run test lint check-migrations i18n-extract i18n-update i18n-compile clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ check-migrations: $(STAMP)
 	rm -f /tmp/kakehashi-migration-check.sqlite3
 	DATABASE_URL=sqlite:////tmp/kakehashi-migration-check.sqlite3 $(FLASK) db upgrade
 	DATABASE_URL=sqlite:////tmp/kakehashi-migration-check.sqlite3 $(FLASK) db check
+
+# Search at scale (docs/performance.md): a fresh SQLite database under instance/bench/, or the
+# empty PostgreSQL database named by BENCH_DATABASE_URL; 10,000 challenges, then the timings.
+BENCH_DIR := instance/bench
+BENCH_URL = $(or $(BENCH_DATABASE_URL),sqlite:///$(abspath $(BENCH_DIR))/kakehashi-bench.sqlite3)
+bench: $(STAMP)
+	@if [ -z "$(BENCH_DATABASE_URL)" ]; then rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR); fi
+	DATABASE_URL='$(BENCH_URL)' $(FLASK) db upgrade
+	DATABASE_URL='$(BENCH_URL)' $(FLASK) bench-data --challenges 10000 --proposals 20000 --seed 1 --if-empty
+	DATABASE_URL='$(BENCH_URL)' $(BIN)/python bench/search_benchmark.py
 
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

@@ -61,6 +61,8 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Kakehashi <no-reply@kakehashi.test>")
     # Without an SMTP server the outbox worker writes each message to this folder as .eml.
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    # Uploaded PDFs, stored by random key; back this folder up with the database.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
 
     STAFF_REQUIRE_2FA = _bool("STAFF_REQUIRE_2FA", False)
     EMAIL_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())

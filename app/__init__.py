@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _init_login(app, login_manager)
 
     from app.auth import bp as auth_bp
+    from app.challenges import bp as challenges_bp
     from app.common import bp as common_bp
     from app.common import routes as _common_routes  # noqa: F401
     from app.staff import bp as staff_bp
@@ -37,6 +38,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(common_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(challenges_bp)
 
     from app.common.security import HealthCheck, security_headers
 
@@ -66,30 +68,42 @@ def _init_login(app, login_manager):
 
 
 def _init_templates(app):
-    from flask_babel import get_locale
+    from flask_babel import format_number, get_locale
 
     from app.common.forms import LANGUAGE_NAMES
-    from app.common.i18n import format_moment, format_money, zone_label
+    from app.common.i18n import format_moment, format_money, format_utc, zone_label
     from app.common.markdown import render_markdown
 
     app.jinja_env.filters.update(moment=format_moment, money=format_money, markdown=render_markdown,
-                                 zone_label=zone_label)
+                                 zone_label=zone_label, utc=format_utc,
+                                 format_number=format_number)
     from app.auth.models import (
         MEMBER_ROLE_LABELS,
         ORGANIZATION_KIND_LABELS,
         VERIFICATION_BADGES,
         VERIFICATION_LABELS,
     )
-    from app.common.i18n import current_zone_name
+    from app.challenges.models import (
+        CHALLENGE_STATE_BADGES,
+        CHALLENGE_STATE_LABELS,
+        FUNDING_SOURCE_LABELS,
+        PROGRAM_LABELS,
+        programs_for,
+    )
+    from app.common.i18n import current_zone_name, format_countdown
     from app.common.models import DECISION_STATE_LABELS
     from app.common.taxonomy import FIELD_LABELS, country_name
+    from app.proposals.models import PROPOSAL_STATE_LABELS
 
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale, current_zone_name=current_zone_name,
         country_name=country_name, field_labels=FIELD_LABELS, kind_labels=ORGANIZATION_KIND_LABELS,
         verification_labels=VERIFICATION_LABELS, verification_badges=VERIFICATION_BADGES,
         role_labels=MEMBER_ROLE_LABELS,
-        decision_state_labels=DECISION_STATE_LABELS)
+        decision_state_labels=DECISION_STATE_LABELS, program_labels=PROGRAM_LABELS,
+        challenge_state_labels=CHALLENGE_STATE_LABELS, challenge_state_badges=CHALLENGE_STATE_BADGES,
+        funding_source_labels=FUNDING_SOURCE_LABELS, proposal_state_labels=PROPOSAL_STATE_LABELS,
+        format_countdown=format_countdown, programs_for=programs_for)
     app.jinja_env.add_extension("jinja2.ext.do")
 
 

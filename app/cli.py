@@ -39,16 +39,21 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.group("jobs")
     def jobs():
-        """Background work: the e-mail outbox."""
+        """Background work: challenges closing at their deadline, the e-mail outbox."""
 
     @jobs.command("run")
     @click.option("--loop", is_flag=True, help="Keep polling instead of stopping when the outbox is empty.")
     @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls with --loop.")
     def run_jobs(loop, interval):
-        """Send queued e-mail. Several workers may run at once on PostgreSQL."""
+        """Close challenges whose deadline has passed, then send queued e-mail.
+        Several workers may run at once on PostgreSQL."""
+        from app.challenges.services import close_expired_challenges
         from app.common.outbox import send_pending
 
         while True:
+            if closed := close_expired_challenges():
+                click.echo(f"closed {closed} challenge(s) at their deadline")
+            db.session.commit()
             sent = send_pending()
             if sent:
                 click.echo(f"sent {sent} e-mail(s)")
@@ -56,3 +61,31 @@ def register_cli(app: Flask) -> None:
                 break
             if loop and not sent:
                 time.sleep(interval)
+
+    @app.cli.command("bench-data")
+    @click.option("--challenges", default=10_000, show_default=True, help="Published challenges to add.")
+    @click.option("--proposals", default=20_000, show_default=True, help="Proposals to add.")
+    @click.option("--seed", type=int, help="Seed of the generator, for the same text twice.")
+    @click.option("--if-empty", is_flag=True, help="Do nothing if the database already holds challenges.")
+    def bench_data(challenges, proposals, seed, if_empty):
+        """Add generated challenges, search terms and proposals for measuring search (never in production).
+
+        Each run adds a new batch with its own accounts (password kakehashi-bench)."""
+        from sqlalchemy import func, select
+
+        from app.challenges.bench import generate
+        from app.challenges.models import Challenge
+
+        if if_empty and (existing := db.session.scalar(select(func.count()).select_from(Challenge))):
+            click.echo(f"The database already holds {existing} challenges: nothing added.")
+            return
+        started = time.perf_counter()
+        with click.progressbar(length=challenges + proposals, label="Generating bench data") as bar:
+            try:
+                summary = generate(challenges=challenges, proposals=proposals, seed=seed, advance=bar.update)
+            except ValueError as error:
+                raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"Batch {summary.batch}: {summary.challenges} challenges ({summary.search_terms} search terms) "
+                   f"from {summary.posters} posters, {summary.proposals} proposals from {summary.ventures} ventures "
+                   f"in {time.perf_counter() - started:.1f} s.")

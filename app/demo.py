@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState
 from app.auth.services import create_staff, ensure_institutions, find_user_by_email
+from app.challenges.demo import seed_challenges
 from app.common.models import Institution
 from app.common.taxonomy import Field
 from app.common.time import utcnow
@@ -71,6 +72,7 @@ def seed() -> int:
         created += 1
     _seed_unverified_organization()
     db.session.flush()
+    seed_challenges()  # posted, reviewed and answered by the accounts above
     return created
 
 

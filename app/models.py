@@ -1,3 +1,16 @@
 """Every table, imported once so that Alembic and create_all see the whole schema."""
 from app.auth.models import Invitation, LoginSession, Organization, OrganizationField, User  # noqa: F401
+from app.challenges.models import (  # noqa: F401
+    Challenge,
+    ChallengeAttachment,
+    ChallengeField,
+    ChallengeFundingSource,
+    ChallengeSearchTerm,
+    ClarificationQuestion,
+    NdaAcceptance,
+    NdaVersion,
+    ProposalQuestion,
+    RubricCriterion,
+)
 from app.common.models import AuditEvent, JointDecision, OutboxEmail  # noqa: F401
+from app.proposals.models import Proposal  # noqa: F401

@@ -92,7 +92,7 @@ def teardown_app(app, ctx) -> None:
 
 @pytest.fixture
 def app(tmp_path):
-    app, ctx = build_app(MAIL_FILE_DIR=str(tmp_path / "mail"))
+    app, ctx = build_app(MAIL_FILE_DIR=str(tmp_path / "mail"), UPLOAD_DIR=str(tmp_path / "uploads"))
     yield app
     teardown_app(app, ctx)
 
@@ -216,3 +216,45 @@ def pytest_collection_modifyitems(config, items):
         if "postgresql_only" in item.keywords:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL): "
                                                     "row locks do not exist on SQLite"))
+
+
+@pytest.fixture
+def make_challenge(app, users):
+    """make_challenge(state="open"): a challenge by users["company_owner"]'s company, with the
+    timestamps its state implies, NDA version 1, and its search terms. `poster=` another user;
+    `deadline=` a UTC datetime (default: 30 days ahead; in the past for closed/awarded)."""
+    from datetime import timedelta
+
+    from app.challenges import search
+    from app.challenges.models import Challenge, ChallengeState, NdaVersion, Program
+
+    def make(state="open", *, program=Program.open_innovation, poster=None, deadline=None, fields=("ai_drug_discovery",),
+             confidential="Confidential: the target is KRAS G12D.", **attributes):
+        state = ChallengeState(state)
+        poster = poster or users["company_owner"]
+        now = utcnow()
+        past = state in {ChallengeState.closed, ChallengeState.awarded}
+        n = next(_serial)
+        challenge = Challenge(
+            program=Program(program), state=state, organization_id=poster.organization_id, created_by_id=poster.id,
+            title=attributes.pop("title", f"Challenge {n}"),
+            summary=attributes.pop("summary", "Find new binders with machine learning."),
+            description=attributes.pop("description", "We look for a partner in **AI drug discovery**."),
+            confidential=confidential, language=attributes.pop("language", "en"),
+            deadline=deadline or (now + (timedelta(days=-1) if past else timedelta(days=30))),
+            submitted_at=None if state == ChallengeState.draft else now - timedelta(days=3),
+            published_at=now - timedelta(days=2) if state in {ChallengeState.open, ChallengeState.closed,
+                                                              ChallengeState.awarded} else None,
+            closed_at=now if past else None,
+            awarded_at=now if state == ChallengeState.awarded else None,
+            cancelled_at=now if state == ChallengeState.cancelled else None,
+            **attributes)
+        challenge.fields = fields
+        challenge.nda_versions = [NdaVersion(number=1, body="Keep it secret.")]
+        db.session.add(challenge)
+        db.session.flush()
+        search.index_challenge(challenge)
+        db.session.commit()
+        return challenge
+
+    return make

@@ -70,3 +70,21 @@ def test_jobs_run_sends_the_outbox_and_stops(app, make_user, tmp_path):
     assert result.exit_code == 0 and "sent 2 e-mail(s)" in result.output
     assert db.session.scalar(select(OutboxEmail).where(OutboxEmail.sent_at.is_(None))) is None
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
+
+
+def test_jobs_run_closes_challenges_at_their_deadline_and_tells_the_poster(app, make_challenge, users):
+    from datetime import timedelta
+
+    from app.challenges.models import Challenge, ChallengeState
+    from app.common.time import utcnow
+
+    expired = make_challenge("open", deadline=utcnow() - timedelta(seconds=1))
+    running = make_challenge("open", deadline=utcnow() + timedelta(hours=1))
+    result = app.test_cli_runner().invoke(args=["jobs", "run"])
+    assert result.exit_code == 0 and "closed 1 challenge(s)" in result.output, result.output
+    assert db.session.get(Challenge, expired.id).state == ChallengeState.closed
+    assert db.session.get(Challenge, running.id).state == ChallengeState.open
+    poster_mail = db.session.scalars(select(OutboxEmail.recipient).where(OutboxEmail.sent_at.is_not(None))).all()
+    assert users["company_owner"].email in poster_mail
+    again = app.test_cli_runner().invoke(args=["jobs", "run"])
+    assert "closed" not in again.output

@@ -6,17 +6,15 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
     ValidationError,
 )
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.models import ORGANIZATION_KIND_LABELS, REGISTRABLE_KINDS
-from app.common.forms import LanguageSelect, TimezoneSelect
+from app.common.forms import LanguageSelect, MultiCheckboxField, TimezoneSelect
 from app.common.taxonomy import FIELD_LABELS, country_choices
 
 PASSWORD_MIN = 10
@@ -24,11 +22,6 @@ PASSWORD_MIN = 10
 # The demo accounts live under the reserved .test domain (RFC 6761); accept it like any other.
 if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
     email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def email_field():

@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 import pyotp
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -22,7 +22,7 @@ from app.auth.models import (
 from app.common import audit
 from app.common.errors import DomainError, InvalidTransition, PermissionDenied
 from app.common.models import Institution
-from app.common.outbox import queue_email
+from app.common.outbox import external_url, queue_email
 from app.common.time import utcnow
 from app.extensions import db
 
@@ -70,14 +70,6 @@ def authenticate(email: str, password: str) -> User | None:
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"kakehashi.{purpose}")
-
-
-def _external_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    # From the CLI or a worker there is no request: links point at the public address.
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 # Registration and e-mail verification ------------------------------------------------------
@@ -128,7 +120,7 @@ def register_invited_member(invitation: Invitation, *, email, name, password, lo
 
 def send_verification_email(user: User) -> None:
     token = _serializer("verify-email").dumps({"uid": user.id, "email": user.email})
-    queue_email(user, "verify_email", link=_external_url("auth.verify_email", token=token))
+    queue_email(user, "verify_email", link=external_url("auth.verify_email", token=token))
 
 
 def verify_email(token: str) -> User:
@@ -206,7 +198,7 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     token = _serializer("reset-password").dumps({"uid": user.id, "fp": _reset_fingerprint(user)})
-    queue_email(user, "reset_password", link=_external_url("auth.reset_password", token=token))
+    queue_email(user, "reset_password", link=external_url("auth.reset_password", token=token))
     audit.record(None, "user.password_reset_requested", user)
     db.session.flush()
 
@@ -295,7 +287,7 @@ def invite_member(organization: Organization, *, actor: User, email: str, locale
     audit.record(actor, "invitation.sent", invitation, email=email)
     queue_email(email, "invitation", locale=locale or actor.locale or "en",
                 organization=organization, inviter=actor,
-                link=_external_url("auth.register", invitation=token))
+                link=external_url("auth.register", invitation=token))
     return invitation
 
 
@@ -454,7 +446,7 @@ def create_staff(*, email, name, password, institution: Institution | None, is_a
 
 def _password_setting_link(user: User) -> str:
     token = _serializer("reset-password").dumps({"uid": user.id, "fp": _reset_fingerprint(user)})
-    return _external_url("auth.reset_password", token=token)
+    return external_url("auth.reset_password", token=token)
 
 
 def create_staff_account(*, actor: User, email, name, institution: Institution | None, is_admin: bool,

@@ -1,7 +1,8 @@
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import SelectField, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
 
@@ -19,3 +20,8 @@ class LanguageSelect(SelectField):
 class TimezoneSelect(SelectField):
     def __init__(self, label=_l("Time zone"), **kwargs):
         super().__init__(label, choices=[(z, z.replace("_", " ")) for z in TIMEZONES], **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

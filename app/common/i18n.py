@@ -1,11 +1,12 @@
 """Which language and time zone a request is served in, and locale-aware formatting."""
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from babel.numbers import get_currency_precision
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 from flask_babel import get_timezone as active_timezone
 from flask_login import current_user
 
@@ -42,6 +43,24 @@ def select_timezone() -> str:
     return DEFAULT_ZONES.get(str(get_locale()), "UTC")
 
 
+@contextmanager
+def force_timezone(zone: str):
+    """force_locale's companion, for e-mail rendered for someone else: flask_babel caches the
+    zone per context, and force_locale leaves it as it was (flask_babel has no public switch)."""
+    from flask_babel import _get_current_context
+
+    ctx = _get_current_context()
+    if ctx is None:
+        yield
+        return
+    previous = getattr(ctx, "babel_tzinfo", None)
+    ctx.babel_tzinfo = get_timezone(zone)
+    try:
+        yield
+    finally:
+        ctx.babel_tzinfo = previous
+
+
 def remember_requested_language(response):
     """`?lang=ja` switches for the visit too, not only for one page."""
     if lang := requested_language():
@@ -59,7 +78,19 @@ def format_moment(moment: datetime | None, format: str = "medium") -> str:
     name = get_timezone_name(moment.astimezone(zone), width="short", locale=get_locale())
     if name[:1] in "+-" or name.startswith("GMT"):  # no abbreviation in this language: say where
         name = get_timezone_location(zone, locale=get_locale())
-    return f"{format_datetime(moment, format)} ({name})"
+    text = _date_and_minute(moment.astimezone(zone)) if format == "minute" else format_datetime(moment, format)
+    return f"{text} ({name})"
+
+
+def _date_and_minute(moment: datetime, zone=None) -> str:
+    """The medium date with the short time: 'Dec 12, 2026, 10:00 AM', '2026/12/12 10:00'.
+    CLDR has no such named format; deadlines read best without seconds or a two-digit year."""
+    from babel.dates import format_date, format_time, get_datetime_format
+
+    locale = get_locale()
+    return (get_datetime_format("medium", locale=locale)
+            .replace("{0}", format_time(moment, "short", tzinfo=zone, locale=locale))
+            .replace("{1}", format_date(moment, "medium", locale=locale)))
 
 
 def format_money(amount_minor: int, currency: str) -> str:
@@ -77,3 +108,18 @@ def current_zone_name() -> str:
     # Named at a moment, so UTC reads "Coordinated Universal Time", not "Unknown Region".
     zone = active_timezone()
     return get_timezone_name(datetime.now(zone), width="long", locale=get_locale())
+
+
+def format_utc(moment: datetime | None) -> str:
+    """The same moment in UTC, for readers comparing across zones."""
+    if moment is None:
+        return ""
+    return f"{_date_and_minute(as_utc(moment), UTC)} (UTC)"
+
+
+def format_countdown(moment: datetime, now: datetime | None = None) -> str:
+    """'in 3 days' / 'in 5 hours' / '2 days ago', in the reader's language."""
+    from app.common.time import utcnow
+
+    return format_timedelta(as_utc(moment) - (now or utcnow()), granularity="minute", threshold=1.5,
+                            add_direction=True)

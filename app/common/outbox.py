@@ -8,11 +8,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_mail import Message
 from sqlalchemy import select
 
+from app.common.i18n import DEFAULT_ZONES, force_timezone
 from app.common.models import OutboxEmail
 from app.common.time import utcnow
 from app.extensions import db, mail
@@ -28,13 +29,22 @@ def queue_email(recipient, template: str, **context) -> OutboxEmail:
     """
     address = getattr(recipient, "email", recipient)
     locale = context.pop("locale", None) or getattr(recipient, "locale", None) or "en"
-    with force_locale(locale):
+    zone = getattr(recipient, "timezone", None) or DEFAULT_ZONES.get(locale, "UTC")
+    with force_locale(locale), force_timezone(zone):
         subject = render_template(f"email/{template}.subject.txt", recipient=recipient, **context)
         body_text = render_template(f"email/{template}.txt", recipient=recipient, **context)
     row = OutboxEmail(recipient=address, locale=locale, subject=" ".join(subject.split()),
                       body_text=body_text)
     db.session.add(row)
     return row
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, also from the CLI or a worker, where there is no request."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 def claim_batch(limit: int = 50, *, after_id: int = 0) -> list[OutboxEmail]:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from app.common.i18n import format_moment, format_money
 from app.demo import seed
@@ -101,12 +102,22 @@ def test_translated_pages_show_no_english_interface_text(app, client, lang):
             left = sorted(s for s in english if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", page))
             assert not left, (path, left)
 
-    check(PAGES_ANONYMOUS)
+    # Challenges written in the page's language, so their text is not mistaken for interface.
+    from app.challenges.models import Challenge, ChallengeState
+
+    written = {state: db.session.scalar(select(Challenge.id).where(
+        Challenge.language == lang, Challenge.state == state).order_by(Challenge.id)) for state in ChallengeState}
+    opened, draft = f"/challenges/{written[ChallengeState.open]}", written[ChallengeState.draft]
+    check(PAGES_ANONYMOUS + ["/challenges/", "/challenges/?q=xyzzy", opened])
     client.post("/auth/login", data={"email": "venture@demo.test", "password": "kakehashi-demo"})
-    check(PAGES_VENTURE)
+    check(PAGES_VENTURE + [opened, f"{opened}/nda"])
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"email": "company@demo.test", "password": "kakehashi-demo"})
+    check(["/challenges/mine", "/challenges/new", "/challenges/new?program=open_innovation"]
+          + ([f"/challenges/{draft}", f"/challenges/{draft}/edit"] if draft else []))
     client.post("/auth/logout")
     client.post("/auth/login", data={"email": "ipark@demo.test", "password": "kakehashi-demo"})
-    check(PAGES_STAFF)
+    check(PAGES_STAFF + ["/challenges/review"])
     client.post("/auth/logout")
     client.post("/auth/login", data={"email": "admin@demo.test", "password": "kakehashi-demo"})
     check(["/staff/accounts", "/staff/accounts?q=demo", "/staff/accounts/new"])

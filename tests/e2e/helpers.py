@@ -38,7 +38,7 @@ def assert_page_in_language(page: Page, app, locale: str, msgids: list[str]) -> 
 
 def flash(page: Page):
     """The flashed messages at the top of the page."""
-    return page.locator("main .alert")
+    return page.locator("main .alert[role=alert]")
 
 
 def deliver_mail(app) -> int:

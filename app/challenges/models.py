@@ -1,0 +1,485 @@
+"""Challenges (calls for proposals), their NDA, attachments, questions and search terms.
+
+A challenge has a public part (everyone sees it once published) and a confidential part that a
+venture member sees only after accepting the challenge's current NDA. Every rule about who sees
+or does what is a predicate here; services change state, views ask these predicates.
+"""
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Organization, OrganizationKind, User
+from app.common.money import Currency
+from app.common.taxonomy import Field
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+
+
+class Program(enum.StrEnum):
+    open_innovation = "open_innovation"
+    joint_rnd = "joint_rnd"
+    startup_support = "startup_support"
+
+
+PROGRAM_LABELS = {
+    Program.open_innovation: _l("Open innovation"),
+    Program.joint_rnd: _l("Joint R&D"),
+    Program.startup_support: _l("Startup support"),
+}
+
+# Who may post a call in each programme (DESIGN.md, the programme table).
+POSTER_KINDS = {
+    Program.open_innovation: {OrganizationKind.company, OrganizationKind.university,
+                              OrganizationKind.research_institute},
+    Program.joint_rnd: {OrganizationKind.company, OrganizationKind.university,
+                        OrganizationKind.research_institute},
+    Program.startup_support: {OrganizationKind.institution},
+}
+
+
+def programs_for(user) -> list[Program]:
+    """The programmes in which ``user``'s organisation may post calls."""
+    if not user.is_authenticated:
+        return []
+    kind = user.organization.kind
+    if kind == OrganizationKind.institution and not user.is_staff:  # the site administrators' secretariat
+        return []
+    return [program for program, kinds in POSTER_KINDS.items() if kind in kinds]
+
+
+class ChallengeState(enum.StrEnum):
+    draft = "draft"
+    pending_review = "pending_review"
+    open = "open"
+    closed = "closed"
+    awarded = "awarded"
+    cancelled = "cancelled"
+
+
+CHALLENGE_STATE_LABELS = {
+    ChallengeState.draft: _l("Draft"),
+    ChallengeState.pending_review: _l("Awaiting review"),
+    ChallengeState.open: _l("Open"),
+    ChallengeState.closed: _l("Closed"),
+    ChallengeState.awarded: _l("Awarded"),
+    ChallengeState.cancelled: _l("Cancelled"),
+}
+
+CHALLENGE_STATE_BADGES = {
+    ChallengeState.draft: "secondary",
+    ChallengeState.pending_review: "warning",
+    ChallengeState.open: "success",
+    ChallengeState.closed: "dark",
+    ChallengeState.awarded: "primary",
+    ChallengeState.cancelled: "danger",
+}
+
+CHALLENGE_TRANSITIONS: dict[ChallengeState, set[ChallengeState]] = {
+    ChallengeState.draft: {ChallengeState.pending_review, ChallengeState.cancelled},
+    ChallengeState.pending_review: {ChallengeState.open, ChallengeState.draft, ChallengeState.cancelled},
+    ChallengeState.open: {ChallengeState.closed, ChallengeState.cancelled},
+    ChallengeState.closed: {ChallengeState.awarded, ChallengeState.cancelled},
+    ChallengeState.awarded: set(),
+    ChallengeState.cancelled: set(),
+}
+
+# States in which anyone may read the public part (a cancelled call stays readable if it was
+# ever published, so that those who followed it learn what happened).
+PUBLISHED_STATES = {ChallengeState.open, ChallengeState.closed, ChallengeState.awarded}
+
+
+class FundingSource(enum.StrEnum):
+    company_award = "company_award"
+    mss_commercialization = "mss_commercialization"
+    mss_rnd = "mss_rnd"
+    ipark_in_kind = "ipark_in_kind"
+
+
+FUNDING_SOURCE_LABELS = {
+    FundingSource.company_award: _l("Company award"),
+    FundingSource.mss_commercialization: _l("MSS commercialization funding"),
+    FundingSource.mss_rnd: _l("MSS R&D funding"),
+    FundingSource.ipark_in_kind: _l("Shonan iPark facilities and lab support"),
+}
+
+TRL_LEVELS = range(1, 10)
+WRITTEN_LANGUAGES = ("en", "ja", "ko")
+
+
+class ChallengeField(db.Model):
+    __tablename__ = "challenge_fields"
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    field: Mapped[Field] = mapped_column(primary_key=True)
+
+    __table_args__ = (Index("ix_challenge_fields_field", "field", "challenge_id"),)
+
+
+class ChallengeFundingSource(db.Model):
+    __tablename__ = "challenge_funding_sources"
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    source: Mapped[FundingSource] = mapped_column(primary_key=True)
+
+
+class Challenge(db.Model):
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program: Mapped[Program] = mapped_column(index=True)
+    state: Mapped[ChallengeState] = mapped_column(default=ChallengeState.draft)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(1000))
+    description: Mapped[str] = mapped_column(Text)
+    confidential: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(2))
+    trl: Mapped[int | None] = mapped_column(SmallInteger)
+    budget_minor: Mapped[int | None]
+    currency: Mapped[Currency | None]
+    deadline: Mapped[datetime]
+    blind_review: Mapped[bool] = mapped_column(default=False)
+
+    review_note: Mapped[str | None] = mapped_column(Text)  # staff's note when sending it back
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    awarded_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
+    created_by: Mapped[User] = relationship()
+    field_rows: Mapped[list[ChallengeField]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    funding_rows: Mapped[list[ChallengeFundingSource]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+    questions: Mapped[list["ProposalQuestion"]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", order_by="ProposalQuestion.position")
+    criteria: Mapped[list["RubricCriterion"]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", order_by="RubricCriterion.position")
+    attachments: Mapped[list["ChallengeAttachment"]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", order_by="ChallengeAttachment.id")
+    nda_versions: Mapped[list["NdaVersion"]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", order_by="NdaVersion.number")
+
+    __table_args__ = (
+        # Everything the listing filters and sorts on (search.find_challenges), so that counting
+        # and sorting thousands of calls reads this index and not the rows with their long text.
+        Index("ix_challenges_listing", "state", "deadline", "published_at", "organization_id", "program", "id"),
+        Index("ix_challenges_state_published", "state", "published_at"),
+        CheckConstraint("trl IS NULL OR trl BETWEEN 1 AND 9", name="trl_range"),
+        CheckConstraint("budget_minor IS NULL OR budget_minor >= 0", name="budget_not_negative"),
+        CheckConstraint("(budget_minor IS NULL) = (currency IS NULL)", name="budget_has_currency"),
+        CheckConstraint("state IN ('draft', 'cancelled') OR submitted_at IS NOT NULL",
+                        name="submitted_at_matches_state"),
+        CheckConstraint("(state IN ('open', 'closed', 'awarded')) <= (published_at IS NOT NULL)",
+                        name="published_at_matches_state"),
+        CheckConstraint("(state IN ('closed', 'awarded')) <= (closed_at IS NOT NULL)",
+                        name="closed_at_matches_state"),
+        CheckConstraint("(state = 'awarded') = (awarded_at IS NOT NULL)", name="awarded_at_matches_state"),
+        CheckConstraint("(state = 'cancelled') = (cancelled_at IS NOT NULL)",
+                        name="cancelled_at_matches_state"),
+    )
+
+    # -- the programme's vocabularies -----------------------------------------------------------
+
+    @property
+    def fields(self) -> list[Field]:
+        return sorted((row.field for row in self.field_rows), key=list(Field).index)
+
+    @fields.setter
+    def fields(self, values) -> None:
+        wanted = {Field(value) for value in values}
+        self.field_rows = [row for row in self.field_rows if row.field in wanted]
+        have = {row.field for row in self.field_rows}
+        self.field_rows.extend(ChallengeField(field=f) for f in Field if f in wanted - have)
+
+    @property
+    def funding_sources(self) -> list[FundingSource]:
+        return sorted((row.source for row in self.funding_rows), key=list(FundingSource).index)
+
+    @funding_sources.setter
+    def funding_sources(self, values) -> None:
+        wanted = {FundingSource(value) for value in values}
+        self.funding_rows = [row for row in self.funding_rows if row.source in wanted]
+        have = {row.source for row in self.funding_rows}
+        self.funding_rows.extend(ChallengeFundingSource(source=s) for s in FundingSource
+                                 if s in wanted - have)
+
+    # -- time -------------------------------------------------------------------------------------
+
+    def deadline_passed(self, now: datetime | None = None) -> bool:
+        """The deadline is the last moment not accepted: at the deadline's second it is over."""
+        return (now or utcnow()) >= as_utc(self.deadline)
+
+    def effective_state(self, now: datetime | None = None) -> ChallengeState:
+        """An open challenge read past its deadline is closed, whether or not the job has run yet."""
+        if self.state == ChallengeState.open and self.deadline_passed(now):
+            return ChallengeState.closed
+        return self.state
+
+    def is_accepting(self, now: datetime | None = None) -> bool:
+        return self.effective_state(now) == ChallengeState.open
+
+    @property
+    def current_nda(self) -> "NdaVersion | None":
+        return self.nda_versions[-1] if self.nda_versions else None
+
+    # -- predicates -------------------------------------------------------------------------------
+
+    def is_poster(self, user) -> bool:
+        return user.is_authenticated and user.organization_id == self.organization_id
+
+    def was_published(self) -> bool:
+        return self.published_at is not None
+
+    def can_view(self, user) -> bool:
+        """Published calls are public; drafts and calls under review only for the poster and staff."""
+        if self.state in PUBLISHED_STATES or (self.state == ChallengeState.cancelled and self.was_published()):
+            return True
+        return self.is_poster(user) or user.can_use_staff_pages
+
+    def can_view_confidential(self, user) -> bool:
+        """Staff and the poster always; a member of a verified venture once they accepted the
+        current NDA. The partnership vouches for who reads: withdrawn verification closes the text."""
+        if not self.can_view(user) or not user.is_authenticated:
+            return False
+        if self.is_poster(user) or user.can_use_staff_pages:
+            return True
+        return user.is_venture and user.organization.is_verified and self.has_accepted_nda(user)
+
+    def has_accepted_nda(self, user) -> bool:
+        nda = self.current_nda
+        if nda is None or not user.is_authenticated:
+            return False
+        return db.session.scalar(select(NdaAcceptance.id).where(
+            NdaAcceptance.nda_version_id == nda.id, NdaAcceptance.user_id == user.id)) is not None
+
+    def has_accepted_earlier_nda(self, user) -> bool:
+        """Accepted a version the poster has since replaced: they must accept the new text."""
+        return (user.is_authenticated and not self.has_accepted_nda(user) and db.session.scalar(
+            select(NdaAcceptance.id).where(NdaAcceptance.challenge_id == self.id,
+                                           NdaAcceptance.user_id == user.id).limit(1)) is not None)
+
+    def can_accept_nda(self, user) -> bool:
+        """Members of verified ventures, while the call is open and they have not yet accepted."""
+        return (user.is_authenticated and user.is_venture and user.organization.is_verified
+                and self.is_accepting() and self.current_nda is not None
+                and not self.has_accepted_nda(user))
+
+    def can_edit(self, user) -> bool:
+        """The poster's members, while it is a draft (anything) or open (corrections, a later deadline)."""
+        return self.is_poster(user) and (
+            self.state == ChallengeState.draft or self.is_accepting())
+
+    def can_submit_for_review(self, user) -> bool:
+        return self.is_poster(user) and self.state == ChallengeState.draft
+
+    def can_review_publication(self, user) -> bool:
+        """Staff of either institution publish or send back, but never a call they wrote themselves."""
+        return (user.is_authenticated and user.is_staff and self.state == ChallengeState.pending_review
+                and user.id != self.created_by_id)
+
+    def can_cancel(self, user) -> bool:
+        return (self.is_poster(user) or (user.is_authenticated and user.is_staff)) and \
+            ChallengeState.cancelled in CHALLENGE_TRANSITIONS[self.state]
+
+    def can_award(self, user) -> bool:
+        """Marking a closed call awarded is the institutions' word, after selection."""
+        return user.is_authenticated and user.is_staff and self.effective_state() == ChallengeState.closed
+
+    def can_ask_question(self, user) -> bool:
+        return (user.is_authenticated and user.is_venture and user.organization.is_verified
+                and self.is_accepting())
+
+    def can_answer_questions(self, user) -> bool:
+        return self.is_poster(user) and self.state in {ChallengeState.open, ChallengeState.closed}
+
+    def can_manage_attachments(self, user) -> bool:
+        return self.can_edit(user)
+
+    def can_view_attachment(self, attachment: "ChallengeAttachment", user) -> bool:
+        if attachment.challenge_id != self.id or not self.can_view(user):
+            return False
+        return not attachment.confidential or self.can_view_confidential(user)
+
+
+class NdaVersion(db.Model):
+    """The text a venture member agrees to; a change while open makes a new version to accept."""
+
+    __tablename__ = "nda_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="nda_versions")
+
+    __table_args__ = (UniqueConstraint("challenge_id", "number"),
+                      CheckConstraint("number >= 1", name="number_positive"))
+
+
+class NdaAcceptance(db.Model):
+    __tablename__ = "nda_acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nda_version_id: Mapped[int] = mapped_column(ForeignKey("nda_versions.id", ondelete="CASCADE"))
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    nda_version: Mapped[NdaVersion] = relationship()
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("nda_version_id", "user_id"),)
+
+
+class ProposalQuestion(db.Model):
+    """A question the poster asks every proposal to answer."""
+
+    __tablename__ = "proposal_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(String(500))
+    required: Mapped[bool] = mapped_column(default=True)
+    max_length: Mapped[int] = mapped_column(default=2000)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="questions")
+
+    __table_args__ = (CheckConstraint("max_length BETWEEN 1 AND 20000", name="max_length_range"),)
+
+
+class RubricCriterion(db.Model):
+    """One line of the review rubric; reviewers score it 1–5, weighted."""
+
+    __tablename__ = "rubric_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[int]
+
+    challenge: Mapped[Challenge] = relationship(back_populates="criteria")
+
+    __table_args__ = (CheckConstraint("weight BETWEEN 1 AND 100", name="weight_range"),)
+
+
+DEFAULT_RUBRIC = (  # (name, weight): what most calls of this kind judge on
+    (_l("Scientific and technical merit"), 30),
+    (_l("Fit with the challenge"), 25),
+    (_l("Team and track record"), 20),
+    (_l("Feasibility of the plan"), 15),
+    (_l("Business potential"), 10),
+)
+
+
+class ChallengeAttachment(db.Model):
+    __tablename__ = "challenge_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    confidential: Mapped[bool] = mapped_column(default=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="attachments")
+
+
+class ClarificationQuestion(db.Model):
+    """A venture's question: private until the poster answers, then public without the asker's name."""
+
+    __tablename__ = "clarification_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]
+
+    challenge: Mapped[Challenge] = relationship()
+    asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id])
+
+    __table_args__ = (
+        Index("ix_clarification_questions_challenge", "challenge_id", "answered_at"),
+        CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answered_at_matches_answer"),
+    )
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+    def can_view(self, user) -> bool:
+        """Answered: everyone who sees the call. Before that: the asker, the poster and staff."""
+        if not self.challenge.can_view(user):
+            return False
+        if self.is_answered:
+            return True
+        return user.is_authenticated and (
+            user.id == self.asked_by_id or self.challenge.is_poster(user) or user.can_use_staff_pages)
+
+    def can_answer(self, user) -> bool:
+        return not self.is_answered and self.challenge.can_answer_questions(user)
+
+
+class ChallengeSearchTerm(db.Model):
+    """One term of a challenge's public text, for search that works alike on SQLite and PostgreSQL.
+
+    Latin words are stored whole; runs of Japanese and Korean script as overlapping character
+    pairs (bigrams), which is how CJK search engines find 創薬 or 항체 inside longer text.
+    """
+
+    __tablename__ = "challenge_search_terms"
+
+    # Code-point order, so that a prefix is a range the index answers (see search.py).
+    term: Mapped[str] = mapped_column(String(64).with_variant(String(64, collation="C"), "postgresql"),
+                                      primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"),
+                                              primary_key=True, index=True)
+    weight: Mapped[int] = mapped_column(SmallInteger)
+
+    # Covering: a search reads term, challenge and weight from the index alone, never the rows
+    # (an index-only scan on PostgreSQL, a covering index on SQLite).
+    __table_args__ = (Index("ix_challenge_search_terms_covering", "term", "challenge_id", "weight"),)
+
+
+def visible_challenges_clause(user):
+    """SQL condition for the challenges `user` may see (the query form of Challenge.can_view)."""
+    public = or_(Challenge.state.in_(PUBLISHED_STATES),
+                 and_(Challenge.state == ChallengeState.cancelled, Challenge.published_at.is_not(None)))
+    if user.is_authenticated and user.can_use_staff_pages:
+        return True
+    if user.is_authenticated:
+        return or_(public, Challenge.organization_id == user.organization_id)
+    return public

@@ -1,0 +1,339 @@
+"""Full-text search over challenges' public text, the same on SQLite and PostgreSQL.
+
+Text is normalised (NFKC, lower case) and cut into terms: Latin and digit words whole, runs of
+Han, kana and Hangul as overlapping bigrams (the CJK bigram method of Lucene's CJKAnalyzer), so
+a two-character word such as 創薬 or 항체 is found inside longer text without a dictionary. The
+terms live in ``challenge_search_terms`` with a weight (title counts most); a query needs every
+one of its terms, Latin words match as prefixes (antibod → antibodies), and relevance is the sum
+of the weights. Only the public part is indexed: the confidential text never reaches search.
+
+``find_challenges`` is the listing at /challenges/: search, filters, sort and one page of results
+in two statements (a count and the page) plus the eager loads of the page's rows.
+"""
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, case, delete, exists, func, insert, literal_column, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from app.auth.models import Organization
+from app.challenges.models import (
+    Challenge,
+    ChallengeField,
+    ChallengeSearchTerm,
+    ChallengeState,
+    Program,
+    visible_challenges_clause,
+)
+from app.common.taxonomy import Field
+from app.common.time import as_utc, utcnow
+from app.extensions import db
+
+WEIGHTS = {"title": 4, "summary": 2, "description": 1}
+MAX_TERM = 64
+MAX_QUERY_TERMS = 12
+MAX_QUERY_RUN = 32  # characters of one CJK run in a query: a pasted paragraph is not a search
+MIN_PREFIX = 2  # a one-letter Latin prefix ("a") matches nearly every challenge
+
+# Han (with 々〆〇), kana, Hangul syllables and jamo.
+_CJK = (r"\u3005-\u3007\u303b\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+        r"\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff")
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def terms(text: str) -> list[str]:
+    """Terms of a text in order, repeats included: words, and bigrams of CJK runs.
+
+    A CJK run also yields its last character alone, so that a one-character query (암, 癌),
+    searched as a prefix, finds the character at the end of a run (폐암) as well as inside it.
+    """
+    found = []
+    for token in _TOKEN.findall(normalise(text)):
+        if _CJK_RUN.fullmatch(token):
+            if len(token) == 1:
+                found.append(token)
+            else:
+                found.extend(token[i:i + 2] for i in range(len(token) - 1))
+                found.append(token[-1])
+        else:
+            found.append(token[:MAX_TERM])
+    return found
+
+
+def weighted_terms(challenge) -> Counter:
+    """Term → weight for anything with title, summary and description (a Challenge, or bench rows)."""
+    weights: Counter = Counter()
+    for attribute, weight in WEIGHTS.items():
+        for term in set(terms(getattr(challenge, attribute))):
+            weights[term] += weight
+    return weights
+
+
+def search_term_rows(challenge_id: int, challenge) -> list[dict]:
+    """The rows of challenge_search_terms for one challenge, ready for a bulk insert."""
+    return [{"term": term, "challenge_id": challenge_id, "weight": min(weight, 32767)}
+            for term, weight in weighted_terms(challenge).items()]
+
+
+def index_challenge(challenge: Challenge) -> None:
+    """Replace the challenge's terms; call it whenever the public text changes."""
+    db.session.flush()
+    db.session.execute(delete(ChallengeSearchTerm).where(ChallengeSearchTerm.challenge_id == challenge.id))
+    rows = search_term_rows(challenge.id, challenge)
+    if rows:
+        db.session.execute(insert(ChallengeSearchTerm), rows)
+
+
+class Query:
+    """A parsed query: CJK bigrams must match exactly, Latin words and single CJK characters as prefixes."""
+
+    def __init__(self, text: str):
+        words = _TOKEN.findall(normalise(text))[:MAX_QUERY_TERMS]
+        if any(_CJK_RUN.fullmatch(w) or len(w) >= MIN_PREFIX for w in words):
+            words = [w for w in words if _CJK_RUN.fullmatch(w) or len(w) >= MIN_PREFIX]
+        self.groups: list[list[str]] = []  # each group: terms that must all match
+        self.phrases: list[str] = []  # CJK runs of 3+ characters, checked as substrings
+        prefixes = []
+        for word in words:
+            if _CJK_RUN.fullmatch(word):
+                word = word[:MAX_QUERY_RUN]
+                self.groups.append(terms(word)[:-1] if len(word) > 1 else [word])
+                if len(word) == 1:
+                    prefixes.append(word)
+                elif len(word) > 2:
+                    self.phrases.append(word)
+            else:
+                self.groups.append([word[:MAX_TERM]])
+                prefixes.append(word[:MAX_TERM])
+        self.exact_terms = sorted({t for g in self.groups for t in g if len(t) == 2 and _CJK_RUN.fullmatch(t)})
+        # A prefix that another required term starts with adds nothing: the row that satisfies
+        # the longer term satisfies it too.
+        required = list(dict.fromkeys(prefixes)) + self.exact_terms
+        self.prefix_words = [p for p in dict.fromkeys(prefixes)
+                             if not any(other != p and other.startswith(p) for other in required)]
+
+    def __bool__(self) -> bool:
+        return bool(self.prefix_words or self.exact_terms)
+
+
+def _successor(word: str) -> str:
+    """The smallest string above every string that starts with `word`, in code-point order."""
+    following = ord(word[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be stored: step over them
+        following = 0xE000
+    return word[:-1] + chr(following)
+
+
+def _prefix_condition(word: str):
+    # A range on the term column, which leads the covering index on both databases (the column
+    # sorts by code point: BINARY on SQLite, collation "C" on PostgreSQL).
+    return and_(ChallengeSearchTerm.term >= word, ChallengeSearchTerm.term < _successor(word))
+
+
+def matching_challenges(query: Query):
+    """A subquery of (challenge_id, score) for challenges holding every term of the query.
+
+    The rows of each prefix, and of the CJK bigrams (one IN list), are read separately and put
+    together with UNION ALL: each part is a range of the covering index, where an OR would make
+    PostgreSQL read the table. A challenge matches when it has a row for each bigram and at
+    least one row in each prefix's range, which plain SUM and MAX aggregates check.
+    """
+    term_rows = ChallengeSearchTerm
+    parts = [select(term_rows.challenge_id, term_rows.weight, literal_column(str(n)).label("part"))
+             .where(_prefix_condition(word)) for n, word in enumerate(query.prefix_words)]
+    if query.exact_terms:
+        parts.append(select(term_rows.challenge_id, term_rows.weight, literal_column("-1").label("part"))
+                     .where(term_rows.term.in_(query.exact_terms)))
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("term_rows")
+    stmt = (select(rows.c.challenge_id.label("challenge_id"), func.sum(rows.c.weight).label("score"))
+            .group_by(rows.c.challenge_id))
+    if len(parts) > 1 or len(query.exact_terms) > 1:
+        having = [func.max(case((rows.c.part == n, 1), else_=0)) == 1 for n in range(len(query.prefix_words))]
+        if query.exact_terms:
+            having.append(func.sum(case((rows.c.part == -1, 1), else_=0)) == len(query.exact_terms))
+        stmt = stmt.having(and_(*having))
+    return stmt.subquery("matches")
+
+
+def phrase_conditions(query: Query, challenge=Challenge) -> list:
+    """Bigrams may all be present without being adjacent: a longer CJK word must appear as written.
+
+    The check reads the stored text, which is not normalised: a challenge that writes the phrase
+    in half-width katakana has its bigrams but fails this check, and is not found.
+    """
+    return [or_(challenge.title.contains(phrase, autoescape=True),
+                challenge.summary.contains(phrase, autoescape=True),
+                challenge.description.contains(phrase, autoescape=True)) for phrase in query.phrases]
+
+
+def matching_challenges_as_written(query: Query):
+    """matching_challenges, less those whose text lacks a longer CJK word as written.
+
+    The phrase check sits inside the subquery, so that it reads the text of the matching
+    challenges only: as a condition of the outer query, SQLite would run it on every open call
+    before the join whenever it chose to start from the challenges.
+    """
+    matches = matching_challenges(query)
+    if not query.phrases:
+        return matches
+    text = aliased(Challenge, name="phrase_text")
+    return (select(matches.c.challenge_id, matches.c.score)
+            .where(exists().where(text.id == matches.c.challenge_id, *phrase_conditions(query, text)))
+            .subquery("matches_as_written"))
+
+
+# The listing ------------------------------------------------------------------------------------
+
+STATUSES = ("open", "closed", "awarded", "all")
+SORTS = ("relevance", "deadline", "newest")
+MAX_PER_PAGE = 100
+PUBLIC_STATES = (ChallengeState.open, ChallengeState.closed, ChallengeState.awarded)
+
+
+@dataclass(frozen=True)
+class ChallengePage:
+    """One page of the listing; the names follow Flask-SQLAlchemy's Pagination."""
+
+    items: list[Challenge]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def first(self) -> int:
+        """Position of the first item on this page in the whole result (1-based; 0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+    def iter_pages(self, *, left_edge=2, left_current=2, right_current=4, right_edge=2):
+        """Page numbers for a pager, with None where a gap (…) goes."""
+        previous = 0
+        for number in range(1, self.pages + 1):
+            if (number <= left_edge or self.page - left_current <= number <= self.page + right_current
+                    or number > self.pages - right_edge):
+                if number != previous + 1:
+                    yield None
+                yield number
+                previous = number
+
+
+def _status_condition(status: str, now: datetime):
+    """Only published calls are listed; an open call read past its deadline is closed."""
+    is_open = and_(Challenge.state == ChallengeState.open, Challenge.deadline > now)
+    if status == "open":
+        return is_open
+    if status == "closed":
+        return or_(Challenge.state == ChallengeState.closed,
+                   and_(Challenge.state == ChallengeState.open, Challenge.deadline <= now))
+    if status == "awarded":
+        return Challenge.state == ChallengeState.awarded
+    return Challenge.state.in_(PUBLIC_STATES)
+
+
+def _deadline_keys(status: str, now: datetime) -> list[tuple]:
+    """Soonest deadline first; calls whose deadline has passed follow, the most recent first."""
+    if status == "open":
+        return [(Challenge.deadline, False)]
+    passed = Challenge.deadline <= now
+    return [(passed, False), (case((~passed, Challenge.deadline)), False), (Challenge.deadline, True)]
+
+
+def _page_number(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1
+
+
+def find_challenges(*, user, q: str = "", program=None, field=None, status: str | None = "open",
+                    country: str | None = None, sort: str | None = None, page=1, per_page: int = 20,
+                    now: datetime | None = None) -> ChallengePage:
+    """Search and filter the published challenges `user` may see; one page of them.
+
+    status: "open" (accepting: open and before its deadline), "closed" (closed, or open past its
+    deadline), "awarded", or "all"/None (the three). sort: "relevance" (the default with a query),
+    "deadline" (the default without) or "newest". Unknown program, field, status or sort values
+    raise ValueError; the form checks them first. Page numbers out of range are clamped.
+    """
+    now = as_utc(now or utcnow()).astimezone(UTC)  # SQLite compares the UTC wall time as text
+    status = status or "all"
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    query = Query(q or "") or None  # blank, or nothing searchable in it: no search
+    sort = sort or ("relevance" if query else "deadline")
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    if sort == "relevance" and not query:
+        sort = "deadline"
+    per_page = min(max(_page_number(per_page), 1), MAX_PER_PAGE)
+
+    conditions = [visible_challenges_clause(user), _status_condition(status, now)]
+    if program:
+        conditions.append(Challenge.program == Program(program))
+    if field:
+        conditions.append(exists().where(ChallengeField.challenge_id == Challenge.id,
+                                         ChallengeField.field == Field(field)))
+    if country:
+        conditions.append(Challenge.organization_id.in_(
+            select(Organization.id).where(Organization.country == country.strip().upper())))
+
+    def restrict(stmt):
+        if query:
+            stmt = stmt.join(matches, matches.c.challenge_id == Challenge.id)
+        return stmt.where(*conditions)
+
+    matches = matching_challenges_as_written(query) if query else None
+    total = db.session.scalar(restrict(select(func.count()).select_from(Challenge)))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(_page_number(page), 1), pages)
+    if not total:
+        return ChallengePage(items=[], total=0, page=page, per_page=per_page)
+
+    if sort == "relevance":
+        keys = [(matches.c.score, True), *_deadline_keys(status, now), (Challenge.id, False)]
+    elif sort == "newest":
+        keys = [(Challenge.published_at, True), (Challenge.id, True)]
+    else:
+        keys = [*_deadline_keys(status, now), (Challenge.id, False)]
+    # Sort and cut the page on the keys alone, then load the twenty whole rows: sorting thousands
+    # of rows with their descriptions is what made a common word slow.
+    page_keys = (restrict(select(Challenge.id.label("id"), *[key.label(f"k{n}") for n, (key, _) in enumerate(keys)]))
+                 .order_by(*[key.desc() if descending else key.asc() for key, descending in keys])
+                 .limit(per_page).offset((page - 1) * per_page).subquery("page_keys"))
+    items = db.session.scalars(
+        select(Challenge).join(page_keys, page_keys.c.id == Challenge.id)
+        .order_by(*[page_keys.c[f"k{n}"].desc() if descending else page_keys.c[f"k{n}"].asc()
+                    for n, (_, descending) in enumerate(keys)])).unique().all()
+    return ChallengePage(items=list(items), total=total, page=page, per_page=per_page)

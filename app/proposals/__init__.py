@@ -1,0 +1,1 @@
+"""Proposals: a venture's answer to a challenge."""

@@ -1,0 +1,335 @@
+"""Search and the listing: the tokenizer, what a query finds, filters, sort, pages, query count."""
+from datetime import timedelta
+
+import pytest
+
+from app.auth.models import AnonymousUser
+from app.challenges.models import Program
+from app.challenges.search import (
+    ChallengePage,
+    Query,
+    find_challenges,
+    normalise,
+    terms,
+    weighted_terms,
+)
+from app.common.time import utcnow
+from app.extensions import db
+
+# The tokenizer --------------------------------------------------------------------------------
+
+
+def test_normalise_folds_width_and_case():
+    assert normalise("ＡＩ Drug ｿﾌﾄ") == "ai drug ソフト"
+    assert normalise(None) == ""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Antibody-drug conjugates, 2026!", ["antibody", "drug", "conjugates", "2026"]),
+    ("KRAS_G12D", ["kras", "g12d"]),
+    ("創薬", ["創薬", "薬"]),
+    ("抗体医薬品", ["抗体", "体医", "医薬", "薬品", "品"]),
+    ("항체를 찾다", ["항체", "체를", "를", "찾다", "다"]),
+    ("AI創薬", ["ai", "創薬", "薬"]),
+    ("癌", ["癌"]),
+    ("人々", ["人々", "々"]),
+    ("ＡＩ", ["ai"]),
+])
+def test_terms(text, expected):
+    assert terms(text) == expected
+
+
+def test_long_latin_words_are_cut():
+    assert terms("x" * 100) == ["x" * 64]
+
+
+def test_weighted_terms_add_the_weight_of_each_part_once():
+    class Text:
+        title = "Antibody discovery"
+        summary = "antibody antibody"
+        description = "An antibody for KRAS"
+
+    weights = weighted_terms(Text())
+    assert weights["antibody"] == 4 + 2 + 1
+    assert weights["discovery"] == 4
+    assert weights["kras"] == 1
+
+
+@pytest.mark.parametrize(("text", "prefixes", "exact", "phrases"), [
+    ("antibod", ["antibod"], [], []),
+    ("a antibody", ["antibody"], [], []),  # one-letter words are dropped…
+    ("a", ["a"], [], []),  # …unless nothing else is left
+    ("anti antibody", ["antibody"], [], []),  # "anti" is implied by "antibody"
+    ("ai ai", ["ai"], [], []),
+    ("抗体医薬品", [], ["体医", "医薬", "抗体", "薬品"], ["抗体医薬品"]),
+    ("創薬", [], ["創薬"], []),
+    ("암", ["암"], [], []),  # one CJK character: a prefix over bigrams
+    ("薬 薬品", [], ["薬品"], []),
+    ("ＡＩ創薬", ["ai"], ["創薬"], []),
+])
+def test_query_parsing(text, prefixes, exact, phrases):
+    query = Query(text)
+    assert (query.prefix_words, query.exact_terms, query.phrases) == (prefixes, exact, phrases)
+    assert query
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!! ---", "_"])
+def test_query_without_terms_is_empty(text):
+    assert not Query(text)
+
+
+# What a query finds ------------------------------------------------------------------------------
+
+@pytest.fixture
+def anonymous(app):
+    return AnonymousUser()
+
+
+def titles(page: ChallengePage) -> list[str]:
+    return [challenge.title for challenge in page.items]
+
+
+def found(q, anonymous, **filters) -> set[str]:
+    return set(titles(find_challenges(user=anonymous, q=q, status="all", **filters)))
+
+
+@pytest.fixture
+def corpus(make_challenge):
+    make_challenge(title="Antibodies for solid tumours", summary="Bispecific formats.", description="Phase I.")
+    make_challenge(title="AI創薬プラットフォーム", summary="低分子の探索", description="共同研究")
+    make_challenge(title="抗体医薬品の製造", summary="CMC", description="スケールアップ")
+    make_challenge(title="항체를 이용한 진단", summary="체외진단", description="바이오마커")
+    make_challenge(title="신약개발 파트너", summary="후보물질", description="임상 1상")
+    make_challenge(title="抗体の医薬への応用", summary="非臨床", description="薬品ではない")
+    make_challenge(title="KRAS inhibitors", summary="Covalent binders with AI", description="Machine learning.")
+    make_challenge(title="폐암 조기 진단", summary="액체생검", description="AI")
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("antibod", {"Antibodies for solid tumours"}),  # a Latin word is a prefix
+    ("ANTIBODIES", {"Antibodies for solid tumours"}),
+    ("創薬", {"AI創薬プラットフォーム"}),  # a two-character word inside longer text
+    ("抗体", {"抗体医薬品の製造", "抗体の医薬への応用"}),
+    ("항체", {"항체를 이용한 진단"}),
+    ("신약", {"신약개발 파트너"}),
+    ("개발", {"신약개발 파트너"}),
+    ("ai 創薬", {"AI創薬プラットフォーム"}),  # every term must match
+    ("kras ai", {"KRAS inhibitors"}),
+    ("kras 創薬", set()),
+    ("ＡＩ 創薬", {"AI創薬プラットフォーム"}),  # full-width Latin is folded
+    ("ａｉ", {"AI創薬プラットフォーム", "KRAS inhibitors", "폐암 조기 진단"}),
+    # 抗体, 体医 (no), 医薬, 薬品 are all in 抗体の医薬への応用 / 薬品ではない, but not in a row
+    ("抗体医薬品", {"抗体医薬品の製造"}),
+    ("암", {"폐암 조기 진단"}),  # one character at the end of a run
+    ("진단", {"항체를 이용한 진단", "폐암 조기 진단"}),
+    ("anti antibodies", {"Antibodies for solid tumours"}),
+    ("tumour antibody", set()),  # "tumour" prefixes "tumours", "antibody" does not prefix "antibodies"
+])
+def test_search(corpus, anonymous, q, expected):
+    assert found(q, anonymous) == expected
+
+
+def test_bigrams_present_but_apart_do_not_make_a_longer_word(make_challenge, anonymous):
+    # 抗体, 体医, 医薬, 薬品 all occur below, but 抗体医薬品 never does.
+    make_challenge(title="抗体と体医学", summary="医薬と薬品", description="")
+    assert found("抗体医薬品", anonymous) == set()
+    assert found("抗体", anonymous) == {"抗体と体医学"}
+
+
+def test_confidential_text_is_never_searchable(make_challenge, users, anonymous):
+    make_challenge(title="Target discovery", confidential="The secret target is PCSK9 ヒミツ 비밀")
+    for viewer in (anonymous, users["company_owner"], users["ipark_staff"]):
+        for q in ("pcsk9", "ヒミツ", "비밀"):
+            assert find_challenges(user=viewer, q=q, status="all").total == 0
+    assert find_challenges(user=anonymous, q="target", status="all").total == 1
+
+
+@pytest.mark.parametrize("viewer", ["company_owner", "company_member", "ipark_staff", "admin", "anonymous"])
+@pytest.mark.parametrize("status", ["open", "closed", "awarded", "all"])
+def test_only_published_challenges_are_listed_even_for_their_poster(make_challenge, users, anonymous,
+                                                                     viewer, status):
+    for state in ("draft", "pending_review", "cancelled"):
+        make_challenge(state, title=f"Antibody {state}")
+    make_challenge("open", title="Antibody open")
+    make_challenge("closed", title="Antibody closed")
+    make_challenge("awarded", title="Antibody awarded")
+    user = anonymous if viewer == "anonymous" else users[viewer]
+    expected = {"Antibody open", "Antibody closed", "Antibody awarded"} if status == "all" else {f"Antibody {status}"}
+    assert set(titles(find_challenges(user=user, q="antibody", status=status))) == expected
+    assert set(titles(find_challenges(user=user, status=status))) == expected
+
+
+# Filters --------------------------------------------------------------------------------------------
+
+def test_an_open_challenge_past_its_deadline_is_listed_as_closed(make_challenge, anonymous):
+    now = utcnow()
+    make_challenge("open", title="Just expired", deadline=now - timedelta(seconds=1))
+    make_challenge("open", title="Still open", deadline=now + timedelta(seconds=1))
+    make_challenge("closed", title="Closed")
+    assert titles(find_challenges(user=anonymous, now=now)) == ["Still open"]
+    assert set(titles(find_challenges(user=anonymous, status="closed", now=now))) == {"Just expired", "Closed"}
+    assert find_challenges(user=anonymous, status="awarded", now=now).total == 0
+    assert find_challenges(user=anonymous, status=None, now=now).total == 3
+    # At the deadline's second the call is over (Challenge.deadline_passed).
+    assert titles(find_challenges(user=anonymous, now=now + timedelta(seconds=1))) == []
+
+
+def test_filter_by_program_field_and_country(make_challenge, make_user, make_organization, anonymous):
+    korean_poster = make_user(organization=make_organization("university", country="KR"))
+    make_challenge(title="Drug A", program=Program.open_innovation, fields=("ai_drug_discovery",))
+    make_challenge(title="Drug B", program=Program.joint_rnd, fields=("diagnostics", "bioinformatics"))
+    make_challenge(title="Drug C", program=Program.startup_support, fields=("cell_gene_therapy",),
+                   poster=korean_poster)
+
+    def listed(**filters):
+        return set(titles(find_challenges(user=anonymous, **filters)))
+
+    assert listed(program="joint_rnd") == {"Drug B"}
+    assert listed(program=Program.startup_support, q="drug") == {"Drug C"}
+    assert listed(field="bioinformatics") == {"Drug B"}
+    assert listed(field="ai_drug_discovery", program="joint_rnd") == set()
+    assert listed(country="kr") == {"Drug C"}
+    assert listed(country="JP", q="drug") == {"Drug A", "Drug B"}
+    assert listed() == {"Drug A", "Drug B", "Drug C"}
+
+
+@pytest.mark.parametrize("bad", [dict(status="pending_review"), dict(sort="cheapest"), dict(program="x"),
+                                 dict(field="astrology")])
+def test_unknown_filter_values_are_refused(app, anonymous, bad):
+    with pytest.raises(ValueError):
+        find_challenges(user=anonymous, **bad)
+
+
+# Sorting --------------------------------------------------------------------------------------------
+
+def test_sorting(make_challenge, anonymous):
+    now = utcnow()
+    late = make_challenge(title="Late", description="antibody", deadline=now + timedelta(days=60))
+    soon = make_challenge(title="Soon antibody", deadline=now + timedelta(days=5))
+    middle = make_challenge(title="Middle", summary="antibody", deadline=now + timedelta(days=20))
+    soon.published_at, middle.published_at, late.published_at = (now - timedelta(days=d) for d in (3, 1, 2))
+    db.session.commit()
+
+    def order(**arguments):
+        return titles(find_challenges(user=anonymous, now=now, **arguments))
+
+    assert order() == ["Soon antibody", "Middle", "Late"]  # by deadline without a query
+    assert order(sort="newest") == ["Middle", "Late", "Soon antibody"]
+    # With a query: by relevance (title 4 > summary 2 > description 1).
+    assert order(q="antibody") == ["Soon antibody", "Middle", "Late"]
+    late.title = "Late antibody"
+    from app.challenges.search import index_challenge
+    index_challenge(late)
+    db.session.commit()
+    assert order(q="antibody") == ["Late antibody", "Soon antibody", "Middle"]  # 4 + 1 beats 4
+    assert order(q="antibody", sort="deadline") == ["Soon antibody", "Middle", "Late antibody"]
+    assert order(sort="relevance") == ["Soon antibody", "Middle", "Late antibody"]  # no query: deadline
+
+
+def test_deadline_sort_of_past_calls_puts_the_latest_first(make_challenge, anonymous):
+    now = utcnow()
+    make_challenge("closed", title="Long ago", deadline=now - timedelta(days=90))
+    make_challenge("closed", title="Last week", deadline=now - timedelta(days=7))
+    make_challenge("open", title="Next week", deadline=now + timedelta(days=7))
+    make_challenge("open", title="Next month", deadline=now + timedelta(days=30))
+    assert titles(find_challenges(user=anonymous, status="all", now=now)) == [
+        "Next week", "Next month", "Last week", "Long ago"]
+
+
+# Pages ------------------------------------------------------------------------------------------------
+
+def test_pagination(make_challenge, anonymous):
+    now = utcnow()
+    for n in range(25):
+        make_challenge(title=f"Call {n:02}", deadline=now + timedelta(days=n + 1))
+
+    first = find_challenges(user=anonymous, per_page=10, now=now)
+    assert (first.total, first.pages, first.page, len(first.items)) == (25, 3, 1, 10)
+    assert (first.has_prev, first.has_next, first.prev_num, first.next_num) == (False, True, None, 2)
+    assert (first.first, first.last) == (1, 10)
+    last = find_challenges(user=anonymous, per_page=10, page=3, now=now)
+    assert titles(last) == ["Call 20", "Call 21", "Call 22", "Call 23", "Call 24"]
+    assert (last.has_next, last.prev_num, last.first, last.last) == (False, 2, 21, 25)
+    for page, clamped in [(0, 1), (-5, 1), (99, 3), ("2", 2), ("two", 1), (None, 1)]:
+        assert find_challenges(user=anonymous, per_page=10, page=page, now=now).page == clamped
+    assert find_challenges(user=anonymous, per_page=10, page=99, now=now).items == last.items
+    nothing = find_challenges(user=anonymous, q="nothing-like-this", page=4)
+    assert (nothing.total, nothing.pages, nothing.page, nothing.items, nothing.first) == (0, 1, 1, [], 0)
+    assert find_challenges(user=anonymous, per_page=10_000).per_page == 100
+
+
+@pytest.mark.parametrize(("page", "pages", "expected"), [
+    (1, 3, [1, 2, 3]),
+    (1, 20, [1, 2, 3, 4, 5, None, 19, 20]),
+    (10, 20, [1, 2, None, 8, 9, 10, 11, 12, 13, 14, None, 19, 20]),
+])
+def test_iter_pages(page, pages, expected):
+    assert list(ChallengePage(items=[object()], total=pages * 10, page=page, per_page=10).iter_pages()) == expected
+
+
+# Cost ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("viewer", ["anonymous", "venture_owner"])
+def test_listing_a_page_takes_the_same_few_queries_whatever_the_number_of_rows(
+        make_challenge, users, anonymous, count_queries, viewer):
+    user = anonymous if viewer == "anonymous" else users[viewer]
+
+    def queries_for_a_page(expected_items):
+        if viewer != "anonymous":
+            assert not user.can_use_staff_pages and user.organization_id  # loaded, as by the login
+        db.session.expunge_all()  # a fresh session, as in a request
+        with count_queries() as queries:
+            page = find_challenges(user=user, q="antibody 抗体", field="ai_drug_discovery", per_page=20)
+            cards = [(c.organization.display_name, c.fields, c.funding_sources) for c in page.items]
+        assert len(cards) == expected_items  # what a result card shows: poster, fields, funding
+        for someone in users.values():
+            if someone is not None:
+                db.session.add(someone)
+        return len(queries)
+
+    for n in range(5):
+        make_challenge(title=f"Antibody 抗体 {n}")
+    few = queries_for_a_page(5)
+    for n in range(25):
+        make_challenge(title=f"抗体 antibody {n}")
+    many = queries_for_a_page(20)
+    # A count, the page, and the eager loads of its fields, funding sources and poster's fields.
+    assert few == many <= 5
+
+
+# The bench data -------------------------------------------------------------------------------------------
+
+def test_bench_data_adds_published_challenges_indexed_like_the_application_would(app, anonymous):
+    from sqlalchemy import func, select
+
+    from app.auth.models import User
+    from app.challenges.models import PUBLISHED_STATES, Challenge, ChallengeSearchTerm
+    from app.challenges.search import search_term_rows
+    from app.proposals.models import Proposal
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["bench-data", "--challenges", "40", "--proposals", "60", "--seed", "7"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["bench-data", "--challenges", "40", "--proposals", "60", "--seed", "7"])
+    assert second.exit_code == 0, second.output  # a second batch, with accounts of its own
+
+    def count(model):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    assert (count(Challenge), count(Proposal)) == (80, 120)
+    assert count(User) == len(set(db.session.scalars(select(User.email))))
+    challenges = db.session.scalars(select(Challenge)).all()
+    assert {c.state for c in challenges} <= PUBLISHED_STATES
+    assert {c.language for c in challenges} == {"en", "ja", "ko"}
+    for challenge in challenges[:10]:
+        stored = db.session.execute(select(ChallengeSearchTerm.term, ChallengeSearchTerm.weight)
+                                    .where(ChallengeSearchTerm.challenge_id == challenge.id)).all()
+        assert sorted(stored) == sorted((r["term"], r["weight"]) for r in search_term_rows(challenge.id, challenge))
+    for word in ("抗体", "항체", "antibod"):
+        assert find_challenges(user=anonymous, q=word, status="all").total > 0
+    for secret in ("社外秘", "대외비", "programme code"):  # words of the confidential part only
+        assert find_challenges(user=anonymous, q=secret, status="all").total == 0
+
+    untouched = runner.invoke(args=["bench-data", "--challenges", "5", "--if-empty"])
+    assert untouched.exit_code == 0 and "nothing added" in untouched.output
+    assert count(Challenge) == 80
