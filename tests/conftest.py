@@ -228,8 +228,8 @@ def make_challenge(app, users):
     from app.challenges import search
     from app.challenges.models import Challenge, ChallengeState, NdaVersion, Program
 
-    def make(state="open", *, program=Program.open_innovation, poster=None, deadline=None, fields=("ai_drug_discovery",),
-             confidential="Confidential: the target is KRAS G12D.", **attributes):
+    def make(state="open", *, program=Program.open_innovation, poster=None, deadline=None,
+             fields=("ai_drug_discovery",), confidential="Confidential: the target is KRAS G12D.", **attributes):
         state = ChallengeState(state)
         poster = poster or users["company_owner"]
         now = utcnow()

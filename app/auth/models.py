@@ -10,7 +10,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.common.models import Institution
+from app.common.models import EnumRows, Institution
 from app.common.taxonomy import Field
 from app.common.time import as_utc, utcnow
 from app.extensions import db
@@ -116,16 +116,7 @@ class Organization(db.Model):
         CheckConstraint("institution IS NULL OR kind = 'institution'", name="institution_kind"),
     )
 
-    @property
-    def fields(self) -> list[Field]:
-        return sorted((row.field for row in self.field_rows), key=list(Field).index)
-
-    @fields.setter
-    def fields(self, values) -> None:
-        wanted = {Field(value) for value in values}
-        self.field_rows = [row for row in self.field_rows if row.field in wanted]
-        have = {row.field for row in self.field_rows}
-        self.field_rows.extend(OrganizationField(field=f) for f in Field if f in wanted - have)
+    fields = EnumRows("field_rows", "field", Field, OrganizationField)
 
     @property
     def display_name(self) -> str:

@@ -239,10 +239,10 @@ COMPANY_STEMS_JA = ["さくら", "富士", "青葉", "みどり", "ひかり", "
                     "朝日", "寿", "湘南", "かもめ", "日の出", "泉", "なぎさ", "若葉"]
 COMPANY_KINDS = [("Pharmaceutical Co., Ltd.", "製薬株式会社"), ("Biotech Inc.", "バイオテック株式会社"),
                  ("Life Sciences K.K.", "ライフサイエンス株式会社"), ("Chemical Industries", "化学工業株式会社")]
-UNIVERSITIES = [("Shonan University of Medicine", "湘南医科大学"),
-                ("Kanagawa Institute of Life Science", "神奈川生命科学研究所"),
-                ("Tokai Pharmaceutical University", "東海薬科大学"),
-                ("Kansai Medical Research Institute", "関西医学研究所")]
+ACADEMIC_POSTERS = [(OrganizationKind.university, "Shonan University of Medicine", "湘南医科大学"),
+                    (OrganizationKind.research_institute, "Kanagawa Institute of Life Science", "神奈川生命科学研究所"),
+                    (OrganizationKind.university, "Tokai Pharmaceutical University", "東海薬科大学"),
+                    (OrganizationKind.research_institute, "Kansai Medical Research Institute", "関西医学研究所")]
 FOREIGN_POSTERS = [("KR", "Hanul University Hospital", "하늘대학교병원"), ("US", "Bayside Therapeutics", None),
                    ("SG", "Merlion Biologics", None), ("DE", "Rheinland Pharma GmbH", None)]
 VENTURE_STEMS = ["Hanbit", "Saeam", "Nuri", "Daon", "Haneul", "Bitna", "Garam", "Sol", "Areum", "Dasom", "Yeoul",
@@ -353,8 +353,7 @@ def _organizations(rng: Random, batch: str, now, specs: list[dict], password_has
     owners = _insert_returning_ids(User, [
         dict(email=f"bench-{batch}-{spec['handle']}@bench.test", name=rng.choice(PERSON_NAMES),
              password_hash=password_hash, organization_id=org_id, role=MemberRole.owner,
-             locale=spec["locale"], email_verified_at=now, created_at=now, password_changed_at=now,
-             active=spec.get("active", True))
+             locale=spec["locale"], email_verified_at=now, created_at=now, password_changed_at=now)
         for org_id, spec in zip(ids, specs, strict=True)])
     return list(zip(ids, owners, strict=True))
 
@@ -372,9 +371,8 @@ def _poster_specs(rng: Random, count: int) -> list[dict]:
                                 name_native=f"{COMPANY_STEMS_JA[stem]}{kind_native}{n + 1}")
             locale = "ja"
         elif roll < 0.93:
-            latin, native = rng.choice(UNIVERSITIES)
-            organization = dict(kind=OrganizationKind.university, country="JP", name_latin=f"{latin} {n + 1}",
-                                name_native=f"{native}{n + 1}")
+            kind, latin, native = rng.choice(ACADEMIC_POSTERS)
+            organization = dict(kind=kind, country="JP", name_latin=f"{latin} {n + 1}", name_native=f"{native}{n + 1}")
             locale = "ja"
         else:
             country, latin, native = rng.choice(FOREIGN_POSTERS)
@@ -422,7 +420,7 @@ def _challenge_row(rng: Random, now, program: Program, poster: tuple[int, int], 
     if state == ChallengeState.open:
         # One in a hundred is read past its deadline before the closing job has run.
         deadline = now - rng.uniform(0, 2) * day if rng.random() < 0.01 else now + rng.uniform(1, 120) * day
-        published = now - rng.uniform(0, 60) * day
+        published = min(now - rng.uniform(0, 60) * day, deadline - 14 * day)
     else:
         deadline = now - rng.uniform(1 if state == ChallengeState.closed else 60, 900) * day
         published = deadline - rng.uniform(30, 90) * day
@@ -462,9 +460,10 @@ def generate(*, challenges: int, proposals: int, seed: int | None = None, advanc
     batch = secrets.token_hex(4)
     password_hash = hash_password(BENCH_PASSWORD)  # once: argon2 is slow on purpose
 
-    posters = _organizations(rng, batch, now, _poster_specs(rng, max(10, challenges // 50)), password_hash)
-    institution_authors = _institution_authors(batch, now, password_hash)
-    cohort_posters = list(institution_authors.items())
+    posters, cohort_posters = [], []
+    if challenges:
+        posters = _organizations(rng, batch, now, _poster_specs(rng, max(10, challenges // 50)), password_hash)
+        cohort_posters = list(_institution_authors(batch, now, password_hash).items())
 
     challenge_ids, challenge_states, term_count = [], [], 0
     remaining, serial = challenges, itertools.count(1)
@@ -510,8 +509,8 @@ def generate(*, challenges: int, proposals: int, seed: int | None = None, advanc
     ventures = _organizations(rng, batch, now, _venture_specs(rng, venture_count), password_hash) if proposals else []
     proposal_count = _proposals(rng, now, proposals, challenge_ids, challenge_states, ventures, advance)
     db.session.flush()
-    return BenchSummary(batch=batch, posters=len(posters), ventures=len(ventures), challenges=len(challenge_ids)
-                        if challenges else 0, search_terms=term_count, proposals=proposal_count)
+    return BenchSummary(batch=batch, posters=len(posters), ventures=len(ventures), challenges=challenges,
+                        search_terms=term_count, proposals=proposal_count)
 
 
 def _proposals(rng: Random, now, count: int, challenge_ids: list[int], states: list, ventures: list, advance) -> int:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organization, OrganizationKind, User
+from app.common.models import EnumRows
 from app.common.money import Currency
 from app.common.taxonomy import Field
 from app.common.time import as_utc, utcnow
@@ -153,7 +155,7 @@ class Challenge(db.Model):
     confidential: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(2))
     trl: Mapped[int | None] = mapped_column(SmallInteger)
-    budget_minor: Mapped[int | None]
+    budget_minor: Mapped[int | None] = mapped_column(BigInteger)  # KRW budgets pass 2^31
     currency: Mapped[Currency | None]
     deadline: Mapped[datetime]
     blind_review: Mapped[bool] = mapped_column(default=False)
@@ -202,28 +204,8 @@ class Challenge(db.Model):
 
     # -- the programme's vocabularies -----------------------------------------------------------
 
-    @property
-    def fields(self) -> list[Field]:
-        return sorted((row.field for row in self.field_rows), key=list(Field).index)
-
-    @fields.setter
-    def fields(self, values) -> None:
-        wanted = {Field(value) for value in values}
-        self.field_rows = [row for row in self.field_rows if row.field in wanted]
-        have = {row.field for row in self.field_rows}
-        self.field_rows.extend(ChallengeField(field=f) for f in Field if f in wanted - have)
-
-    @property
-    def funding_sources(self) -> list[FundingSource]:
-        return sorted((row.source for row in self.funding_rows), key=list(FundingSource).index)
-
-    @funding_sources.setter
-    def funding_sources(self, values) -> None:
-        wanted = {FundingSource(value) for value in values}
-        self.funding_rows = [row for row in self.funding_rows if row.source in wanted]
-        have = {row.source for row in self.funding_rows}
-        self.funding_rows.extend(ChallengeFundingSource(source=s) for s in FundingSource
-                                 if s in wanted - have)
+    fields = EnumRows("field_rows", "field", Field, ChallengeField)
+    funding_sources = EnumRows("funding_rows", "source", FundingSource, ChallengeFundingSource)
 
     # -- time -------------------------------------------------------------------------------------
 

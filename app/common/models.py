@@ -10,6 +10,31 @@ from app.common.time import utcnow
 from app.extensions import db
 
 
+class EnumRows:
+    """A set of enum values kept as child rows (an organisation's fields, a challenge's funding
+    sources), so they can be indexed and filtered. Reads in the enum's order; assigning keeps the
+    rows that stay and adds or drops the others."""
+
+    def __init__(self, relationship: str, column: str, enum_class, row_class):
+        self.relationship, self.column, self.enum_class, self.row_class = (
+            relationship, column, enum_class, row_class)
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        order = list(self.enum_class)
+        return sorted((getattr(row, self.column) for row in getattr(instance, self.relationship)),
+                      key=order.index)
+
+    def __set__(self, instance, values) -> None:
+        wanted = {self.enum_class(value) for value in values}
+        rows = [row for row in getattr(instance, self.relationship) if getattr(row, self.column) in wanted]
+        have = {getattr(row, self.column) for row in rows}
+        rows.extend(self.row_class(**{self.column: value}) for value in self.enum_class
+                    if value in wanted - have)
+        setattr(instance, self.relationship, rows)
+
+
 class AuditEvent(db.Model):
     """Append-only: who did what to which object, from which state to which, from where."""
 

@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('confidential', sa.Text(), nullable=False),
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('trl', sa.SmallInteger(), nullable=True),
-    sa.Column('budget_minor', sa.Integer(), nullable=True),
+    sa.Column('budget_minor', sa.BigInteger(), nullable=True),
     sa.Column('currency', sa.Enum('JPY', 'KRW', 'USD', name='currency', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('deadline', sa.DateTime(timezone=True), nullable=False),
     sa.Column('blind_review', sa.Boolean(), nullable=False),

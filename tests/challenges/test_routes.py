@@ -338,3 +338,11 @@ def test_every_state_change_is_audited(client, users, login, make_challenge):
     client.post(f"/challenges/{draft.id}/submit")
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == draft.id)).all()
     assert "challenge.pending_review" in actions
+
+
+def test_a_budget_in_won_may_pass_two_billion(client, users, login):
+    """KRW has no minor unit: ₩3,000,000,000 is a normal cohort budget and needs 64-bit integers."""
+    login(users["company_owner"])
+    client.post("/challenges/new?program=open_innovation", data=form_data(budget="3,000,000,000", currency="KRW"))
+    challenge = db.session.scalar(select(Challenge))
+    assert (challenge.budget_minor, challenge.currency) == (3_000_000_000, "KRW")

@@ -330,6 +330,10 @@ def test_bench_data_adds_published_challenges_indexed_like_the_application_would
     for secret in ("社外秘", "대외비", "programme code"):  # words of the confidential part only
         assert find_challenges(user=anonymous, q=secret, status="all").total == 0
 
+    answers_only = runner.invoke(args=["bench-data", "--challenges", "0", "--proposals", "10"])
+    assert answers_only.exit_code == 0, answers_only.output
+    assert (count(Challenge), count(Proposal)) == (80, 130)
+
     untouched = runner.invoke(args=["bench-data", "--challenges", "5", "--if-empty"])
     assert untouched.exit_code == 0 and "nothing added" in untouched.output
     assert count(Challenge) == 80
