@@ -1,5 +1,6 @@
 """Challenge pages. Load or 404, check or 403, validate, call one service, commit, redirect."""
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -135,7 +136,8 @@ def nda(challenge_id: int):
             flash(_("Thank you. The confidential part is now open to you."), "success")
             return _back(challenge, "confidential")
     return render_template("challenges/nda.html", challenge=challenge, form=form,
-                           accepted=challenge.has_accepted_nda(current_user))
+                           accepted=challenge.has_accepted_nda(current_user),
+                           reference=services.nda_reference_translation(challenge, str(get_locale())))
 
 
 @bp.get("/<int:challenge_id>/attachments/<int:attachment_id>")

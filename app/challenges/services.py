@@ -15,6 +15,7 @@ from app.challenges import search
 from app.challenges.models import (
     CHALLENGE_TRANSITIONS,
     DEFAULT_RUBRIC,
+    WRITTEN_LANGUAGES,
     Challenge,
     ChallengeAttachment,
     ChallengeField,
@@ -62,6 +63,17 @@ def default_nda_text(program: Program, language: str) -> str:
     with force_locale(language):
         return render_template(f"challenges/nda/default.{language}.md", program=program,
                                edition=NDA_EDITION).strip()
+
+
+def nda_reference_translation(challenge: Challenge, language: str) -> str | None:
+    """The programme's default NDA in the reader's language, when the challenge uses that default
+    unchanged: a reference, so nobody accepts a legal text they cannot read. None otherwise."""
+    nda = challenge.current_nda
+    if language == challenge.language or language not in WRITTEN_LANGUAGES or nda is None:
+        return None
+    if nda.body.strip() != default_nda_text(challenge.program, challenge.language):
+        return None
+    return default_nda_text(challenge.program, language)
 
 
 def _transition(challenge: Challenge, target: ChallengeState, *, actor, **details) -> None:

@@ -346,3 +346,21 @@ def test_a_budget_in_won_may_pass_two_billion(client, users, login):
     client.post("/challenges/new?program=open_innovation", data=form_data(budget="3,000,000,000", currency="KRW"))
     challenge = db.session.scalar(select(Challenge))
     assert (challenge.budget_minor, challenge.currency) == (3_000_000_000, "KRW")
+
+
+def test_the_default_nda_comes_with_a_reference_translation_in_the_readers_language(client, users, login,
+                                                                                    make_challenge):
+    from app.challenges.services import default_nda_text
+
+    challenge = make_challenge("open", language="ja")
+    challenge.current_nda.body = default_nda_text(challenge.program, "ja")
+    db.session.commit()
+    user = users["venture_owner"]
+    user.locale = "ko"
+    db.session.commit()
+    login(user)
+    page = text(client.get(f"/challenges/{challenge.id}/nda"))
+    assert "秘密保持契約" in page and 'id="nda-reference"' in page and "비밀유지계약" in page
+    challenge.current_nda.body = "当社独自の秘密保持契約です。"  # the poster's own text: no translation to offer
+    db.session.commit()
+    assert 'id="nda-reference"' not in text(client.get(f"/challenges/{challenge.id}/nda"))
