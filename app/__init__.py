@@ -87,6 +87,7 @@ def _init_templates(app):
         CHALLENGE_STATE_BADGES,
         CHALLENGE_STATE_LABELS,
         FUNDING_SOURCE_LABELS,
+        PROGRAM_DESCRIPTIONS,
         PROGRAM_LABELS,
         programs_for,
     )
@@ -101,6 +102,7 @@ def _init_templates(app):
         verification_labels=VERIFICATION_LABELS, verification_badges=VERIFICATION_BADGES,
         role_labels=MEMBER_ROLE_LABELS,
         decision_state_labels=DECISION_STATE_LABELS, program_labels=PROGRAM_LABELS,
+        program_descriptions=PROGRAM_DESCRIPTIONS,
         challenge_state_labels=CHALLENGE_STATE_LABELS, challenge_state_badges=CHALLENGE_STATE_BADGES,
         funding_source_labels=FUNDING_SOURCE_LABELS, proposal_state_labels=PROPOSAL_STATE_LABELS,
         format_countdown=format_countdown, programs_for=programs_for)

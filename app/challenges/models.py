@@ -43,6 +43,14 @@ PROGRAM_LABELS = {
     Program.startup_support: _l("Startup support"),
 }
 
+PROGRAM_DESCRIPTIONS = {  # to the poster choosing a programme
+    Program.open_innovation: _l("An AI or drug-development challenge for Korean ICT and bio ventures. Winners "
+                                "receive your award, MSS support and a brokered collaboration."),
+    Program.joint_rnd: _l("You offer a technology and seek a Korean bio venture as partner; selected teams "
+                          "receive MSS R&D funding."),
+    Program.startup_support: _l("A cohort call for Korean advanced-bio startups, run by iPark and MSS."),
+}
+
 # Who may post a call in each programme (DESIGN.md, the programme table).
 POSTER_KINDS = {
     Program.open_innovation: {OrganizationKind.company, OrganizationKind.university,
@@ -223,6 +231,28 @@ class Challenge(db.Model):
         return self.effective_state(now) == ChallengeState.open
 
     @property
+    def is_draft(self) -> bool:
+        return self.state == ChallengeState.draft
+
+    @property
+    def changes_requested(self) -> bool:
+        """Sent back by staff with a note, and not yet submitted again."""
+        return self.is_draft and bool(self.review_note)
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.state == ChallengeState.pending_review
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == ChallengeState.cancelled
+
+    @property
+    def takes_corrections_only(self) -> bool:
+        """Published and open: ventures are reading the terms, so only text and a later deadline change."""
+        return self.state == ChallengeState.open
+
+    @property
     def current_nda(self) -> "NdaVersion | None":
         return self.nda_versions[-1] if self.nda_versions else None
 
@@ -258,9 +288,12 @@ class Challenge(db.Model):
 
     def has_accepted_earlier_nda(self, user) -> bool:
         """Accepted a version the poster has since replaced: they must accept the new text."""
-        return (user.is_authenticated and not self.has_accepted_nda(user) and db.session.scalar(
-            select(NdaAcceptance.id).where(NdaAcceptance.challenge_id == self.id,
-                                           NdaAcceptance.user_id == user.id).limit(1)) is not None)
+        nda = self.current_nda
+        if nda is None or not user.is_authenticated:
+            return False
+        accepted = set(db.session.scalars(select(NdaAcceptance.nda_version_id).where(
+            NdaAcceptance.challenge_id == self.id, NdaAcceptance.user_id == user.id)))
+        return bool(accepted) and nda.id not in accepted
 
     def can_accept_nda(self, user) -> bool:
         """Members of verified ventures, while the call is open and they have not yet accepted."""

@@ -63,8 +63,8 @@ def index():
     args = request.args
     program = args.get("program") if args.get("program") in Program.__members__ else None
     field = args.get("field") if args.get("field") in Field.__members__ else None
-    status = args.get("status") if args.get("status") in {"open", "closed", "awarded", "all"} else "open"
-    sort = args.get("sort") if args.get("sort") in {"relevance", "deadline", "newest"} else None
+    status = args.get("status") if args.get("status") in search.STATUSES else "open"
+    sort = args.get("sort") if args.get("sort") in search.SORTS else None
     country = (args.get("country") or "").upper()[:2] or None
     q = (args.get("q") or "").strip()[:200]
     page = search.find_challenges(user=current_user, q=q, program=program, field=field, status=status,
@@ -222,7 +222,7 @@ def edit(challenge_id: int):
     challenge = _visible_or_404(challenge_id)
     _allowed_or_403(challenge.can_edit(current_user))
     zone = select_timezone()
-    is_open = challenge.state == ChallengeState.open
+    is_open = challenge.takes_corrections_only
     if is_open:
         form = CorrectionForm() if request.method == "POST" else CorrectionForm(
             obj=challenge, deadline=utc_to_local(challenge.deadline, zone), nda_text=challenge.current_nda.body)

@@ -163,7 +163,7 @@ def update_challenge(challenge: Challenge, *, actor: User, questions=None, crite
     """
     if not challenge.can_edit(actor):
         raise PermissionDenied()
-    is_open = challenge.state == ChallengeState.open
+    is_open = challenge.takes_corrections_only
     if is_open:
         extra = set(changes) - CORRECTABLE_WHILE_OPEN
         if extra or questions is not None or criteria is not None:

@@ -3,14 +3,21 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from babel.dates import get_timezone, get_timezone_location, get_timezone_name
+from babel.dates import (
+    format_date,
+    format_time,
+    get_datetime_format,
+    get_timezone,
+    get_timezone_location,
+    get_timezone_name,
+)
 from babel.numbers import get_currency_precision
 from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 from flask_babel import get_timezone as active_timezone
 from flask_login import current_user
 
-from app.common.time import as_utc
+from app.common.time import as_utc, utcnow
 
 LANGUAGE_COOKIE = "lang"
 DEFAULT_ZONES = {"ja": "Asia/Tokyo", "ko": "Asia/Seoul"}
@@ -85,8 +92,6 @@ def format_moment(moment: datetime | None, format: str = "medium") -> str:
 def _date_and_minute(moment: datetime, zone=None) -> str:
     """The medium date with the short time: 'Dec 12, 2026, 10:00 AM', '2026/12/12 10:00'.
     CLDR has no such named format; deadlines read best without seconds or a two-digit year."""
-    from babel.dates import format_date, format_time, get_datetime_format
-
     locale = get_locale()
     return (get_datetime_format("medium", locale=locale)
             .replace("{0}", format_time(moment, "short", tzinfo=zone, locale=locale))
@@ -119,7 +124,5 @@ def format_utc(moment: datetime | None) -> str:
 
 def format_countdown(moment: datetime, now: datetime | None = None) -> str:
     """'in 3 days' / 'in 5 hours' / '2 days ago', in the reader's language."""
-    from app.common.time import utcnow
-
     return format_timedelta(as_utc(moment) - (now or utcnow()), granularity="minute", threshold=1.5,
                             add_direction=True)
