@@ -33,12 +33,16 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.challenges import bp as challenges_bp
     from app.common import bp as common_bp
     from app.common import routes as _common_routes  # noqa: F401
+    from app.proposals import bp as proposals_bp
+    from app.review import bp as review_bp
     from app.staff import bp as staff_bp
 
     app.register_blueprint(common_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(challenges_bp)
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(review_bp)
 
     from app.common.security import HealthCheck, security_headers
 

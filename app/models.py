@@ -13,4 +13,5 @@ from app.challenges.models import (  # noqa: F401
     RubricCriterion,
 )
 from app.common.models import AuditEvent, JointDecision, OutboxEmail  # noqa: F401
-from app.proposals.models import Proposal  # noqa: F401
+from app.proposals.models import Proposal, ProposalAnswer, ProposalAttachment, ProposalMilestone  # noqa: F401
+from app.review.models import Conflict, Review, ReviewScore  # noqa: F401

@@ -258,3 +258,34 @@ def make_challenge(app, users):
         return challenge
 
     return make
+
+
+@pytest.fixture
+def make_proposal(app, users, make_challenge):
+    """make_proposal(state="submitted"): a proposal by users["venture_owner"]'s venture to a new open
+    challenge (or `challenge=`), with the timestamps its state implies. `creator=` another venture
+    user; other keyword arguments set columns."""
+    from app.proposals.models import Proposal, ProposalState
+
+    def make(state="submitted", *, challenge=None, creator=None, **attributes):
+        state = ProposalState(state)
+        challenge = challenge or make_challenge("open")
+        creator = creator or users["venture_owner"]
+        now = utcnow()
+        was_submitted = state not in {ProposalState.draft, ProposalState.withdrawn}
+        proposal = Proposal(
+            challenge=challenge, organization_id=creator.organization_id, created_by_id=creator.id, state=state,
+            title=attributes.pop("title", f"Proposal {next(_serial)}"),
+            summary=attributes.pop("summary", "We screen binders with graph neural networks."),
+            approach=attributes.pop("approach", "An *active learning* loop over a 10^9 library."),
+            team=attributes.pop("team", "Two chemists, three ML engineers."),
+            submitted_at=attributes.pop("submitted_at", now if was_submitted else None),
+            shortlisted_at=now if state in {ProposalState.shortlisted, ProposalState.selected} else None,
+            decided_at=now if state in {ProposalState.selected, ProposalState.declined} else None,
+            withdrawn_at=now if state == ProposalState.withdrawn else None,
+            **attributes)
+        db.session.add(proposal)
+        db.session.commit()
+        return proposal
+
+    return make

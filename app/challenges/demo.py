@@ -40,7 +40,6 @@ from app.common.money import Currency
 from app.common.taxonomy import Field
 from app.common.time import utcnow
 from app.extensions import db
-from app.proposals.models import Proposal, ProposalState
 
 AWARDING_STAFF = "ipark@demo.test"
 DEMO_IP = "203.0.113.24"  # TEST-NET-3 (RFC 5737): an address that belongs to nobody
@@ -58,13 +57,6 @@ class Document:
     filename: str
     confidential: bool
     lines: tuple[str, ...]  # the text on its one page (ASCII: the PDF base fonts cover nothing else)
-
-
-@dataclass(frozen=True)
-class DemoProposal:
-    author: str
-    state: ProposalState
-    title: str
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,6 @@ class DemoChallenge:
     nda_accepted_by: tuple[str, ...] = ()
     clarifications: tuple[Clarification, ...] = ()
     documents: tuple[Document, ...] = ()
-    proposals: tuple[DemoProposal, ...] = ()
 
 
 def question(text: str, *, max_length: int = 2000, required: bool = True) -> dict:
@@ -171,8 +162,6 @@ ANTIBODY_AFFINITY = DemoChallenge(
             "412 variants measured; 61 expressed below 50 mg/L.",
         )),
     ),
-    proposals=(DemoProposal("venture@demo.test", ProposalState.submitted,
-                            "Structure-aware language-model design for the affinity maturation of a lead antibody"),),
 )
 
 ADC_LINKER_PAYLOAD = DemoChallenge(
@@ -225,8 +214,6 @@ for Korean ventures, MSS commercialisation funding coordinated through Kakehashi
     budget_minor=48_000_000, currency=Currency.JPY,
     funding_sources=(FundingSource.company_award, FundingSource.mss_commercialization),
     posted_days_ago=12, deadline_in_days=28, reviewer="mss@demo.test",
-    proposals=(DemoProposal("venture@demo.test", ProposalState.draft,
-                            "Uncertainty-aware stability models for ADC linker design"),),
 )
 
 ANTIBODY_DEVELOPABILITY = DemoChallenge(
@@ -319,8 +306,6 @@ A company award for a six-month pilot on our data, and MSS commercialisation fun
     budget_minor=15_000_000, currency=Currency.JPY,
     funding_sources=(FundingSource.company_award, FundingSource.mss_commercialization),
     posted_days_ago=58, deadline_in_days=-12, reviewer="ipark@demo.test",
-    proposals=(DemoProposal("venture@demo.test", ProposalState.shortlisted,
-                            "Multimodal DILI risk scoring from hepatocyte imaging and chemical structure"),),
 )
 
 IMMUNO_ONCOLOGY_TARGETS = DemoChallenge(
@@ -503,8 +488,6 @@ CARDIOMYOCYTE_SCALE_UP = DemoChallenge(
     budget_minor=300_000_000, currency=Currency.KRW,
     funding_sources=(FundingSource.mss_rnd, FundingSource.ipark_in_kind),
     posted_days_ago=14, deadline_in_days=35, reviewer="mss@demo.test",
-    proposals=(DemoProposal("venture2@demo.test", ProposalState.draft,
-                            "浮遊培養バイオリアクターによる iPS 細胞由来心筋細胞の大量製造"),),
 )
 
 COLONY_QUALITY_CONTROL = DemoChallenge(
@@ -545,8 +528,6 @@ imaging time and annotation staff.
     budget_minor=240_000_000, currency=Currency.KRW,
     funding_sources=(FundingSource.mss_rnd,),
     posted_days_ago=71, deadline_in_days=-20, reviewer="ipark@demo.test",
-    proposals=(DemoProposal("venture@demo.test", ProposalState.submitted,
-                            "Self-supervised colony classification for iPS cell quality control"),),
 )
 
 CARTILAGE_REGENERATION = DemoChallenge(
@@ -635,8 +616,6 @@ six weeks after the deadline.
                  "development and non-clinical studies, with clinical manufacturing staying in Korea? And is a "
                  "laboratory unit shared with another startup, or assigned to one company?"),
     ),
-    proposals=(DemoProposal("venture2@demo.test", ProposalState.submitted,
-                            "Allogeneic NK cells from iPS cells: process development at Shonan iPark"),),
 )
 
 REGENERATIVE_SCALE_UP = DemoChallenge(
@@ -722,8 +701,6 @@ AI_DRUG_DISCOVERY_COHORT = DemoChallenge(
     budget_minor=1_200_000_000, currency=Currency.KRW,
     funding_sources=(FundingSource.ipark_in_kind, FundingSource.mss_commercialization),
     posted_days_ago=11, deadline_in_days=35, reviewer="ipark@demo.test", blind_review=True,
-    proposals=(DemoProposal("venture@demo.test", ProposalState.draft,
-                            "그래프 신경망 기반 선도물질 최적화 플랫폼의 일본 제약사 공동 검증"),),
 )
 
 REGENERATIVE_POC_2025 = DemoChallenge(
@@ -757,8 +734,6 @@ REGENERATIVE_POC_2025 = DemoChallenge(
     budget_minor=800_000_000, currency=Currency.KRW,
     funding_sources=(FundingSource.mss_commercialization, FundingSource.ipark_in_kind),
     posted_days_ago=76, deadline_in_days=-25, reviewer="ipark@demo.test",
-    proposals=(DemoProposal("venture2@demo.test", ProposalState.shortlisted,
-                            "동종 줄기세포 유래 연골 재생 치료제의 일본 임상연구 준비"),),
 )
 
 AI_DRUG_DISCOVERY_STAY = DemoChallenge(
@@ -906,13 +881,10 @@ def _follow(challenge: Challenge, spec: DemoChallenge, poster, after_publication
             upload=FileStorage(stream=BytesIO(one_page_pdf(document.lines)), filename=document.filename,
                                content_type="application/pdf"))
         attachment.created_at = after_publication(0)
-    for proposal in spec.proposals:
-        author = _user(proposal.author)
-        started = after_publication(2)
-        submitted = None if proposal.state == ProposalState.draft else after_publication(6)
-        db.session.add(Proposal(challenge_id=challenge.id, organization_id=author.organization_id,
-                                created_by_id=author.id, state=proposal.state, title=proposal.title,
-                                created_at=started, updated_at=submitted or started, submitted_at=submitted))
+    # Proposals, their reviews and the joint decisions on them, while the call still takes proposals.
+    from app.proposals.demo import seed_proposals  # builds on this module's calls
+
+    seed_proposals(challenge)
     db.session.flush()
 
 

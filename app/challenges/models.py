@@ -332,6 +332,24 @@ class Challenge(db.Model):
     def can_manage_attachments(self, user) -> bool:
         return self.can_edit(user)
 
+    def proposal_of(self, user):
+        """The user's venture's proposal to this call, if it has one."""
+        if not user.is_authenticated:
+            return None
+        from app.proposals.models import Proposal
+
+        return db.session.scalar(select(Proposal).where(
+            Proposal.challenge_id == self.id, Proposal.organization_id == user.organization_id))
+
+    def can_start_proposal(self, user, now: datetime | None = None) -> bool:
+        """Members of verified ventures, while the call takes proposals; one proposal per venture."""
+        return (user.is_authenticated and user.is_venture and user.organization.is_verified
+                and self.is_accepting(now) and self.proposal_of(user) is None)
+
+    def can_list_proposals(self, user) -> bool:
+        """The per-challenge proposals page: staff (all they may see) and the poster (the shortlisted)."""
+        return user.is_authenticated and (user.is_staff or self.is_poster(user)) and self.can_view(user)
+
     def can_view_attachment(self, attachment: "ChallengeAttachment", user) -> bool:
         if attachment.challenge_id != self.id or not self.can_view(user):
             return False

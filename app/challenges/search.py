@@ -14,7 +14,6 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal_column, or_, select, union_all
@@ -29,6 +28,7 @@ from app.challenges.models import (
     Program,
     visible_challenges_clause,
 )
+from app.common.pagination import Page
 from app.common.taxonomy import Field
 from app.common.time import as_utc, utcnow
 from app.extensions import db
@@ -199,56 +199,6 @@ MAX_PER_PAGE = 100
 PUBLIC_STATES = (ChallengeState.open, ChallengeState.closed, ChallengeState.awarded)
 
 
-@dataclass(frozen=True)
-class ChallengePage:
-    """One page of the listing; the names follow Flask-SQLAlchemy's Pagination."""
-
-    items: list[Challenge]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-    @property
-    def first(self) -> int:
-        """Position of the first item on this page in the whole result (1-based; 0 when empty)."""
-        return (self.page - 1) * self.per_page + 1 if self.items else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.items) - 1 if self.items else 0
-
-    def iter_pages(self, *, left_edge=2, left_current=2, right_current=4, right_edge=2):
-        """Page numbers for a pager, with None where a gap (…) goes."""
-        previous = 0
-        for number in range(1, self.pages + 1):
-            if (number <= left_edge or self.page - left_current <= number <= self.page + right_current
-                    or number > self.pages - right_edge):
-                if number != previous + 1:
-                    yield None
-                yield number
-                previous = number
-
-
 def _status_condition(status: str, now: datetime):
     """Only published calls are listed; an open call read past its deadline is closed."""
     is_open = and_(Challenge.state == ChallengeState.open, Challenge.deadline > now)
@@ -279,7 +229,7 @@ def _page_number(value) -> int:
 
 def find_challenges(*, user, q: str = "", program=None, field=None, status: str | None = "open",
                     country: str | None = None, sort: str | None = None, page=1, per_page: int = 20,
-                    now: datetime | None = None) -> ChallengePage:
+                    now: datetime | None = None) -> Page:
     """Search and filter the published challenges `user` may see; one page of them.
 
     status: "open" (accepting: open and before its deadline), "closed" (closed, or open past its
@@ -319,7 +269,7 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
     pages = max(1, math.ceil(total / per_page))
     page = min(max(_page_number(page), 1), pages)
     if not total:
-        return ChallengePage(items=[], total=0, page=page, per_page=per_page)
+        return Page(items=[], total=0, page=page, per_page=per_page)
 
     if sort == "relevance":
         keys = [(matches.c.score, True), *_deadline_keys(status, now), (Challenge.id, False)]
@@ -336,4 +286,4 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
         select(Challenge).join(page_keys, page_keys.c.id == Challenge.id)
         .order_by(*[page_keys.c[f"k{n}"].desc() if descending else page_keys.c[f"k{n}"].asc()
                     for n, (_, descending) in enumerate(keys)])).unique().all()
-    return ChallengePage(items=list(items), total=total, page=page, per_page=per_page)
+    return Page(items=list(items), total=total, page=page, per_page=per_page)

@@ -105,8 +105,16 @@ def request_decision(subject, action: str, *, actor, note: str | None = None) ->
     return decision
 
 
+def _lock(decision: JointDecision) -> None:
+    """Re-read the decision under a row lock (PostgreSQL), so that two signatures arriving at the
+    same moment are taken one after the other: the second sees the first and completes the decision."""
+    db.session.flush()
+    db.session.refresh(decision, with_for_update=True)
+
+
 def sign_decision(decision: JointDecision, *, actor) -> None:
     """Add the actor's institution's signature; the second signature makes the decision take effect."""
+    _lock(decision)
     if decision.state != DecisionState.pending:
         raise DecisionNotPending()
     if not decision.can_sign(actor):
@@ -129,6 +137,7 @@ def sign_decision(decision: JointDecision, *, actor) -> None:
 
 def reject_decision(decision: JointDecision, *, actor, reason: str) -> None:
     """Either institution may stop a decision, with a reason that both sides can read."""
+    _lock(decision)
     if decision.state != DecisionState.pending:
         raise DecisionNotPending()
     if not decision.can_reject(actor):
@@ -144,4 +153,20 @@ def reject_decision(decision: JointDecision, *, actor, reason: str) -> None:
     registered = action_for(decision)
     if registered.on_rejected is not None:
         registered.on_rejected(load_subject(decision), decision=decision, actor=actor)
+    db.session.flush()
+
+
+def withdraw_pending(subject, *, actor, reason: str) -> None:
+    """The subject left the workflow (a proposal withdrawn by its venture): decisions waiting for
+    signatures on it lapse, recorded as rejected by the one who withdrew it, with the reason."""
+    decisions = db.session.scalars(select(JointDecision).where(
+        JointDecision.subject_type == subject.__tablename__, JointDecision.subject_id == subject.id,
+        JointDecision.state == DecisionState.pending).with_for_update())
+    for decision in decisions:
+        decision.state = DecisionState.rejected
+        decision.rejected_by_id = actor.id
+        decision.rejected_at = decision.decided_at = utcnow()
+        decision.rejection_reason = reason
+        audit.record(actor, "decision.withdrawn", decision, from_state=DecisionState.pending,
+                     to_state=DecisionState.rejected, action=decision.action, reason=reason)
     db.session.flush()

@@ -1,15 +1,28 @@
-"""A venture's proposal to a challenge.
+"""A venture's proposal to a challenge, its answers, milestones and attachments.
 
-The challenge pages count proposals per state and tell ventures with a proposal under way about
-changes to the call; the proposal workflow itself (forms, submission, review) builds on this table.
+Who sees what (DESIGN.md, "Proposal"): the venture's own members see its proposals; the posting
+company sees one only once it is shortlisted; staff see every submitted proposal; anyone with a
+declared conflict sees nothing of it. Every such rule is a predicate here; services change state.
 """
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.common.money import Currency
 from app.common.time import utcnow
 from app.extensions import db
 
@@ -34,6 +47,16 @@ PROPOSAL_STATE_LABELS = {
     ProposalState.withdrawn: _l("Withdrawn"),
 }
 
+PROPOSAL_STATE_BADGES = {
+    ProposalState.draft: "secondary",
+    ProposalState.submitted: "info",
+    ProposalState.revision_requested: "warning",
+    ProposalState.shortlisted: "primary",
+    ProposalState.selected: "success",
+    ProposalState.declined: "danger",
+    ProposalState.withdrawn: "dark",
+}
+
 PROPOSAL_TRANSITIONS: dict[ProposalState, set[ProposalState]] = {
     ProposalState.draft: {ProposalState.submitted, ProposalState.withdrawn},
     ProposalState.submitted: {ProposalState.shortlisted, ProposalState.declined,
@@ -45,6 +68,18 @@ PROPOSAL_TRANSITIONS: dict[ProposalState, set[ProposalState]] = {
     ProposalState.withdrawn: set(),
 }
 
+# The states in which the institutions are still weighing the proposal (reviews, decisions).
+UNDER_CONSIDERATION = {ProposalState.submitted, ProposalState.shortlisted}
+# Once submitted, staff see it; a draft is the venture's private work.
+SEEN_BY_STAFF = set(ProposalState) - {ProposalState.draft}
+# The states the two institutions decide on together (one joint decision each); withdrawing and
+# (re)submitting are the venture's own acts.
+JOINTLY_DECIDED = {ProposalState.shortlisted, ProposalState.declined, ProposalState.revision_requested,
+                   ProposalState.selected}
+# Programmes in which a company posted the call and chooses among the shortlisted proposals.
+COMPANY_CHOICE_PROGRAMS = {"open_innovation", "joint_rnd"}
+MAX_ATTACHMENTS = 10
+
 
 class Proposal(db.Model):
     __tablename__ = "proposals"
@@ -55,16 +90,268 @@ class Proposal(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     state: Mapped[ProposalState] = mapped_column(default=ProposalState.draft)
     title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(String(2000), default="")
+    approach: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on display
+    team: Mapped[str] = mapped_column(Text, default="")
+    trl: Mapped[int | None] = mapped_column(SmallInteger)
+    budget_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[Currency | None]
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
+    shortlisted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]  # selected or declined
+    withdrawn_at: Mapped[datetime | None]
+    revision_note: Mapped[str | None] = mapped_column(Text)  # the institutions' words, when asked to revise
+    decision_reason: Mapped[str | None] = mapped_column(Text)  # given with a decline
+    company_chosen_at: Mapped[datetime | None]
+    company_chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    challenge = relationship("Challenge")
-    organization = relationship("Organization")
+    challenge = relationship("Challenge", lazy="joined", innerjoin=True)
+    organization = relationship("Organization", lazy="joined", innerjoin=True)
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    answers: Mapped[list["ProposalAnswer"]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", lazy="selectin")
+    milestones: Mapped[list["ProposalMilestone"]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalMilestone.position")
+    attachments: Mapped[list["ProposalAttachment"]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalAttachment.id")
 
     __table_args__ = (
         UniqueConstraint("challenge_id", "organization_id", name="one_proposal_per_venture"),
         Index("ix_proposals_challenge_state", "challenge_id", "state"),
         CheckConstraint("state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL",
                         name="submitted_at_matches_state"),
+        CheckConstraint("(state IN ('shortlisted', 'selected')) <= (shortlisted_at IS NOT NULL)",
+                        name="shortlisted_at_matches_state"),
+        CheckConstraint("(state IN ('selected', 'declined')) = (decided_at IS NOT NULL)",
+                        name="decided_at_matches_state"),
+        CheckConstraint("(state = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="withdrawn_at_matches_state"),
+        CheckConstraint("(company_chosen_at IS NULL) = (company_chosen_by_id IS NULL)",
+                        name="company_choice_complete"),
+        CheckConstraint("trl IS NULL OR trl BETWEEN 1 AND 9", name="trl_range"),
+        CheckConstraint("budget_minor IS NULL OR budget_minor >= 0", name="budget_not_negative"),
+        CheckConstraint("(budget_minor IS NULL) = (currency IS NULL)", name="budget_has_currency"),
     )
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} {self.state}>"
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @property
+    def state_label(self):
+        return PROPOSAL_STATE_LABELS[self.state]
+
+    @property
+    def state_badge(self) -> str:
+        return PROPOSAL_STATE_BADGES[self.state]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == ProposalState.draft
+
+    @property
+    def awaits_revision(self) -> bool:
+        return self.state == ProposalState.revision_requested
+
+    @property
+    def is_selected(self) -> bool:
+        return self.state == ProposalState.selected
+
+    @property
+    def is_shortlisted(self) -> bool:
+        return self.state == ProposalState.shortlisted
+
+    @property
+    def is_under_consideration(self) -> bool:
+        return self.state in UNDER_CONSIDERATION
+
+    @property
+    def was_shortlisted(self) -> bool:
+        return self.shortlisted_at is not None
+
+    @property
+    def needs_company_choice(self) -> bool:
+        """Company calls are decided with the company: it chooses among the shortlisted first."""
+        return str(self.challenge.program) in COMPANY_CHOICE_PROGRAMS
+
+    @property
+    def company_has_chosen(self) -> bool:
+        return self.company_chosen_at is not None
+
+    def answer_to(self, question) -> str:
+        for answer in self.answers:
+            if answer.question_id == question.id:
+                return answer.body
+        return ""
+
+    def missing_required_answers(self) -> list:
+        """The challenge's required questions left blank (what blocks submission, besides the basics)."""
+        return [question for question in self.challenge.questions
+                if question.required and not self.answer_to(question).strip()]
+
+    def missing_basics(self) -> list[str]:
+        return [name for name in ("title", "summary", "approach") if not (getattr(self, name) or "").strip()]
+
+    # -- who is who -------------------------------------------------------------------------------
+
+    def is_member(self, user) -> bool:
+        """A member of the proposing venture."""
+        return user.is_authenticated and user.organization_id == self.organization_id
+
+    def is_conflicted(self, user) -> bool:
+        """Declared a conflict with the venture or with one of its people."""
+        if not user.is_authenticated or self.is_member(user):
+            return False
+        preloaded = self.__dict__.get("_preloaded_conflicts", {})
+        if user.id in preloaded:
+            return preloaded[user.id]
+        from app.review.models import conflicted_user_ids
+
+        return user.id in conflicted_user_ids(self.organization_id, candidates=[user.id])
+
+    def _is_company_member(self, user) -> bool:
+        return user.is_authenticated and user.organization_id == self.challenge.organization_id
+
+    # -- predicates -------------------------------------------------------------------------------
+
+    def can_view(self, user) -> bool:
+        """Own venture: always. Staff: once submitted. The posting company: once shortlisted (and
+        not withdrawn). A declared conflict hides it entirely."""
+        if not user.is_authenticated:
+            return False
+        if self.is_member(user):
+            return True
+        if user.is_staff:
+            allowed = self.state in SEEN_BY_STAFF
+        elif self._is_company_member(user):
+            allowed = self.was_shortlisted and self.state != ProposalState.withdrawn
+        else:
+            return False
+        return allowed and not self.is_conflicted(user)
+
+    def can_see_identity(self, user) -> bool:
+        """With blind review, who proposed stays hidden from everyone but the venture until it is
+        selected and the collaboration begins."""
+        return self.is_member(user) or not self.challenge.blind_review or self.is_selected
+
+    def can_edit(self, user, now: datetime | None = None) -> bool:
+        """Its members: a draft or a submitted proposal until the deadline (to the second), and a
+        proposal sent back for revision until they resubmit it."""
+        if not self.is_member(user) or self.challenge.is_cancelled:
+            return False
+        if self.state == ProposalState.revision_requested:
+            return True
+        return self.state in {ProposalState.draft, ProposalState.submitted} and \
+            not self.challenge.deadline_passed(now)
+
+    def can_submit(self, user, now: datetime | None = None) -> bool:
+        return self.state in {ProposalState.draft, ProposalState.revision_requested} and \
+            self.can_edit(user, now)
+
+    def can_withdraw(self, user) -> bool:
+        """Its members, until the final decision."""
+        return self.is_member(user) and ProposalState.withdrawn in PROPOSAL_TRANSITIONS[self.state]
+
+    def can_view_attachment(self, attachment: "ProposalAttachment", user) -> bool:
+        return attachment.proposal_id == self.id and self.can_view(user)
+
+    def can_manage_attachments(self, user) -> bool:
+        return self.can_edit(user)
+
+    def can_choose(self, user) -> bool:
+        """The posting company picks the proposals it wants among the shortlisted."""
+        return (self.needs_company_choice and self.is_shortlisted and not self.company_has_chosen
+                and self._is_company_member(user) and self.can_view(user))
+
+    def can_unchoose(self, user) -> bool:
+        return (self.needs_company_choice and self.is_shortlisted and self.company_has_chosen
+                and self._is_company_member(user) and self.can_view(user))
+
+    def can_assign_reviewers(self, user) -> bool:
+        return user.is_authenticated and user.is_staff and self.is_under_consideration and self.can_view(user)
+
+    def may_review(self, candidate) -> bool:
+        """Staff of either institution; the posting company's members once it is shortlisted."""
+        if not candidate.active or self.is_conflicted(candidate):
+            return False
+        return candidate.is_staff or (self.is_shortlisted and self._is_company_member(candidate))
+
+    def can_request_decision(self, user, target: ProposalState) -> bool:
+        """Staff propose a decision for both institutions to sign; a selection in a company call
+        waits for the company's choice."""
+        if not (user.is_authenticated and user.is_staff and self.can_view(user)):
+            return False
+        if target not in PROPOSAL_TRANSITIONS[self.state] or target not in JOINTLY_DECIDED:
+            return False
+        if target == ProposalState.selected and self.needs_company_choice and not self.company_has_chosen:
+            return False
+        return True
+
+    def can_view_reviews(self, user) -> bool:
+        """Staff who see the proposal, and reviewers once their own review is in."""
+        if not self.can_view(user) or self.is_member(user):
+            return False
+        from app.review.models import Review
+
+        own = db.session.scalar(select(Review).where(Review.proposal_id == self.id, Review.reviewer_id == user.id))
+        if own is not None:
+            return own.is_submitted
+        return user.is_staff
+
+
+def preload_conflicts(proposals, user) -> None:
+    """Answer ``is_conflicted(user)`` for a page of proposals with one query, not one per proposal,
+    so that list pages can call the predicates on every row. Valid for the current request only."""
+    proposals = list(proposals)
+    if not proposals or not user.is_authenticated:
+        return
+    from app.review.models import conflicted_organizations
+
+    conflicted = set(db.session.scalars(select(conflicted_organizations(user.id).subquery().c.organization_id)))
+    for proposal in proposals:
+        proposal.__dict__.setdefault("_preloaded_conflicts", {})[user.id] = proposal.organization_id in conflicted
+
+
+class ProposalAnswer(db.Model):
+    __tablename__ = "proposal_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("proposal_questions.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    proposal: Mapped[Proposal] = relationship(back_populates="answers")
+
+    __table_args__ = (UniqueConstraint("proposal_id", "question_id"),)
+
+
+class ProposalMilestone(db.Model):
+    """One step of the proposed timeline: what is delivered, by when."""
+
+    __tablename__ = "proposal_milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    due_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="milestones")
+
+
+class ProposalAttachment(db.Model):
+    __tablename__ = "proposal_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="attachments")

@@ -2,6 +2,7 @@ from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -13,10 +14,12 @@ from app.common import signoff
 from app.common.errors import DomainError
 from app.common.models import AuditEvent, DecisionState, Institution, JointDecision
 from app.extensions import db
+from app.proposals.models import Proposal, preload_conflicts
 from app.staff import bp
 from app.staff.forms import RejectDecisionForm, StaffAccountForm
 
 PER_PAGE = 25
+MAX_BULK_SIGN = 100
 
 
 def _required(allowed):
@@ -41,6 +44,20 @@ admin_required = _required(lambda user: user.is_admin)
 
 def _page() -> int:
     return request.args.get("page", 1, type=int) or 1
+
+
+def safe_next_url() -> str | None:
+    """The ``next`` value of the form or query, if it is a path on this site: never another host
+    (``//host``, ``/\\host``, ``https://…``), so a link cannot send a signer elsewhere."""
+    target = (request.form.get("next") or request.args.get("next") or "").strip()
+    if (not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target
+            or any(ord(char) < 32 for char in target)):
+        return None
+    return target
+
+
+def _back_to_decisions():
+    return redirect(safe_next_url() or url_for(".decisions"))
 
 
 @bp.get("/organizations")
@@ -118,9 +135,25 @@ def decisions():
                        .order_by(JointDecision.created_at.desc(), JointDecision.id.desc()),
                        page=_page(), per_page=PER_PAGE, error_out=False)
     signoff.preload_subjects(page.items)
+    preload_conflicts([decision.subject for decision in page.items
+                       if isinstance(decision.subject, Proposal)], current_user)
     return render_template("staff/decisions.html", page=page, state=DecisionState(state),
                            states=list(DecisionState), DecisionState=DecisionState,
-                           actions=signoff, reject_form=RejectDecisionForm())
+                           actions=signoff, reject_form=RejectDecisionForm(), subject_link=subject_link)
+
+
+# Where a decision's subject is shown, by subject type: (endpoint, the endpoint's id argument).
+SUBJECT_PAGES = {Proposal.__tablename__: ("proposals.show", "proposal_id")}
+
+
+def subject_link(decision: JointDecision, user) -> str | None:
+    """The page of the decision's subject, for those who may see it (a conflict hides it)."""
+    page = SUBJECT_PAGES.get(decision.subject_type)
+    subject = decision.subject if page is not None else None
+    if subject is None or not subject.can_view(user):
+        return None
+    endpoint, argument = page
+    return url_for(endpoint, **{argument: decision.subject_id})
 
 
 def _decision_or_404(decision_id: int) -> JointDecision:
@@ -139,6 +172,7 @@ def sign_decision(decision_id: int):
     try:
         signoff.sign_decision(decision, actor=current_user)
     except DomainError as error:
+        db.session.rollback()
         flash(error.message, "danger")
     else:
         db.session.commit()
@@ -146,7 +180,48 @@ def sign_decision(decision_id: int):
             flash(_("Signed. Both institutions have signed: the decision takes effect."), "success")
         else:
             flash(_("Signed. The decision now waits for the other institution."), "success")
-    return redirect(url_for(".decisions"))
+    return _back_to_decisions()
+
+
+@bp.post("/decisions/sign")
+@staff_required
+def sign_decisions():
+    """Sign several decisions at once; each is signed on its own, so one refusal stops no other."""
+    wanted = list(dict.fromkeys(request.form.getlist("decision_ids", type=int)))[:MAX_BULK_SIGN]
+    if not wanted:
+        flash(_("Select the decisions to sign."), "danger")
+        return _back_to_decisions()
+    found = {decision.id: decision for decision in db.session.scalars(
+        select(JointDecision).where(JointDecision.id.in_(wanted)))}
+    signoff.preload_subjects(found.values())
+    signed = effective = 0
+    failures = []
+    for decision_id in wanted:
+        decision = found.get(decision_id)
+        if decision is None or not decision.can_view(current_user):
+            failures.append(_("#%(id)d: not found", id=decision_id))
+            continue
+        if not decision.can_sign(current_user):
+            failures.append(_("#%(id)d: not yours to sign (already signed for your institution, already "
+                              "decided, or you declared a conflict)", id=decision_id))
+            continue
+        try:
+            with db.session.begin_nested():  # a refusal undoes this signature only
+                signoff.sign_decision(decision, actor=current_user)
+        except DomainError as error:
+            failures.append(f"#{decision_id}: {error.message}")
+        else:
+            signed += 1
+            effective += decision.state == DecisionState.approved
+    db.session.commit()
+    if signed:
+        flash(_("Signed: %(signed)d. Took effect (both institutions have signed): %(effective)d.",
+                signed=signed, effective=effective), "success")
+    if failures:
+        flash(ngettext("%(num)d decision could not be signed: %(reasons)s",
+                       "%(num)d decisions could not be signed: %(reasons)s", len(failures),
+                       reasons="; ".join(failures)), "danger")
+    return _back_to_decisions()
 
 
 @bp.post("/decisions/<int:decision_id>/reject")
@@ -158,15 +233,16 @@ def reject_decision(decision_id: int):
     form = RejectDecisionForm()
     if not form.validate_on_submit():
         flash(_("Please give a reason for the rejection."), "danger")
-        return redirect(url_for(".decisions"))
+        return _back_to_decisions()
     try:
         signoff.reject_decision(decision, actor=current_user, reason=form.reason.data)
     except DomainError as error:
+        db.session.rollback()
         flash(error.message, "danger")
     else:
         db.session.commit()
         flash(_("The decision is rejected."), "success")
-    return redirect(url_for(".decisions"))
+    return _back_to_decisions()
 
 
 @bp.get("/audit")

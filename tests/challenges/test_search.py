@@ -6,7 +6,7 @@ import pytest
 from app.auth.models import AnonymousUser
 from app.challenges.models import Program
 from app.challenges.search import (
-    ChallengePage,
+    Page,
     Query,
     find_challenges,
     normalise,
@@ -85,7 +85,7 @@ def anonymous(app):
     return AnonymousUser()
 
 
-def titles(page: ChallengePage) -> list[str]:
+def titles(page: Page) -> list[str]:
     return [challenge.title for challenge in page.items]
 
 
@@ -264,7 +264,7 @@ def test_pagination(make_challenge, anonymous):
     (10, 20, [1, 2, None, 8, 9, 10, 11, 12, 13, 14, None, 19, 20]),
 ])
 def test_iter_pages(page, pages, expected):
-    assert list(ChallengePage(items=[object()], total=pages * 10, page=page, per_page=10).iter_pages()) == expected
+    assert list(Page(items=[object()], total=pages * 10, page=page, per_page=10).iter_pages()) == expected
 
 
 # Cost ------------------------------------------------------------------------------------------------------

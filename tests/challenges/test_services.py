@@ -118,7 +118,7 @@ def translated(msgid, locale="en", **variables):
 def start_proposal(challenge, user, state=ProposalState.draft):
     proposal = Proposal(challenge_id=challenge.id, organization_id=user.organization_id, created_by_id=user.id,
                         state=state, submitted_at=None if state in {ProposalState.draft, ProposalState.withdrawn}
-                        else utcnow())
+                        else utcnow(), withdrawn_at=utcnow() if state == ProposalState.withdrawn else None)
     db.session.add(proposal)
     db.session.flush()
     return proposal

@@ -213,3 +213,127 @@ def test_account_search_and_pages(client, users, login, count_queries):
     with count_queries() as queries:
         assert client.get("/staff/accounts?page=2").status_code == 200
     assert len(queries) <= 6
+
+
+# Signing several decisions at once, and coming back to where the signer was -------------------------
+
+def test_bulk_signing_signs_each_and_counts_what_took_effect(client, users, login, make_organization,
+                                                             decision_action):
+    first, second, conflicted = (make_organization("venture") for _ in range(3))
+    conflicted.name_latin = f"Conflicted with {users['mss_staff'].id}"
+    decisions = [signoff.request_decision(subject, "test.route_approval", actor=users["ipark_staff"])
+                 for subject in (first, second, conflicted)]
+    db.session.commit()
+    ids = [decision.id for decision in decisions]
+
+    login(users["ipark_staff"])
+    page = text(client.get("/staff/decisions"))
+    assert "/staff/decisions/sign" in page and f'name="decision_ids" value="{ids[0]}"' in page
+    response = client.post("/staff/decisions/sign", data={"decision_ids": ids[:2]}, follow_redirects=True)
+    assert "Signed: 2. Took effect (both institutions have signed): 0." in text(response)
+    assert all(db.session.get(JointDecision, i).ipark_signed_by_id == users["ipark_staff"].id for i in ids[:2])
+    assert decision_action == []
+    client.post("/auth/logout")
+
+    login(users["mss_staff"])
+    response = client.post("/staff/decisions/sign", data={"decision_ids": [*ids, ids[0], 424242, "x"]},
+                           follow_redirects=True)
+    page = text(response)
+    assert "Signed: 2. Took effect (both institutions have signed): 2." in page
+    assert "2 decisions could not be signed" in page  # the conflicted one and the unknown id
+    assert [db.session.get(JointDecision, i).state for i in ids] == [
+        DecisionState.approved, DecisionState.approved, DecisionState.pending]
+    assert sorted(decision_action) == sorted([first.id, second.id])
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "decision.signed")).all()
+    assert len(events) == 4
+
+
+def test_bulk_signing_needs_a_selection_and_staff(client, users, login, make_organization, decision_action):
+    decision = signoff.request_decision(make_organization("venture"), "test.route_approval", actor=users["mss_staff"])
+    db.session.commit()
+    login(users["ipark_staff"])
+    response = client.post("/staff/decisions/sign", data={}, follow_redirects=True)
+    assert "Select the decisions to sign." in text(response)
+    client.post("/auth/logout")
+    for name in ["company_owner", "admin"]:
+        login(users[name])
+        status = client.post("/staff/decisions/sign", data={"decision_ids": [decision.id]}).status_code
+        assert status == (403 if name == "company_owner" else 302), name
+        client.post("/auth/logout")
+    assert db.session.get(JointDecision, decision.id).ipark_signed_at is None  # admin signs nothing
+    assert db.session.get(JointDecision, decision.id).mss_signed_at is None
+
+
+@pytest.mark.parametrize(("next_url", "location"), [
+    ("/challenges/", "/challenges/"),
+    ("/proposals/7#review-panel", "/proposals/7#review-panel"),
+    ("//evil.example/", "/staff/decisions"),
+    ("https://evil.example/", "/staff/decisions"),
+    ("/\\evil.example", "/staff/decisions"),
+    ("", "/staff/decisions"),
+])
+def test_signing_returns_to_a_safe_next_page(client, users, login, make_organization, decision_action, next_url,
+                                             location):
+    signed = signoff.request_decision(make_organization("venture"), "test.route_approval", actor=users["mss_staff"])
+    rejected = signoff.request_decision(make_organization("venture"), "test.route_approval", actor=users["mss_staff"])
+    db.session.commit()
+    login(users["ipark_staff"])
+    assert client.post(f"/staff/decisions/{signed.id}/sign", data={"next": next_url}).location == location
+    response = client.post(f"/staff/decisions/{rejected.id}/reject", data={"next": next_url, "reason": "No."})
+    assert response.location == location
+    assert client.post("/staff/decisions/sign", data={"decision_ids": [signed.id],
+                                                      "next": next_url}).location == location
+
+
+def test_decision_cards_link_to_the_proposal(client, users, login, make_proposal, make_user, count_queries):
+    from app.proposals.models import ProposalState
+    from app.review import services
+
+    def proposed(n):
+        for _ in range(n):
+            proposal = make_proposal("submitted", creator=make_user("venture"), title="Binder screen")
+            services.request_proposal_decision(proposal, ProposalState.declined, actor=users["mss_staff"],
+                                               note="Outside the call's scope.")
+        db.session.commit()
+        with count_queries() as queries:
+            page = client.get("/staff/decisions")
+        return text(page), len(queries)
+
+    login(users["ipark_staff"])
+    page, few = proposed(2)
+    assert "Decline the proposal" in page and "Binder screen" in page and "Outside the call" in page
+    proposal_id = db.session.scalar(select(JointDecision.subject_id))
+    assert f'href="/proposals/{proposal_id}"' in page
+    page, many = proposed(6)
+    assert many == few
+
+
+def test_bulk_signing_undoes_only_the_decision_that_failed(client, users, login, make_organization):
+    from app.common.errors import DomainError
+
+    def approve(subject, **kw):
+        if subject.name_latin == "Refuses":
+            subject.name_latin = "Half-changed"  # undone with the failed signature
+            db.session.flush()
+            raise DomainError("The subject refused.")
+
+    signoff.register_action(signoff.DecisionAction(name="test.fragile", model=Organization, label="Fragile",
+                                                   on_approved=approve))
+    try:
+        fine, refusing = make_organization("venture"), make_organization("venture", name_latin="Refuses")
+        decisions = [signoff.request_decision(subject, "test.fragile", actor=users["ipark_staff"])
+                     for subject in (fine, refusing)]
+        for decision in decisions:
+            signoff.sign_decision(decision, actor=users["ipark_staff"])
+        db.session.commit()
+        ids = [decision.id for decision in decisions]
+        login(users["mss_staff"])
+        response = client.post("/staff/decisions/sign", data={"decision_ids": ids}, follow_redirects=True)
+        assert "Signed: 1. Took effect (both institutions have signed): 1." in text(response)
+        assert "1 decision could not be signed" in text(response) and "The subject refused." in text(response)
+        assert [db.session.get(JointDecision, i).state for i in ids] == [DecisionState.approved,
+                                                                         DecisionState.pending]
+        assert db.session.get(JointDecision, ids[1]).mss_signed_at is None
+        assert db.session.get(Organization, refusing.id).name_latin == "Refuses"
+    finally:
+        signoff._actions.pop("test.fragile")

@@ -1,0 +1,123 @@
+"""Shapes of the proposal forms. Whether a proposal may be changed, and what submission needs,
+is decided in models and services."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.challenges.models import TRL_LEVELS
+from app.common.money import Currency, from_minor_units, to_minor_units
+
+EXTRA_MILESTONE_ROWS = 3
+MAX_MILESTONES = 20
+
+
+def normalize_newlines(value):
+    """Browsers send a textarea's line breaks as CRLF but count them as one character against
+    maxlength: count them the same way here."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def _stripped(value) -> str:
+    return (value or "").strip()
+
+
+class MilestoneRow(Form):
+    due_on = DateField(_l("Due date"), format="%Y-%m-%d", validators=[Optional()])
+    title = StringField(_l("Milestone"), validators=[Optional(), Length(max=300)])
+
+    def validate_title(self, field):
+        if _stripped(field.data) and self.due_on.data is None and not self.due_on.errors:
+            raise ValidationError(_l("Give this milestone a due date."))
+
+    def validate_due_on(self, field):
+        if field.data is not None and not _stripped(self.title.data):
+            raise ValidationError(_l("Say what is delivered by this date, or clear the date."))
+
+
+class NewProposalForm(FlaskForm):
+    title = StringField(_l("Working title of your proposal"), validators=[DataRequired(), Length(max=200)])
+
+
+class ProposalForm(FlaskForm):
+    """The whole proposal; ``proposal_form`` adds one answer field per question of the challenge."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), filters=[normalize_newlines], validators=[Optional(), Length(max=2000)])
+    approach = TextAreaField(_l("Approach"), filters=[normalize_newlines], validators=[Optional(), Length(max=50000)])
+    team = TextAreaField(_l("Team"), filters=[normalize_newlines], validators=[Optional(), Length(max=10000)])
+    trl = SelectField(_l("Technology readiness level"), coerce=str,
+                      choices=[("", _l("Not stated"))] + [(str(n), f"TRL {n}") for n in TRL_LEVELS])
+    budget = StringField(_l("Budget requested"), validators=[Optional(), Length(max=24)])
+    currency = SelectField(_l("Currency"), choices=[(c.value, c.value) for c in Currency])
+    milestones = FieldList(FormField(MilestoneRow), min_entries=EXTRA_MILESTONE_ROWS, max_entries=MAX_MILESTONES)
+    save = SubmitField(_l("Save draft"))
+    submit = SubmitField(_l("Save and submit"))
+
+    questions: list = []
+
+    def validate_budget(self, field):
+        if _stripped(field.data):
+            try:
+                to_minor_units(field.data, self.currency.data)
+            except ValueError:
+                raise ValidationError(_l("Enter an amount such as 50000000 (or 1500.50 in USD).")) from None
+
+    def answer_field(self, question):
+        return self[f"answer_{question.id}"]
+
+    def changes(self) -> dict:
+        """What update_proposal takes as ``changes``."""
+        budget = _stripped(self.budget.data)
+        return {
+            "title": _stripped(self.title.data), "summary": _stripped(self.summary.data),
+            "approach": _stripped(self.approach.data), "team": _stripped(self.team.data),
+            "trl": int(self.trl.data) if self.trl.data else None,
+            "budget_minor": to_minor_units(budget, self.currency.data) if budget else None,
+            "currency": Currency(self.currency.data) if budget else None,
+        }
+
+    def answers(self) -> dict[int, str]:
+        return {question.id: self.answer_field(question).data or "" for question in self.questions}
+
+    def milestone_rows(self) -> list:
+        return [(row.form.due_on.data, _stripped(row.form.title.data))
+                for row in self.milestones if _stripped(row.form.title.data)]
+
+    def add_empty_milestone_rows(self) -> None:
+        """A few empty rows after the filled ones, as many as the form allows."""
+        filled = len([row for row in self.milestones if _stripped(row.form.title.data) or row.form.due_on.data])
+        while len(self.milestones) < min(filled + EXTRA_MILESTONE_ROWS, MAX_MILESTONES):
+            self.milestones.append_entry()
+
+
+def proposal_form(questions, proposal=None, *, default_currency: str = Currency.KRW.value) -> ProposalForm:
+    """A ProposalForm with one answer per question of the challenge; filled from ``proposal`` when
+    the page is first shown (a POST reads what was sent)."""
+
+    class ChallengeProposalForm(ProposalForm):
+        pass
+
+    for question in questions:
+        setattr(ChallengeProposalForm, f"answer_{question.id}", TextAreaField(
+            question.text, filters=[normalize_newlines],
+            validators=[Optional(), Length(max=question.max_length)]))
+    ChallengeProposalForm.questions = list(questions)
+    data = None
+    if proposal is not None:
+        data = {
+            "title": proposal.title, "summary": proposal.summary, "approach": proposal.approach,
+            "team": proposal.team, "trl": str(proposal.trl or ""),
+            "budget": str(from_minor_units(proposal.budget_minor, proposal.currency))
+            if proposal.budget_minor is not None else "",
+            "currency": proposal.currency.value if proposal.currency else default_currency,
+            "milestones": [{"due_on": m.due_on, "title": m.title} for m in proposal.milestones],
+        } | {f"answer_{question.id}": proposal.answer_to(question) for question in questions}
+    form = ChallengeProposalForm(data=data)
+    form.add_empty_milestone_rows()
+    return form
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("PDF file"), validators=[FileRequired(message=_l("Choose a PDF file."))])

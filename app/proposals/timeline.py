@@ -1,0 +1,106 @@
+"""Where a proposal stands, told to its venture: the dated history of its states (from the audit
+log, which already records every change) and the compact progress shown in lists."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.common.models import AuditEvent, JointDecision
+from app.extensions import db
+from app.proposals.models import PROPOSAL_STATE_BADGES, PROPOSAL_STATE_LABELS, Proposal, ProposalState
+
+EVENT_LABELS = {
+    ProposalState.draft: _l("Started"),
+    ProposalState.submitted: _l("Submitted"),
+    ProposalState.revision_requested: _l("Revision requested"),
+    ProposalState.shortlisted: _l("Shortlisted"),
+    ProposalState.selected: _l("Selected"),
+    ProposalState.declined: _l("Declined"),
+    ProposalState.withdrawn: _l("Withdrawn"),
+}
+RESUBMITTED = _l("Resubmitted")
+
+# The road every proposal hopes to travel; the other states end it or send it back.
+PROGRESS_STEPS = (ProposalState.draft, ProposalState.submitted, ProposalState.shortlisted, ProposalState.selected)
+STEP_LABELS = {
+    ProposalState.draft: _l("Draft"),
+    ProposalState.submitted: _l("Submitted"),
+    ProposalState.shortlisted: _l("Shortlisted"),
+    ProposalState.selected: _l("Selected"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    label: str
+    badge: str
+    at: datetime
+    by: str | None  # the venture member who acted; the institutions' signers stay unnamed
+    note: str | None  # what the institutions wrote with a revision request or a decline
+
+
+def status_timeline(proposal: Proposal) -> list[TimelineEntry]:
+    """Every change of state, oldest first. Two queries, however long the history."""
+    events = list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == Proposal.__tablename__,
+                                 AuditEvent.subject_id == proposal.id, AuditEvent.to_state.is_not(None))
+        .order_by(AuditEvent.created_at, AuditEvent.id)))
+    decision_ids = {event.details.get("decision_id") for event in events if (event.details or {}).get("decision_id")}
+    notes = dict(db.session.execute(select(JointDecision.id, JointDecision.note)
+                                    .where(JointDecision.id.in_(decision_ids))).tuples().all()) if decision_ids else {}
+    latest_revision = max((n for n, e in enumerate(events) if e.to_state == ProposalState.revision_requested),
+                          default=None)
+    entries = []
+    for n, event in enumerate(events):
+        try:
+            state = ProposalState(event.to_state)
+        except ValueError:  # a state that no longer exists: history stays readable without it
+            continue
+        label = EVENT_LABELS[state]
+        if state == ProposalState.submitted and event.from_state == ProposalState.revision_requested:
+            label = RESUBMITTED
+        note = notes.get((event.details or {}).get("decision_id"))
+        if state == ProposalState.revision_requested and n == latest_revision:
+            note = proposal.revision_note or note
+        elif state == ProposalState.declined:
+            note = proposal.decision_reason or note
+        elif state not in {ProposalState.revision_requested, ProposalState.declined}:
+            note = None
+        actor = event.actor
+        by = actor.name if actor is not None and actor.organization_id == proposal.organization_id else None
+        entries.append(TimelineEntry(label=label, badge=PROPOSAL_STATE_BADGES[state], at=event.created_at,
+                                     by=by, note=note))
+    return entries
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    done: bool
+    current: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    steps: list[Step]
+    outcome: str | None  # declined, withdrawn, revision requested: shown after the steps reached
+    outcome_badge: str | None
+
+
+def progress_of(proposal: Proposal) -> Progress:
+    """Draft → submitted → shortlisted → selected, from the proposal's own columns (no query)."""
+    reached = {
+        ProposalState.draft: True,
+        ProposalState.submitted: proposal.submitted_at is not None,
+        ProposalState.shortlisted: proposal.shortlisted_at is not None,
+        ProposalState.selected: proposal.state == ProposalState.selected,
+    }
+    steps = [Step(label=STEP_LABELS[step], done=reached[step], current=proposal.state == step)
+             for step in PROGRESS_STEPS]
+    if proposal.state in PROGRESS_STEPS:
+        return Progress(steps=steps, outcome=None, outcome_badge=None)
+    if proposal.state in {ProposalState.declined, ProposalState.withdrawn}:  # the road ends here
+        steps = [step for step in steps if step.done]
+    return Progress(steps=steps, outcome=PROPOSAL_STATE_LABELS[proposal.state],
+                    outcome_badge=PROPOSAL_STATE_BADGES[proposal.state])

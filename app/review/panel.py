@@ -1,0 +1,68 @@
+"""What the proposal page shows staff and reviewers about reviews and decisions."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.common import signoff
+from app.extensions import db
+from app.review.forms import AssignReviewerForm, DecisionRequestForm
+from app.review.models import Review
+from app.review.services import DECISION_ACTIONS, DECISION_LABELS, NEEDS_REASON, eligible_reviewers, pending_decisions
+
+# How far a reviewer has come, as (label, Bootstrap badge colour).
+_STATUS = {
+    "awaiting": (_l("Awaiting conflict answer"), "warning"),
+    "conflict": (_l("Conflict declared"), "dark"),
+    "in_progress": (_l("In progress"), "info"),
+    "submitted": (_l("Submitted"), "success"),
+}
+
+
+def review_status(review: Review) -> tuple:
+    if review.is_submitted:
+        return _STATUS["submitted"]
+    if review.conflict_declared:
+        return _STATUS["conflict"]
+    if review.awaits_conflict_answer:
+        return _STATUS["awaiting"]
+    return _STATUS["in_progress"]
+
+
+def review_panel(proposal, user) -> dict | None:
+    """The template context for review/_panel.html, or None when the user has nothing to see there."""
+    if not user.is_authenticated or not proposal.can_view(user):
+        return None
+    reviews = list(db.session.scalars(
+        select(Review).where(Review.proposal_id == proposal.id).order_by(Review.assigned_at, Review.id)))
+    own_review = next((review for review in reviews if review.reviewer_id == user.id), None)
+    can_assign = proposal.can_assign_reviewers(user)
+    targets = [target for target in DECISION_ACTIONS if proposal.can_request_decision(user, target)]
+    can_view_reviews = proposal.can_view_reviews(user)
+    decision = pending_decisions([proposal]).get(proposal.id)
+    oversees = can_assign or bool(targets) or can_view_reviews or (decision is not None and decision.can_view(user))
+    if not oversees and own_review is None:
+        return None
+    assign_form = None
+    if can_assign:
+        assign_form = AssignReviewerForm()
+        assign_form.reviewer_id.choices = [(reviewer.id, _reviewer_label(reviewer))
+                                           for reviewer in eligible_reviewers(proposal)]
+    return {
+        "proposal": proposal,
+        "oversees": oversees,
+        "reviews": reviews if oversees else [],
+        "own_review": own_review,
+        "submitted_reviews": [review for review in reviews if review.is_submitted] if can_view_reviews else [],
+        "criteria": list(proposal.challenge.criteria),
+        "can_assign": can_assign,
+        "assign_form": assign_form,
+        "decision": decision,
+        "decision_label": signoff.action_for(decision).label if decision is not None else None,
+        "decision_targets": [] if decision is not None else
+        [(target, DECISION_LABELS[target], target in NEEDS_REASON) for target in targets],
+        "decision_form": DecisionRequestForm(),
+        "review_status": review_status,
+    }
+
+
+def _reviewer_label(reviewer) -> str:
+    return f"{reviewer.name} · {reviewer.organization.display_name}"

@@ -1,0 +1,113 @@
+"""The ranking of a challenge's proposals: weighted rubric scores, their spread and the review
+count, computed by the database (one query per page, whatever the number of reviews), and the
+CSV export of every review behind it."""
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import Float, cast, func, select
+
+from app.challenges.models import Challenge, RubricCriterion
+from app.common.pagination import Page
+from app.extensions import db
+from app.proposals.models import Proposal, ProposalState
+from app.review.models import RECOMMENDATION_LABELS, Review, ReviewScore, visible_proposals_clause
+
+PER_PAGE = 50
+
+
+def _review_totals():
+    """Each submitted review's weighted mean (1–5)."""
+    return (select(Review.id.label("review_id"), Review.proposal_id.label("proposal_id"),
+                   (cast(func.sum(ReviewScore.score * RubricCriterion.weight), Float)
+                    / func.sum(RubricCriterion.weight)).label("weighted"))
+            .join(ReviewScore, ReviewScore.review_id == Review.id)
+            .join(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
+            .where(Review.submitted_at.is_not(None))
+            .group_by(Review.id, Review.proposal_id)
+            .subquery())
+
+
+def _per_proposal():
+    totals = _review_totals()
+    return (select(totals.c.proposal_id,
+                   func.avg(totals.c.weighted).label("score"),
+                   (func.max(totals.c.weighted) - func.min(totals.c.weighted)).label("spread"),
+                   func.count().label("reviews"))
+            .group_by(totals.c.proposal_id)
+            .subquery())
+
+
+@dataclass(frozen=True)
+class RankedProposal:
+    proposal: Proposal
+    score: float | None
+    spread: float | None
+    reviews: int
+
+
+SORTS = ("score", "spread", "reviews", "submitted", "title")
+
+
+def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool = True, page: int = 1,
+            per_page: int = PER_PAGE, states: set[ProposalState] | None = None) -> Page:
+    """The proposals ``user`` may see on this challenge, drafts excepted, with their scores."""
+    scores = _per_proposal()
+    columns = {"score": scores.c.score, "spread": scores.c.spread,
+               "reviews": func.coalesce(scores.c.reviews, 0), "submitted": Proposal.submitted_at,
+               "title": Proposal.title}
+    key = columns.get(sort, scores.c.score)
+    order = key.desc() if descending else key.asc()
+    where = [Proposal.challenge_id == challenge.id, Proposal.state != ProposalState.draft,
+             visible_proposals_clause(user)]
+    if states:
+        where.append(Proposal.state.in_(states))
+    total = db.session.scalar(select(func.count()).select_from(Proposal).where(*where))
+    rows = db.session.execute(
+        select(Proposal, scores.c.score, scores.c.spread, func.coalesce(scores.c.reviews, 0))
+        .outerjoin(scores, scores.c.proposal_id == Proposal.id)
+        .where(*where)
+        .order_by(order.nulls_last(), Proposal.id)
+        .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    items = [RankedProposal(proposal, score, spread, reviews) for proposal, score, spread, reviews in rows]
+    return Page(items=items, total=total or 0, page=max(page, 1), per_page=per_page)
+
+
+def export_csv(challenge: Challenge, user) -> str:
+    """One line per submitted review: the proposal, the reviewer, each criterion's score and
+    comment, the weighted score and the recommendation. Blind calls keep the venture unnamed."""
+    criteria = list(challenge.criteria)
+    header = ["proposal_id", "title", "venture", "state", "reviewer", "weighted_score", "recommendation",
+              "comment"]
+    for criterion in criteria:
+        header += [f"{criterion.name} (×{criterion.weight})", f"{criterion.name}: comment"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    reviews = db.session.scalars(
+        select(Review).join(Proposal, Proposal.id == Review.proposal_id)
+        .where(Proposal.challenge_id == challenge.id, Review.submitted_at.is_not(None),
+               visible_proposals_clause(user))
+        .order_by(Proposal.id, Review.id))
+    for review in reviews:
+        proposal = review.proposal
+        if not proposal.can_view_reviews(user):
+            continue
+        weighted = review.weighted_score()
+        row = [proposal.id, proposal.title,
+               proposal.organization.display_name if proposal.can_see_identity(user) else "",
+               str(proposal.state), review.reviewer.name,
+               "" if weighted is None else f"{weighted:.2f}",
+               str(RECOMMENDATION_LABELS[review.recommendation]), review.comment]
+        for criterion in criteria:
+            score = review.score_for(criterion)
+            row += [score.score if score else "", score.comment if score else ""]
+        writer.writerow([_safe_cell(value) for value in row])
+    return out.getvalue()
+
+
+def _safe_cell(value):
+    """Spreadsheets run cells that start with = + - @ as formulas; reviewers' text must not."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

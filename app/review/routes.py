@@ -1,0 +1,377 @@
+"""Review pages (thin views)."""
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy import and_, case, func, select, true
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
+
+from app.auth.models import Organization, OrganizationKind, User
+from app.challenges.models import Challenge, ChallengeState
+from app.common import signoff
+from app.common.errors import DomainError
+from app.extensions import db
+from app.proposals.models import UNDER_CONSIDERATION, Proposal, ProposalState, preload_conflicts
+from app.review import bp, services  # services also registers the joint decisions on proposals
+from app.review.forms import (
+    AssignReviewerForm,
+    BulkDecisionForm,
+    ConflictAnswerForm,
+    ConflictForm,
+    DecisionRequestForm,
+    review_form,
+)
+from app.review.models import Conflict, Review, visible_proposals_clause
+from app.review.panel import review_status
+from app.review.ranking import SORTS, export_csv, ranking
+from app.staff.routes import safe_next_url
+
+PER_PAGE = 25
+CHALLENGES_SHOWN = 20
+# States a ranking can be filtered by: a draft is never listed.
+FILTER_STATES = [state for state in ProposalState if state != ProposalState.draft]
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _flash_errors(form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "danger")
+
+
+def _review_or_404(review_id: int) -> Review:
+    review = db.session.get(Review, review_id)
+    if review is None or not review.can_view(current_user):
+        abort(404)
+    return review
+
+
+def _proposal_or_404(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not proposal.can_view(current_user):
+        abort(404)
+    return proposal
+
+
+def _listable_or_404(challenge_id: int) -> Challenge:
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not challenge.can_list_proposals(current_user):
+        abort(404)
+    return challenge
+
+
+def _ranks(user) -> bool:
+    """Scores, the CSV export and bulk decisions are the institutions' tools; the posting company
+    sees its shortlisted proposals without the institutions' scores."""
+    return user.is_staff
+
+
+def _to_proposal(proposal: Proposal):
+    return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+# My reviews -----------------------------------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def index():
+    awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
+                    Proposal.state.in_(UNDER_CONSIDERATION))
+    query = (select(Review).join(Review.proposal).options(contains_eager(Review.proposal))
+             .where(Review.reviewer_id == current_user.id)
+             .order_by(case((awaiting, 0), else_=1), Review.assigned_at.desc(), Review.id.desc()))
+    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
+    preload_conflicts([review.proposal for review in page.items], current_user)
+    return render_template("review/index.html", page=page, challenges=_challenges_to_review(current_user),
+                           review_status=review_status,
+                           may_declare_conflicts=_may_declare_conflicts(current_user))
+
+
+def _challenges_to_review(user) -> list:
+    """Open or closed calls with proposals under consideration that ``user`` sees: all of them for
+    staff, the company's own calls for a company."""
+    mine = true() if _ranks(user) else Challenge.organization_id == user.organization_id
+    counts = (select(Proposal.challenge_id, func.count().label("proposals"))
+              .where(Proposal.state.in_(UNDER_CONSIDERATION), visible_proposals_clause(user))
+              .group_by(Proposal.challenge_id).subquery())
+    return db.session.execute(
+        select(Challenge, counts.c.proposals).join(counts, counts.c.challenge_id == Challenge.id)
+        .where(Challenge.state.in_({ChallengeState.open, ChallengeState.closed}), mine)
+        .order_by(Challenge.deadline, Challenge.id).limit(CHALLENGES_SHOWN)).all()
+
+
+# One review -----------------------------------------------------------------------------------------
+
+@bp.route("/<int:review_id>", methods=["GET", "POST"])
+@login_required
+def show(review_id: int):
+    review = _review_or_404(review_id)
+    proposal = review.proposal
+    criteria = list(proposal.challenge.criteria)
+    form = review_form(criteria, review) if review.can_score(current_user) else None
+    if request.method == "POST":
+        if form is None:
+            abort(403)
+        if form.validate_on_submit():
+            submitting = bool(form.submit.data)
+            try:
+                services.save_review(review, actor=current_user, scores=form.scores(), comment=form.comment.data,
+                                     recommendation=form.recommendation.data or None, submit=submitting)
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "danger")
+            else:
+                db.session.commit()
+                flash(_("Your review is submitted. You can now read the other reviews.") if submitting
+                      else _("Your review is saved."), "success")
+                return redirect(url_for(".show", review_id=review.id))
+    others = []
+    if proposal.can_view_reviews(current_user):
+        others = list(db.session.scalars(
+            select(Review).where(Review.proposal_id == proposal.id, Review.submitted_at.is_not(None),
+                                 Review.id != review.id).order_by(Review.submitted_at, Review.id)))
+    return render_template(
+        "review/show.html", review=review, proposal=proposal, criteria=criteria, form=form,
+        conflict_form=ConflictAnswerForm(), others=others, review_status=review_status,
+        show_body=not review.awaits_conflict_answer)
+
+
+@bp.post("/<int:review_id>/conflict")
+@login_required
+def conflict(review_id: int):
+    review = _review_or_404(review_id)
+    if not review.can_answer_conflict(current_user):
+        abort(403)
+    form = ConflictAnswerForm()
+    if not form.validate_on_submit():
+        flash(_("Please say whether you have a conflict of interest."), "danger")
+        return redirect(url_for(".show", review_id=review.id))
+    try:
+        if form.answer.data == "none":
+            services.confirm_no_conflict(review, actor=current_user)
+        else:
+            services.declare_review_conflict(review, actor=current_user, reason=form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for(".show", review_id=review.id))
+    db.session.commit()
+    if form.answer.data == "none":
+        flash(_("Thank you. You can now read and score the proposal."), "success")
+        return redirect(url_for(".show", review_id=review.id))
+    flash(_("Your conflict is recorded. The proposal is hidden from you and someone else will review it."),
+          "success")
+    return redirect(url_for(".index"))
+
+
+# Reviewers and decisions on one proposal ------------------------------------------------------------
+
+@bp.post("/proposals/<int:proposal_id>/reviewers")
+@login_required
+def assign(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    if not proposal.can_assign_reviewers(current_user):
+        abort(403)
+    form = AssignReviewerForm()
+    form.reviewer_id.choices = [(user.id, user.name) for user in services.eligible_reviewers(proposal)]
+    if not form.validate_on_submit():
+        flash(_("Choose a reviewer from the list."), "danger")
+        return _to_proposal(proposal)
+    reviewer = db.session.get(User, form.reviewer_id.data)
+    try:
+        services.assign_reviewer(proposal, reviewer, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _to_proposal(proposal)
+    db.session.commit()
+    flash(_("%(name)s is asked to review this proposal.", name=reviewer.name), "success")
+    return _to_proposal(proposal)
+
+
+@bp.post("/<int:review_id>/unassign")
+@login_required
+def unassign(review_id: int):
+    review = db.session.get(Review, review_id)
+    if review is None or not review.proposal.can_view(current_user):
+        abort(404)
+    if not review.can_unassign(current_user):
+        abort(403)
+    proposal, name = review.proposal, review.reviewer.name
+    try:
+        services.unassign_reviewer(review, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _to_proposal(proposal)
+    db.session.commit()
+    flash(_("%(name)s no longer reviews this proposal.", name=name), "success")
+    return _to_proposal(proposal)
+
+
+@bp.post("/proposals/<int:proposal_id>/decisions")
+@login_required
+def request_decision(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    if not any(proposal.can_request_decision(current_user, target) for target in services.DECISION_ACTIONS):
+        abort(403)
+    form = DecisionRequestForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return _to_proposal(proposal)
+    try:
+        services.request_proposal_decision(proposal, form.target_state, actor=current_user, note=form.note.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _to_proposal(proposal)
+    db.session.commit()
+    flash(_("The decision is proposed. It takes effect when iPark and MSS have both signed."), "success")
+    return _to_proposal(proposal)
+
+
+# One challenge's proposals --------------------------------------------------------------------------
+
+@bp.get("/challenges/<int:challenge_id>")
+@login_required
+def challenge(challenge_id: int):
+    challenge = _listable_or_404(challenge_id)
+    args = request.args
+    state = args.get("state") if args.get("state") in {str(s) for s in FILTER_STATES} else ""
+    states = {ProposalState(state)} if state else None
+    if not _ranks(current_user):
+        page = ranking(challenge, current_user, sort="submitted", descending=False, page=_page(),
+                       per_page=PER_PAGE, states=states)
+        preload_conflicts([row.proposal for row in page.items], current_user)
+        return render_template("review/challenge_company.html", challenge=challenge, page=page)
+    sort = args.get("sort") if args.get("sort") in SORTS else "score"
+    direction = args.get("dir") if args.get("dir") in ("asc", "desc") else ("asc" if sort == "title" else "desc")
+    page = ranking(challenge, current_user, sort=sort, descending=direction == "desc", page=_page(),
+                   per_page=PER_PAGE, states=states)
+    proposals = [row.proposal for row in page.items]
+    return render_template(
+        "review/challenge.html", challenge=challenge, page=page, sort=sort, direction=direction, state=state,
+        states=FILTER_STATES, pending=services.pending_decisions(proposals), bulk_form=BulkDecisionForm(),
+        actions=signoff, scores_hidden=_own_review_pending(proposals, current_user))
+
+
+def _own_review_pending(proposals: list[Proposal], user) -> set[int]:
+    """The proposals whose scores ``user`` may not read yet: they review it and have not submitted
+    (Proposal.can_view_reviews, for a whole page in one query)."""
+    if not proposals:
+        return set()
+    return set(db.session.scalars(select(Review.proposal_id).where(
+        Review.reviewer_id == user.id, Review.submitted_at.is_(None),
+        Review.proposal_id.in_([proposal.id for proposal in proposals]))))
+
+
+@bp.get("/challenges/<int:challenge_id>/reviews.csv")
+@login_required
+def export(challenge_id: int):
+    challenge = _listable_or_404(challenge_id)
+    if not _ranks(current_user):
+        abort(403)
+    # A byte-order mark, so that spreadsheet programs read Japanese and Korean text as UTF-8.
+    return Response("\ufeff" + export_csv(challenge, current_user), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="challenge-{challenge.id}-reviews.csv"'})
+
+
+@bp.post("/challenges/<int:challenge_id>/decisions")
+@login_required
+def bulk_decisions(challenge_id: int):
+    challenge = _listable_or_404(challenge_id)
+    if not _ranks(current_user):
+        abort(403)
+    back = redirect(safe_next_url() or url_for(".challenge", challenge_id=challenge.id))
+    form = BulkDecisionForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return back
+    wanted = list(dict.fromkeys(form.proposal_ids.data))
+    found = {proposal.id: proposal for proposal in db.session.scalars(
+        select(Proposal).where(Proposal.id.in_(wanted), Proposal.challenge_id == challenge.id))}
+    preload_conflicts(found.values(), current_user)
+    proposed, failures = 0, []
+    for proposal_id in wanted:
+        proposal = found.get(proposal_id)
+        if proposal is None or not proposal.can_view(current_user):
+            failures.append(_("#%(id)d: not found", id=proposal_id))
+            continue
+        try:
+            with db.session.begin_nested():  # one refusal must not undo the others
+                services.request_proposal_decision(proposal, form.target_state, actor=current_user,
+                                                   note=form.note.data)
+        except DomainError as error:
+            failures.append(f"{proposal.title}: {error.message}")
+        else:
+            proposed += 1
+    db.session.commit()
+    if proposed:
+        flash(ngettext("%(num)d decision proposed; it waits for both institutions' signatures.",
+                       "%(num)d decisions proposed; they wait for both institutions' signatures.", proposed),
+              "success")
+    if failures:
+        flash(ngettext("%(num)d could not be proposed: %(reasons)s", "%(num)d could not be proposed: %(reasons)s",
+                       len(failures), reasons="; ".join(failures)), "danger")
+    return back
+
+
+# Conflicts declared ahead ---------------------------------------------------------------------------
+
+def _may_declare_conflicts(user) -> bool:
+    """Reviewers are staff and company members; a venture reviews nothing."""
+    return not user.is_venture
+
+
+@bp.route("/conflicts", methods=["GET", "POST"])
+@login_required
+def conflicts():
+    if not _may_declare_conflicts(current_user):
+        abort(403)
+    form = ConflictForm()
+    ventures = db.session.scalars(select(Organization).where(Organization.kind == OrganizationKind.venture)
+                                  .options(lazyload(Organization.field_rows))
+                                  .order_by(Organization.name_latin, Organization.id))
+    form.organization_id.choices = [("", _("Choose a venture…"))] + [
+        (venture.id, venture.display_name) for venture in ventures]
+    if form.validate_on_submit():
+        organization = person = None
+        if form.organization_id.data:
+            organization = db.session.get(Organization, form.organization_id.data)
+        else:
+            email = form.email.data.strip().lower()
+            person = db.session.scalar(select(User).where(User.email == email))
+            if person is None:
+                form.email.errors.append(_("No one uses Kakehashi with this e-mail address."))
+        if organization is not None or person is not None:
+            try:
+                services.declare_conflict(actor=current_user, organization=organization, person=person,
+                                          reason=form.reason.data or "")
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "danger")
+            else:
+                db.session.commit()
+                flash(_("Your conflict is recorded. You will not review, see or sign decisions on the "
+                        "proposals concerned."), "success")
+                return redirect(url_for(".conflicts"))
+    declared = db.session.scalars(
+        select(Conflict).where(Conflict.user_id == current_user.id)
+        .options(selectinload(Conflict.organization), selectinload(Conflict.person))
+        .order_by(Conflict.created_at.desc(), Conflict.id.desc())).all()
+    return render_template("review/conflicts.html", form=form, conflicts=declared)
+
+
+@bp.post("/conflicts/<int:conflict_id>/delete")
+@login_required
+def remove_conflict(conflict_id: int):
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None or not conflict.can_remove(current_user):
+        abort(404)
+    services.remove_conflict(conflict, actor=current_user)
+    db.session.commit()
+    flash(_("The conflict is removed."), "success")
+    return redirect(url_for(".conflicts"))

@@ -1,0 +1,229 @@
+"""Reviewing proposals and deciding on them jointly.
+
+Staff assign reviewers; a reviewer first answers whether they have a conflict, then scores. The
+decisions on a proposal (shortlist, decline, request a revision, select) are joint decisions:
+staff propose one, one iPark and one MSS signature make it take effect (app.common.signoff).
+"""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.models import Organization, User
+from app.common import audit, signoff
+from app.common.errors import DomainError, PermissionDenied
+from app.common.models import DecisionState, JointDecision
+from app.common.outbox import external_url, queue_email
+from app.common.time import utcnow
+from app.extensions import db
+from app.proposals import services as proposals
+from app.proposals.models import Proposal, ProposalState
+from app.review.models import SCORES, Conflict, Recommendation, Review, ReviewScore, conflicted_user_ids
+
+# The joint decisions on a proposal: the state each one leads to, and what happens when signed.
+DECISION_ACTIONS = {
+    ProposalState.shortlisted: "proposal.shortlist",
+    ProposalState.declined: "proposal.decline",
+    ProposalState.revision_requested: "proposal.request_revision",
+    ProposalState.selected: "proposal.select",
+}
+DECISION_LABELS = {
+    ProposalState.shortlisted: _l("Shortlist the proposal"),
+    ProposalState.declined: _l("Decline the proposal"),
+    ProposalState.revision_requested: _l("Ask for a revision"),
+    ProposalState.selected: _l("Select the proposal"),
+}
+# A decline or a revision request reaches the venture with its reason.
+NEEDS_REASON = {ProposalState.declined, ProposalState.revision_requested}
+
+_EFFECTS = {
+    ProposalState.shortlisted: proposals.shortlist_proposal,
+    ProposalState.declined: proposals.decline_proposal,
+    ProposalState.revision_requested: proposals.request_revision,
+    ProposalState.selected: proposals.select_proposal,
+}
+
+for _target, _name in DECISION_ACTIONS.items():
+    signoff.register_action(signoff.DecisionAction(
+        name=_name, model=Proposal, label=DECISION_LABELS[_target], on_approved=_EFFECTS[_target],
+        is_conflicted=lambda proposal, user: proposal.is_conflicted(user)))
+
+
+class ReasonRequired(DomainError):
+    default_message = _l("Please give the venture a reason.")
+
+
+class NotAReviewer(DomainError):
+    default_message = _l("This person cannot review this proposal.")
+
+
+class AlreadyAssigned(DomainError):
+    default_message = _l("This person already reviews this proposal.")
+
+
+class IncompleteReview(DomainError):
+    default_message = _l("Score every criterion from 1 to 5 and give a recommendation before submitting.")
+
+
+class ConflictExists(DomainError):
+    default_message = _l("You have already declared this conflict.")
+
+
+# -- joint decisions --------------------------------------------------------------------------------
+
+def pending_decisions(proposals_: list[Proposal]) -> dict[int, JointDecision]:
+    """The decision waiting for signatures on each of these proposals, in one query."""
+    if not proposals_:
+        return {}
+    rows = db.session.scalars(select(JointDecision).where(
+        JointDecision.subject_type == Proposal.__tablename__,
+        JointDecision.subject_id.in_([proposal.id for proposal in proposals_]),
+        JointDecision.action.in_(DECISION_ACTIONS.values()),
+        JointDecision.state == DecisionState.pending))
+    return {decision.subject_id: decision for decision in rows}
+
+
+def request_proposal_decision(proposal: Proposal, target: ProposalState, *, actor: User,
+                              note: str | None = None) -> JointDecision:
+    """Staff propose; nothing changes until both institutions have signed. One open decision per
+    proposal at a time, so the two institutions never sign contradicting decisions."""
+    if not proposal.can_request_decision(actor, target):
+        if (target == ProposalState.selected and proposal.is_shortlisted and proposal.needs_company_choice
+                and not proposal.company_has_chosen):  # say what is missing, not just "no"
+            raise proposals.CompanyChoiceMissing()
+        raise PermissionDenied()
+    note = (note or "").strip() or None
+    if target in NEEDS_REASON and not note:
+        raise ReasonRequired()
+    if pending_decisions([proposal]):
+        raise signoff.DecisionAlreadyOpen()
+    return signoff.request_decision(proposal, DECISION_ACTIONS[target], actor=actor, note=note)
+
+
+# -- reviewers --------------------------------------------------------------------------------------
+
+def eligible_reviewers(proposal: Proposal) -> list[User]:
+    """Who may be asked: active staff of both institutions, and the posting company's members once
+    the proposal is shortlisted; minus the conflicted and those already assigned."""
+    assigned = select(Review.reviewer_id).where(Review.proposal_id == proposal.id)
+    query = (select(User).join(User.organization)
+             .where(User.active.is_(True), User.id.not_in(assigned))
+             .order_by(Organization.institution, User.name))
+    company_id = proposal.challenge.organization_id
+    candidates = [user for user in db.session.scalars(query)
+                  if user.is_staff or (proposal.is_shortlisted and user.organization_id == company_id)]
+    conflicted = conflicted_user_ids(proposal.organization_id, candidates=[user.id for user in candidates])
+    return [user for user in candidates if user.id not in conflicted]
+
+
+def assign_reviewer(proposal: Proposal, reviewer: User, *, actor: User) -> Review:
+    if not proposal.can_assign_reviewers(actor):
+        raise PermissionDenied()
+    if db.session.scalar(select(Review.id).where(Review.proposal_id == proposal.id,
+                                                 Review.reviewer_id == reviewer.id)) is not None:
+        raise AlreadyAssigned()
+    if not proposal.may_review(reviewer):
+        raise NotAReviewer()
+    review = Review(proposal=proposal, reviewer_id=reviewer.id, assigned_by_id=actor.id)
+    db.session.add(review)
+    db.session.flush()
+    audit.record(actor, "review.assigned", review, proposal_id=proposal.id, reviewer_id=reviewer.id)
+    queue_email(reviewer, "review_assigned", proposal=proposal, challenge=proposal.challenge,
+                url=external_url("review.show", review_id=review.id))
+    db.session.flush()
+    return review
+
+
+def unassign_reviewer(review: Review, *, actor: User) -> None:
+    if not review.can_unassign(actor):
+        raise PermissionDenied()
+    audit.record(actor, "review.unassigned", review, proposal_id=review.proposal_id,
+                 reviewer_id=review.reviewer_id)
+    db.session.delete(review)
+    db.session.flush()
+
+
+def confirm_no_conflict(review: Review, *, actor: User) -> None:
+    if not review.can_answer_conflict(actor):
+        raise PermissionDenied()
+    review.no_conflict_at = utcnow()
+    audit.record(actor, "review.no_conflict", review, proposal_id=review.proposal_id)
+    db.session.flush()
+
+
+def declare_review_conflict(review: Review, *, actor: User, reason: str = "") -> None:
+    """The reviewer has a conflict with the venture: recorded for the organisation, so it also
+    hides the venture's other proposals and bars the reviewer from signing decisions on them."""
+    if not review.can_answer_conflict(actor):
+        raise PermissionDenied()
+    review.conflict_declared_at = utcnow()
+    organization_id = review.proposal.organization_id
+    if db.session.scalar(select(Conflict.id).where(Conflict.user_id == actor.id,
+                                                   Conflict.organization_id == organization_id)) is None:
+        db.session.add(Conflict(user_id=actor.id, organization_id=organization_id, reason=reason.strip()[:500]))
+    audit.record(actor, "review.conflict_declared", review, proposal_id=review.proposal_id)
+    db.session.flush()
+
+
+def save_review(review: Review, *, actor: User, scores: dict[int, tuple[int | None, str]], comment: str,
+                recommendation: str | None, submit: bool) -> None:
+    """Keep the reviewer's work; ``submit`` makes it count (and shows them the others' reviews).
+    A submitted review can still be corrected while the proposal is under consideration."""
+    if not review.can_score(actor):
+        raise PermissionDenied()
+    criteria = review.proposal.challenge.criteria
+    wanted = {criterion.id: scores.get(criterion.id, (None, "")) for criterion in criteria}
+    if any(value is not None and value not in SCORES for value, _ in wanted.values()):
+        raise IncompleteReview()
+    if recommendation and recommendation not in {choice.value for choice in Recommendation}:
+        raise IncompleteReview()
+    complete = recommendation and all(value is not None for value, _ in wanted.values())
+    if (submit or review.is_submitted) and not complete:
+        raise IncompleteReview()  # checked before anything changes
+    by_criterion = {score.criterion_id: score for score in review.scores}
+    for criterion_id, (value, remark) in wanted.items():
+        row = by_criterion.get(criterion_id)
+        if value is None:
+            if row is not None:
+                review.scores.remove(row)
+        elif row is None:
+            review.scores.append(ReviewScore(criterion_id=criterion_id, score=value, comment=(remark or "").strip()))
+        else:
+            row.score, row.comment = value, (remark or "").strip()
+    review.comment = (comment or "").strip()
+    review.recommendation = Recommendation(recommendation) if recommendation else None
+    first = submit and not review.is_submitted
+    if first:
+        review.submitted_at = utcnow()
+    review.updated_at = utcnow()
+    audit.record(actor, "review.submitted" if first else "review.saved", review, proposal_id=review.proposal_id,
+                 scores={str(score.criterion_id): score.score for score in review.scores},
+                 recommendation=str(review.recommendation) if review.recommendation else None)
+    db.session.flush()
+
+
+# -- conflicts declared ahead ---------------------------------------------------------------------
+
+def declare_conflict(*, actor: User, organization: Organization | None = None, person: User | None = None,
+                     reason: str = "") -> Conflict:
+    if (organization is None) == (person is None):
+        raise ValueError("a conflict is with one organisation or one person")
+    existing = select(Conflict.id).where(Conflict.user_id == actor.id)
+    existing = existing.where(Conflict.organization_id == organization.id) if organization else \
+        existing.where(Conflict.person_id == person.id)
+    if db.session.scalar(existing) is not None:
+        raise ConflictExists()
+    conflict = Conflict(user_id=actor.id, organization_id=organization.id if organization else None,
+                        person_id=person.id if person else None, reason=(reason or "").strip()[:500])
+    db.session.add(conflict)
+    db.session.flush()
+    audit.record(actor, "conflict.declared", conflict, organization_id=conflict.organization_id,
+                 person_id=conflict.person_id)
+    return conflict
+
+
+def remove_conflict(conflict: Conflict, *, actor: User) -> None:
+    if not conflict.can_remove(actor):
+        raise PermissionDenied()
+    audit.record(actor, "conflict.removed", conflict, organization_id=conflict.organization_id,
+                 person_id=conflict.person_id)
+    db.session.delete(conflict)
+    db.session.flush()

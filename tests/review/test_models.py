@@ -1,0 +1,293 @@
+"""Permission predicates of reviews and conflicts, each rule once as a table; the weighted score;
+what the database refuses."""
+import pytest
+import sqlalchemy.exc
+from sqlalchemy import select
+
+from app.challenges.models import RubricCriterion
+from app.common.time import utcnow
+from app.extensions import db
+from app.proposals.models import Proposal, ProposalState
+from app.review.models import (
+    Conflict,
+    Recommendation,
+    Review,
+    ReviewScore,
+    conflicted_organizations,
+    conflicted_user_ids,
+)
+from tests.conftest import who
+
+Y, N = True, False
+PEOPLE = ("anonymous", "venture_owner", "venture_member", "other_venture", "company_owner", "company_member",
+          "ipark_staff", "mss_staff", "admin")
+
+
+def rows(table: dict[str, tuple[bool, ...]], columns: tuple):
+    if tuple(table) != PEOPLE or any(len(row) != len(columns) for row in table.values()):
+        raise ValueError("a table has one row per person in PEOPLE and one column per condition")
+    return [pytest.param(person, dict(zip(columns, table[person], strict=True)), id=person) for person in PEOPLE]
+
+
+def criteria(*weights):
+    return [RubricCriterion(position=n, name=f"Criterion {n}", weight=weight) for n, weight in enumerate(weights, 1)]
+
+
+def review_of(proposal: Proposal, reviewer, *, answered=True, scores=None, submitted=False,
+              conflict=False) -> Review:
+    """A review row as the services leave it: assigned, then conflict answered, scored, submitted."""
+    now = utcnow()
+    review = Review(proposal=proposal, reviewer_id=reviewer.id, assigned_by_id=reviewer.id,
+                    no_conflict_at=now if answered and not conflict else None,
+                    conflict_declared_at=now if conflict else None)
+    if scores is not None:
+        review.scores = [ReviewScore(criterion_id=criterion.id, score=score)
+                         for criterion, score in zip(proposal.challenge.criteria, scores, strict=False)]
+    if submitted:
+        review.recommendation, review.submitted_at = Recommendation.support, now
+    if conflict:
+        db.session.add(Conflict(user_id=reviewer.id, organization_id=proposal.organization_id))
+    db.session.add(review)
+    db.session.commit()
+    return review
+
+
+# Review predicates ------------------------------------------------------------------------------
+
+# ipark_staff's review of a proposal in each condition. The conflict is declared with another
+# venture (other_venture's), so that it hides only that proposal.
+REVIEWS = ("awaiting_answer", "no_conflict", "conflict_declared", "submitted", "awaiting_answer_declined",
+           "submitted_declined", "submitted_shortlisted")
+
+
+@pytest.fixture
+def reviews(make_challenge, make_proposal, users):
+    reviewer = users["ipark_staff"]
+    found = {}
+    for condition in REVIEWS:
+        state = {"declined": ProposalState.declined, "shortlisted": ProposalState.shortlisted}.get(
+            condition.rsplit("_", 1)[-1], ProposalState.submitted)
+        creator = users["other_venture"] if condition == "conflict_declared" else users["venture_owner"]
+        proposal = make_proposal(state, challenge=make_challenge("open", criteria=criteria(2, 1)), creator=creator)
+        submitted = condition.startswith("submitted")
+        found[condition] = review_of(proposal, reviewer, answered=not condition.startswith("awaiting"),
+                                     scores=(4, 5) if submitted else None, submitted=submitted,
+                                     conflict=condition == "conflict_declared")
+    return found
+
+
+CAN_ANSWER_CONFLICT = {
+    #                 awaiting no conflict conflict submitted awaiting  submitted  submitted
+    #                 answer   confirmed   declared           (declined proposal)  (shortlisted)
+    **{person: (N, N, N, N, N, N, N) for person in PEOPLE},
+    "ipark_staff":   (Y,       N,          N,       N,        N,        N,         N),
+}
+
+CAN_SCORE = {
+    **{person: (N, N, N, N, N, N, N) for person in PEOPLE},
+    # A submitted review can be corrected while the institutions still weigh the proposal.
+    "ipark_staff":   (N,       Y,          N,       Y,        N,        N,         Y),
+}
+
+REVIEW_CAN_VIEW = {
+    **{person: (N, N, N, N, N, N, N) for person in PEOPLE},
+    # The reviewer reads their own review whatever its stage, unless they declared a conflict.
+    "ipark_staff":   (Y,       Y,          N,       Y,        Y,        Y,         Y),
+    # Other staff read submitted reviews only.
+    "mss_staff":     (N,       N,          N,       Y,        N,        Y,         Y),
+    # The company sees the shortlisted proposal, but reads its reviews only after writing its own.
+}
+
+
+@pytest.mark.parametrize(("person", "expected"), rows(CAN_ANSWER_CONFLICT, REVIEWS))
+def test_can_answer_conflict(reviews, users, anonymous, person, expected):
+    user = who(users, anonymous, person)
+    assert {condition: review.can_answer_conflict(user) for condition, review in reviews.items()} == expected
+
+
+@pytest.mark.parametrize(("person", "expected"), rows(CAN_SCORE, REVIEWS))
+def test_can_score(reviews, users, anonymous, person, expected):
+    user = who(users, anonymous, person)
+    assert {condition: review.can_score(user) for condition, review in reviews.items()} == expected
+
+
+@pytest.mark.parametrize(("person", "expected"), rows(REVIEW_CAN_VIEW, REVIEWS))
+def test_review_can_view(reviews, users, anonymous, person, expected):
+    user = who(users, anonymous, person)
+    assert {condition: review.can_view(user) for condition, review in reviews.items()} == expected
+
+
+def test_a_reviewer_conflicted_after_assignment_can_no_longer_answer_nor_score(make_proposal, users):
+    """A conflict declared ahead (on the conflicts page) hides the proposal: the reviewer may not then
+    confirm having no conflict, nor score."""
+    reviewer = users["mss_staff"]
+    proposal = make_proposal(ProposalState.submitted)
+    awaiting = review_of(proposal, reviewer, answered=False)
+    db.session.add(Conflict(user_id=reviewer.id, organization_id=proposal.organization_id))
+    db.session.commit()
+    assert (awaiting.can_answer_conflict(reviewer), awaiting.can_score(reviewer), awaiting.can_view(reviewer)) == (
+        False, False, False)
+
+
+# Reading the others' reviews --------------------------------------------------------------------
+
+OWN_REVIEW = ("no_review", "own_unsubmitted", "own_submitted")
+
+CAN_VIEW_REVIEWS = {
+    #                  no review  own review    own review
+    #                             in progress   submitted
+    "anonymous":      (N,         N,            N),
+    "venture_owner":  (N,         N,            N),  # never the scores of their own proposal
+    "venture_member": (N,         N,            N),
+    "other_venture":  (N,         N,            N),
+    "company_owner":  (N,         N,            Y),  # the company reads the others' once its own is in
+    "company_member": (N,         N,            Y),
+    "ipark_staff":    (Y,         N,            Y),  # a reviewer is not swayed by the others' scores
+    "mss_staff":      (Y,         N,            Y),
+    "admin":          (N,         N,            N),
+}
+
+
+@pytest.mark.parametrize(("person", "expected"), rows(CAN_VIEW_REVIEWS, OWN_REVIEW))
+def test_can_view_reviews(make_challenge, make_proposal, users, anonymous, person, expected):
+    user = who(users, anonymous, person)
+    colleague = users["ipark_staff2"]  # another reviewer, whose submitted review is there in every case
+    answers = {}
+    for condition in OWN_REVIEW:
+        proposal = make_proposal(ProposalState.shortlisted, challenge=make_challenge("open", criteria=criteria(1)))
+        theirs = review_of(proposal, colleague, scores=(3,), submitted=True)
+        if condition != "no_review" and user.is_authenticated:
+            review_of(proposal, user, scores=(4,), submitted=condition == "own_submitted")
+        answers[condition] = proposal.can_view_reviews(user)
+        assert theirs.can_view(user) is answers[condition]  # a review of someone else: the same rule
+    assert answers == expected
+
+
+def test_a_conflicted_reviewer_reads_no_reviews(make_proposal, users):
+    proposal = make_proposal(ProposalState.shortlisted)
+    review_of(proposal, users["ipark_staff"], submitted=True)
+    staff = users["mss_staff"]
+    assert proposal.can_view_reviews(staff) is True
+    db.session.add(Conflict(user_id=staff.id, person_id=users["venture_member"].id))
+    db.session.commit()
+    assert proposal.can_view_reviews(staff) is False
+
+
+# Unassigning ------------------------------------------------------------------------------------
+
+CAN_UNASSIGN = {
+    #                 awaiting no conflict conflict submitted awaiting  submitted  submitted
+    #                 answer   confirmed   declared           (declined proposal)  (shortlisted)
+    **{person: (N, N, N, N, N, N, N) for person in PEOPLE},
+    # Staff who see the proposal, until the review is in (the reviewer conflicted on one of them).
+    "ipark_staff":   (Y,       Y,          N,       N,        Y,        N,         N),
+    "mss_staff":     (Y,       Y,          Y,       N,        Y,        N,         N),
+}
+
+
+@pytest.mark.parametrize(("person", "expected"), rows(CAN_UNASSIGN, REVIEWS))
+def test_can_unassign(reviews, users, anonymous, person, expected):
+    user = who(users, anonymous, person)
+    assert {condition: review.can_unassign(user) for condition, review in reviews.items()} == expected
+
+
+# The weighted score -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("weights", "scores", "expected"), [
+    ((3, 1), (5, 1), 4.0),  # (3·5 + 1·1) / 4
+    ((1, 1, 2), (2, 4, 3), 3.0),
+    ((30, 25, 20, 15, 10), (5, 5, 5, 5, 5), 5.0),
+    ((3, 1), (5,), None),  # a criterion not scored yet
+    ((), (), None),  # no rubric
+])
+def test_weighted_score(make_challenge, make_proposal, users, weights, scores, expected):
+    proposal = make_proposal(ProposalState.submitted, challenge=make_challenge("open", criteria=criteria(*weights)))
+    review = review_of(proposal, users["ipark_staff"], scores=scores)
+    assert review.weighted_score() == expected
+
+
+# Conflicts --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("person", "allowed"), [
+    ("ipark_staff", True), ("ipark_staff2", False), ("mss_staff", False), ("venture_owner", False),
+    ("admin", False), ("anonymous", False),
+])
+def test_only_the_declarer_removes_a_conflict(users, anonymous, person, allowed):
+    conflict = Conflict(user_id=users["ipark_staff"].id, organization_id=users["venture_owner"].organization_id)
+    db.session.add(conflict)
+    db.session.commit()
+    assert conflict.can_remove(who(users, anonymous, person)) is allowed
+
+
+def test_conflicted_user_ids_and_organizations(users, make_user):
+    venture = users["venture_owner"].organization
+    by_organization, by_person, elsewhere, free = (users["ipark_staff"], users["mss_staff"], users["company_owner"],
+                                                   users["ipark_staff2"])
+    stranger = make_user("venture")
+    db.session.add_all([
+        Conflict(user_id=by_organization.id, organization_id=venture.id),
+        Conflict(user_id=by_person.id, person_id=users["venture_member"].id),
+        Conflict(user_id=elsewhere.id, person_id=stranger.id),
+    ])
+    db.session.commit()
+    everyone = [by_organization.id, by_person.id, elsewhere.id, free.id]
+    assert conflicted_user_ids(venture.id, candidates=everyone) == {by_organization.id, by_person.id}
+    assert conflicted_user_ids(venture.id, candidates=[free.id, elsewhere.id]) == set()
+    assert conflicted_user_ids(stranger.organization_id, candidates=everyone) == {elsewhere.id}
+
+    def organizations(user):
+        return set(db.session.scalars(select(conflicted_organizations(user.id).subquery().c.organization_id)))
+
+    assert organizations(by_organization) == {venture.id}
+    assert organizations(by_person) == {venture.id}
+    assert organizations(elsewhere) == {stranger.organization_id}
+    assert organizations(free) == set()
+
+
+# What the database refuses ----------------------------------------------------------------------
+
+def test_a_conflict_names_one_counterpart(users):
+    staff, venture = users["ipark_staff"], users["venture_owner"]
+    for columns in ({}, {"organization_id": venture.organization_id, "person_id": venture.id}):
+        db.session.add(Conflict(user_id=staff.id, **columns))
+        with pytest.raises(sqlalchemy.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+@pytest.mark.parametrize("counterpart", ["organization", "person"])
+def test_a_conflict_is_declared_once(users, counterpart):
+    staff, venture = users["ipark_staff"], users["venture_owner"]
+    columns = {"organization_id": venture.organization_id} if counterpart == "organization" else {
+        "person_id": venture.id}
+    db.session.add(Conflict(user_id=staff.id, **columns))
+    db.session.commit()
+    db.session.add(Conflict(user_id=staff.id, **columns))
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(Conflict(user_id=users["mss_staff"].id, **columns))  # someone else may declare the same
+    db.session.commit()
+
+
+@pytest.mark.parametrize("shape", ["score 0", "score 6", "submitted without recommendation",
+                                   "submitted without conflict answer", "both conflict answers",
+                                   "assigned twice"])
+def test_the_database_refuses_an_inconsistent_review(make_challenge, make_proposal, users, shape):
+    proposal = make_proposal(ProposalState.submitted, challenge=make_challenge("open", criteria=criteria(1)))
+    review = review_of(proposal, users["ipark_staff"], answered=False)
+    now = utcnow()
+    if shape.startswith("score"):
+        review.scores = [ReviewScore(criterion_id=proposal.challenge.criteria[0].id, score=int(shape[-1]))]
+    elif shape == "submitted without recommendation":
+        review.no_conflict_at = review.submitted_at = now
+    elif shape == "submitted without conflict answer":
+        review.recommendation, review.submitted_at = Recommendation.neutral, now
+    elif shape == "both conflict answers":
+        review.no_conflict_at = review.conflict_declared_at = now
+    else:
+        db.session.add(Review(proposal=proposal, reviewer_id=users["ipark_staff"].id,
+                              assigned_by_id=users["mss_staff"].id))
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
