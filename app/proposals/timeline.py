@@ -47,8 +47,8 @@ def status_timeline(proposal: Proposal) -> list[TimelineEntry]:
                                  AuditEvent.subject_id == proposal.id, AuditEvent.to_state.is_not(None))
         .order_by(AuditEvent.created_at, AuditEvent.id)))
     decision_ids = {event.details.get("decision_id") for event in events if (event.details or {}).get("decision_id")}
-    notes = dict(db.session.execute(select(JointDecision.id, JointDecision.note)
-                                    .where(JointDecision.id.in_(decision_ids))).tuples().all()) if decision_ids else {}
+    notes = {row.id: row.note for row in db.session.execute(
+        select(JointDecision.id, JointDecision.note).where(JointDecision.id.in_(decision_ids)))} if decision_ids else {}
     latest_revision = max((n for n, e in enumerate(events) if e.to_state == ProposalState.revision_requested),
                           default=None)
     entries = []
