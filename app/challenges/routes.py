@@ -1,5 +1,5 @@
 """Challenge pages. Load or 404, check or 403, validate, call one service, commit, redirect."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -146,14 +146,7 @@ def attachment(challenge_id: int, attachment_id: int):
     document = db.session.get(ChallengeAttachment, attachment_id)
     if document is None or not challenge.can_view_attachment(document, current_user):
         abort(404)
-    try:
-        path = uploads.path_of(document.storage_key)
-        response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                             download_name=document.filename, max_age=0)
-    except FileNotFoundError:
-        abort(404)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download(document.storage_key, document.filename)
 
 
 # Posting and editing ------------------------------------------------------------------------------

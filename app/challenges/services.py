@@ -34,6 +34,7 @@ from app.common.outbox import external_url, queue_email
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
+from app.proposals.services import tell_proposers_the_call_closed
 
 # Edition of the default NDA texts (templates/challenges/nda/); a change publishes a new edition.
 NDA_EDITION = "2026-1"
@@ -293,6 +294,7 @@ def close_challenge(challenge: Challenge, *, actor: User | None = None, now: dat
     _transition(challenge, ChallengeState.closed, actor=actor)
     challenge.closed_at = now
     _notify(poster_members(challenge), "challenge_closed", challenge)
+    tell_proposers_the_call_closed(challenge)
     db.session.flush()
 
 

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 
 from app.common.errors import DomainError
@@ -63,3 +63,15 @@ def path_of(key: str) -> Path:
 
 def discard(key: str) -> None:
     path_of(key).unlink(missing_ok=True)
+
+
+def download(key: str, filename: str):
+    """The stored PDF as a download under its original name, never cached; 404 if the file is gone.
+    Call it only after the permission check."""
+    try:
+        response = send_file(path_of(key), mimetype="application/pdf", as_attachment=True,
+                             download_name=filename, max_age=0)
+    except FileNotFoundError:
+        abort(404)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

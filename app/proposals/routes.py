@@ -1,5 +1,5 @@
 """Proposal pages (thin views). Load or 404, check or 403, validate, call one service, commit, redirect."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -194,14 +194,7 @@ def mine():
 def attachment(proposal_id: int, attachment_id: int):
     proposal = _visible_or_404(proposal_id)
     document = _attachment_or_404(proposal, attachment_id)
-    try:
-        path = uploads.path_of(document.storage_key)
-        response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                             download_name=document.filename, max_age=0)
-    except FileNotFoundError:
-        abort(404)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download(document.storage_key, document.filename)
 
 
 # The venture's acts -------------------------------------------------------------------------------

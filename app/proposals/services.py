@@ -74,6 +74,15 @@ def _notify(users, template: str, proposal: Proposal, **context) -> None:
         queue_email(user, template, proposal=proposal, challenge=proposal.challenge, url=url, **context)
 
 
+def tell_proposers_the_call_closed(challenge: Challenge) -> None:
+    """At the deadline: submitted proposals are locked and go to review; drafts can no longer be sent."""
+    proposals = db.session.scalars(select(Proposal).where(
+        Proposal.challenge_id == challenge.id,
+        Proposal.state.in_({ProposalState.draft, ProposalState.submitted})).order_by(Proposal.id))
+    for proposal in proposals:
+        _notify(venture_members(proposal), "proposal_call_closed", proposal, was_draft=proposal.is_draft)
+
+
 # -- the venture's work -----------------------------------------------------------------------------
 
 def start_proposal(challenge: Challenge, *, actor: User, title: str, now: datetime | None = None) -> Proposal:

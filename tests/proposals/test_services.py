@@ -643,3 +643,25 @@ def test_the_choice_stays_while_the_institutions_sign_the_selection(make_proposa
         services.unchoose_proposal(proposal, actor=users["company_owner"])
     assert_unchanged(proposal, before, audit_before=audits)
     assert count(JointDecision) == 1
+
+
+def test_closing_the_call_tells_each_proposer_what_the_deadline_means_for_them(
+        make_challenge, make_proposal, make_user, users):
+    """Submitted: locked and under review. Draft: can no longer be sent. Withdrawn: nothing."""
+    from app.challenges.services import close_challenge
+
+    deadline = utcnow() + timedelta(hours=1)
+    challenge = make_challenge("open", deadline=deadline)
+    submitted = make_proposal("submitted", challenge=challenge)
+    draft = make_proposal("draft", challenge=challenge, creator=users["other_venture"])
+    withdrawn_by = make_user("venture")
+    make_proposal("withdrawn", challenge=challenge, creator=withdrawn_by)
+    close_challenge(challenge, now=deadline)
+    mails = {(row.recipient, row.subject) for row in db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.subject.contains(challenge.title)))}
+    locked = f"The call has closed; your proposal is under review: {challenge.title}"
+    too_late = f"Your draft was not submitted in time: {challenge.title}"
+    assert {(users["venture_owner"].email, locked), (users["venture_member"].email, locked),
+            (users["other_venture"].email, too_late)} <= mails
+    assert not any(recipient == withdrawn_by.email for recipient, _ in mails)
+    assert (submitted.state, draft.state) == (ProposalState.submitted, ProposalState.draft)
