@@ -350,6 +350,11 @@ class Challenge(db.Model):
         """The per-challenge proposals page: staff (all they may see) and the poster (the shortlisted)."""
         return user.is_authenticated and (user.is_staff or self.is_poster(user)) and self.can_view(user)
 
+    def can_rank_proposals(self, user) -> bool:
+        """Scores, the CSV export and bulk decisions are the institutions' tools; the posting company
+        sees its shortlisted proposals without the institutions' scores."""
+        return user.is_authenticated and user.is_staff and self.can_list_proposals(user)
+
     def can_view_attachment(self, attachment: "ChallengeAttachment", user) -> bool:
         if attachment.challenge_id != self.id or not self.can_view(user):
             return False

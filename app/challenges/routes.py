@@ -33,6 +33,7 @@ from app.common.errors import DomainError
 from app.common.i18n import select_timezone
 from app.common.money import from_minor_units
 from app.common.taxonomy import Field
+from app.common.views import run_service
 from app.extensions import db
 from app.proposals.models import Proposal
 from app.staff.routes import staff_required
@@ -245,22 +246,7 @@ def edit(challenge_id: int):
 # Workflow -----------------------------------------------------------------------------------------
 
 def _act(challenge: Challenge, allowed: bool, action, message: str, form=None):
-    """Run one workflow service for a POST, with its optional form: the shared shape of these views."""
-    _allowed_or_403(allowed)
-    if form is not None and not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
-        return _back(challenge)
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _back(challenge)
-    db.session.commit()
-    flash(message, "success")
-    return _back(challenge)
+    return run_service(allowed, action, message, back=_back(challenge), form=form)
 
 
 @bp.post("/<int:challenge_id>/submit")

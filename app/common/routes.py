@@ -9,12 +9,20 @@ from app.extensions import db
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only paths on this site: never an open redirect."""
+    """Only paths on this site: never an open redirect (``//host``; ``/\\host``, which browsers
+    read as ``//host``; a scheme; control characters)."""
+    target = (target or "").strip()
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+                and "\\" not in target and not any(ord(char) < 32 for char in target)):
             return target
     return fallback
+
+
+def requested_next(fallback: str) -> str:
+    """The ``next`` of the posted form or of the query string, if safe; otherwise ``fallback``."""
+    return safe_next(request.form.get("next") or request.args.get("next"), fallback)
 
 
 @bp.get("/")

@@ -7,6 +7,7 @@ the decisions page; the registered ``on_approved`` runs in the transaction of th
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -25,6 +26,10 @@ class DecisionAction:
     on_approved: Callable[..., None]
     on_rejected: Callable[..., None] | None = None
     is_conflicted: Callable[..., bool] | None = None
+    # Where the subject is shown: (endpoint, the endpoint's id argument); None for no page.
+    subject_page: tuple[str, str] | None = None
+    # Answers for a page of subjects what per-row predicates would ask one query at a time.
+    preload_for: Callable[..., None] | None = None
 
 
 _actions: dict[str, DecisionAction] = {}
@@ -45,8 +50,9 @@ def load_subject(decision: JointDecision):
     return db.session.get(action_for(decision).model, decision.subject_id)
 
 
-def preload_subjects(decisions) -> None:
-    """Load the subjects of a page of decisions in one query per model, not one per decision."""
+def preload_subjects(decisions, user=None) -> None:
+    """Load the subjects of a page of decisions in one query per model, not one per decision (and
+    what each action preloads for ``user``)."""
     wanted: dict[type, set[int]] = {}
     for decision in decisions:
         if decision.action in _actions:
@@ -57,6 +63,23 @@ def preload_subjects(decisions) -> None:
         if decision.action in _actions:
             # Held on the decision: the session's identity map keeps objects only weakly.
             decision._preloaded_subject = loaded.get((action_for(decision).model, decision.subject_id))
+    if user is not None:
+        for action in {action_for(decision) for decision in decisions if decision.action in _actions}:
+            if action.preload_for is not None:
+                action.preload_for([subject for (model, _), subject in loaded.items() if model is action.model],
+                                   user)
+
+
+def subject_url(decision: JointDecision, user) -> str | None:
+    """The page of the decision's subject, for those who may see it (a conflict hides it)."""
+    action = _actions.get(decision.action)
+    if action is None or action.subject_page is None:
+        return None
+    subject = load_subject(decision)
+    if subject is None or not subject.can_view(user):
+        return None
+    endpoint, argument = action.subject_page
+    return url_for(endpoint, **{argument: decision.subject_id})
 
 
 def is_conflicted(decision: JointDecision, user) -> bool:

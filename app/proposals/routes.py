@@ -9,6 +9,7 @@ from sqlalchemy.orm import lazyload
 from app.challenges.models import Challenge
 from app.common import uploads
 from app.common.errors import DomainError, PermissionDenied
+from app.common.views import run_service
 from app.extensions import db
 from app.proposals import bp, services
 from app.proposals.forms import AttachmentForm, NewProposalForm, proposal_form
@@ -43,26 +44,9 @@ def _attachment_or_404(proposal: Proposal, attachment_id: int) -> ProposalAttach
 
 
 def _act(proposal: Proposal, allowed: bool, action, message: str, form=None, anchor: str | None = None):
-    """Run one service for a POST, with its optional form. Who may try is checked here (403);
-    whether it is possible now (state, deadline) is the service's answer, shown as a message."""
-    _allowed_or_403(allowed)
-    if form is not None and not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
-        return _back(proposal, anchor)
-    try:
-        action()
-    except PermissionDenied:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _back(proposal, anchor)
-    db.session.commit()
-    flash(message, "success")
-    return _back(proposal, anchor)
+    """Who may try is checked here (403); whether it is possible now (state, deadline) is the
+    service's answer, shown as a message."""
+    return run_service(allowed, action, message, back=_back(proposal, anchor), form=form)
 
 
 # Starting -----------------------------------------------------------------------------------------

@@ -73,6 +73,11 @@ class Conflict(db.Model):
         Index("ix_review_conflicts_person", "person_id"),
     )
 
+    @staticmethod
+    def can_declare(user) -> bool:
+        """Reviewers are staff and company members; a venture reviews nothing."""
+        return user.is_authenticated and not user.is_venture
+
     def can_remove(self, user) -> bool:
         return user.is_authenticated and user.id == self.user_id
 
@@ -203,3 +208,13 @@ class ReviewScore(db.Model):
 
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
 
+
+
+def reviews_pending_of(user, proposals) -> set[int]:
+    """The proposals whose scores ``user`` may not read yet because they review them and have not
+    submitted: Proposal.can_view_reviews for a whole page, in one query."""
+    if not proposals:
+        return set()
+    return set(db.session.scalars(select(Review.proposal_id).where(
+        Review.reviewer_id == user.id, Review.submitted_at.is_(None),
+        Review.proposal_id.in_([proposal.id for proposal in proposals]))))

@@ -10,6 +10,8 @@ from app.auth.models import Organization, OrganizationKind, User
 from app.challenges.models import Challenge, ChallengeState
 from app.common import signoff
 from app.common.errors import DomainError
+from app.common.routes import requested_next
+from app.common.views import flash_form_errors, run_service
 from app.extensions import db
 from app.proposals.models import UNDER_CONSIDERATION, Proposal, ProposalState, preload_conflicts
 from app.review import bp, services  # services also registers the joint decisions on proposals
@@ -21,10 +23,9 @@ from app.review.forms import (
     DecisionRequestForm,
     review_form,
 )
-from app.review.models import Conflict, Review, visible_proposals_clause
+from app.review.models import Conflict, Review, reviews_pending_of, visible_proposals_clause
 from app.review.panel import review_status
 from app.review.ranking import SORTS, export_csv, ranking
-from app.staff.routes import safe_next_url
 
 PER_PAGE = 25
 CHALLENGES_SHOWN = 20
@@ -34,12 +35,6 @@ FILTER_STATES = [state for state in ProposalState if state != ProposalState.draf
 
 def _page() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _flash_errors(form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "danger")
 
 
 def _review_or_404(review_id: int) -> Review:
@@ -63,12 +58,6 @@ def _listable_or_404(challenge_id: int) -> Challenge:
     return challenge
 
 
-def _ranks(user) -> bool:
-    """Scores, the CSV export and bulk decisions are the institutions' tools; the posting company
-    sees its shortlisted proposals without the institutions' scores."""
-    return user.is_staff
-
-
 def _to_proposal(proposal: Proposal):
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
@@ -87,13 +76,13 @@ def index():
     preload_conflicts([review.proposal for review in page.items], current_user)
     return render_template("review/index.html", page=page, challenges=_challenges_to_review(current_user),
                            review_status=review_status,
-                           may_declare_conflicts=_may_declare_conflicts(current_user))
+                           may_declare_conflicts=Conflict.can_declare(current_user))
 
 
 def _challenges_to_review(user) -> list:
     """Open or closed calls with proposals under consideration that ``user`` sees: all of them for
     staff, the company's own calls for a company."""
-    mine = true() if _ranks(user) else Challenge.organization_id == user.organization_id
+    mine = true() if user.is_staff else Challenge.organization_id == user.organization_id
     counts = (select(Proposal.challenge_id, func.count().label("proposals"))
               .where(Proposal.state.in_(UNDER_CONSIDERATION), visible_proposals_clause(user))
               .group_by(Proposal.challenge_id).subquery())
@@ -216,21 +205,13 @@ def unassign(review_id: int):
 @login_required
 def request_decision(proposal_id: int):
     proposal = _proposal_or_404(proposal_id)
-    if not any(proposal.can_request_decision(current_user, target) for target in services.DECISION_ACTIONS):
-        abort(403)
     form = DecisionRequestForm()
-    if not form.validate_on_submit():
-        _flash_errors(form)
-        return _to_proposal(proposal)
-    try:
-        services.request_proposal_decision(proposal, form.target_state, actor=current_user, note=form.note.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _to_proposal(proposal)
-    db.session.commit()
-    flash(_("The decision is proposed. It takes effect when iPark and MSS have both signed."), "success")
-    return _to_proposal(proposal)
+    return run_service(
+        any(proposal.can_request_decision(current_user, target) for target in services.DECISION_ACTIONS),
+        lambda: services.request_proposal_decision(proposal, form.target_state, actor=current_user,
+                                                   note=form.note.data),
+        _("The decision is proposed. It takes effect when iPark and MSS have both signed."),
+        back=_to_proposal(proposal), form=form)
 
 
 # One challenge's proposals --------------------------------------------------------------------------
@@ -242,7 +223,7 @@ def challenge(challenge_id: int):
     args = request.args
     state = args.get("state") if args.get("state") in {str(s) for s in FILTER_STATES} else ""
     states = {ProposalState(state)} if state else None
-    if not _ranks(current_user):
+    if not challenge.can_rank_proposals(current_user):
         page = ranking(challenge, current_user, sort="submitted", descending=False, page=_page(),
                        per_page=PER_PAGE, states=states)
         preload_conflicts([row.proposal for row in page.items], current_user)
@@ -255,24 +236,14 @@ def challenge(challenge_id: int):
     return render_template(
         "review/challenge.html", challenge=challenge, page=page, sort=sort, direction=direction, state=state,
         states=FILTER_STATES, pending=services.pending_decisions(proposals), bulk_form=BulkDecisionForm(),
-        actions=signoff, scores_hidden=_own_review_pending(proposals, current_user))
-
-
-def _own_review_pending(proposals: list[Proposal], user) -> set[int]:
-    """The proposals whose scores ``user`` may not read yet: they review it and have not submitted
-    (Proposal.can_view_reviews, for a whole page in one query)."""
-    if not proposals:
-        return set()
-    return set(db.session.scalars(select(Review.proposal_id).where(
-        Review.reviewer_id == user.id, Review.submitted_at.is_(None),
-        Review.proposal_id.in_([proposal.id for proposal in proposals]))))
+        actions=signoff, scores_hidden=reviews_pending_of(current_user, proposals))
 
 
 @bp.get("/challenges/<int:challenge_id>/reviews.csv")
 @login_required
 def export(challenge_id: int):
     challenge = _listable_or_404(challenge_id)
-    if not _ranks(current_user):
+    if not challenge.can_rank_proposals(current_user):
         abort(403)
     # A byte-order mark, so that spreadsheet programs read Japanese and Korean text as UTF-8.
     return Response("\ufeff" + export_csv(challenge, current_user), mimetype="text/csv",
@@ -283,12 +254,12 @@ def export(challenge_id: int):
 @login_required
 def bulk_decisions(challenge_id: int):
     challenge = _listable_or_404(challenge_id)
-    if not _ranks(current_user):
+    if not challenge.can_rank_proposals(current_user):
         abort(403)
-    back = redirect(safe_next_url() or url_for(".challenge", challenge_id=challenge.id))
+    back = redirect(requested_next(url_for(".challenge", challenge_id=challenge.id)))
     form = BulkDecisionForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return back
     wanted = list(dict.fromkeys(form.proposal_ids.data))
     found = {proposal.id: proposal for proposal in db.session.scalars(
@@ -321,15 +292,10 @@ def bulk_decisions(challenge_id: int):
 
 # Conflicts declared ahead ---------------------------------------------------------------------------
 
-def _may_declare_conflicts(user) -> bool:
-    """Reviewers are staff and company members; a venture reviews nothing."""
-    return not user.is_venture
-
-
 @bp.route("/conflicts", methods=["GET", "POST"])
 @login_required
 def conflicts():
-    if not _may_declare_conflicts(current_user):
+    if not Conflict.can_declare(current_user):
         abort(403)
     form = ConflictForm()
     ventures = db.session.scalars(select(Organization).where(Organization.kind == OrganizationKind.venture)

@@ -15,7 +15,7 @@ from app.common.outbox import external_url, queue_email
 from app.common.time import utcnow
 from app.extensions import db
 from app.proposals import services as proposals
-from app.proposals.models import Proposal, ProposalState
+from app.proposals.models import Proposal, ProposalState, preload_conflicts
 from app.review.models import SCORES, Conflict, Recommendation, Review, ReviewScore, conflicted_user_ids
 
 # The joint decisions on a proposal: the state each one leads to, and what happens when signed.
@@ -44,7 +44,8 @@ _EFFECTS = {
 for _target, _name in DECISION_ACTIONS.items():
     signoff.register_action(signoff.DecisionAction(
         name=_name, model=Proposal, label=DECISION_LABELS[_target], on_approved=_EFFECTS[_target],
-        is_conflicted=lambda proposal, user: proposal.is_conflicted(user)))
+        is_conflicted=lambda proposal, user: proposal.is_conflicted(user),
+        subject_page=("proposals.show", "proposal_id"), preload_for=preload_conflicts))
 
 
 class ReasonRequired(DomainError):

@@ -13,8 +13,8 @@ from app.auth.models import Organization, OrganizationKind, User, VerificationSt
 from app.common import signoff
 from app.common.errors import DomainError
 from app.common.models import AuditEvent, DecisionState, Institution, JointDecision
+from app.common.routes import requested_next
 from app.extensions import db
-from app.proposals.models import Proposal, preload_conflicts
 from app.staff import bp
 from app.staff.forms import RejectDecisionForm, StaffAccountForm
 
@@ -46,18 +46,8 @@ def _page() -> int:
     return request.args.get("page", 1, type=int) or 1
 
 
-def safe_next_url() -> str | None:
-    """The ``next`` value of the form or query, if it is a path on this site: never another host
-    (``//host``, ``/\\host``, ``https://…``), so a link cannot send a signer elsewhere."""
-    target = (request.form.get("next") or request.args.get("next") or "").strip()
-    if (not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target
-            or any(ord(char) < 32 for char in target)):
-        return None
-    return target
-
-
 def _back_to_decisions():
-    return redirect(safe_next_url() or url_for(".decisions"))
+    return redirect(requested_next(url_for(".decisions")))
 
 
 @bp.get("/organizations")
@@ -134,26 +124,10 @@ def decisions():
                        .options(*people)
                        .order_by(JointDecision.created_at.desc(), JointDecision.id.desc()),
                        page=_page(), per_page=PER_PAGE, error_out=False)
-    signoff.preload_subjects(page.items)
-    preload_conflicts([decision.subject for decision in page.items
-                       if isinstance(decision.subject, Proposal)], current_user)
+    signoff.preload_subjects(page.items, current_user)
     return render_template("staff/decisions.html", page=page, state=DecisionState(state),
                            states=list(DecisionState), DecisionState=DecisionState,
-                           actions=signoff, reject_form=RejectDecisionForm(), subject_link=subject_link)
-
-
-# Where a decision's subject is shown, by subject type: (endpoint, the endpoint's id argument).
-SUBJECT_PAGES = {Proposal.__tablename__: ("proposals.show", "proposal_id")}
-
-
-def subject_link(decision: JointDecision, user) -> str | None:
-    """The page of the decision's subject, for those who may see it (a conflict hides it)."""
-    page = SUBJECT_PAGES.get(decision.subject_type)
-    subject = decision.subject if page is not None else None
-    if subject is None or not subject.can_view(user):
-        return None
-    endpoint, argument = page
-    return url_for(endpoint, **{argument: decision.subject_id})
+                           actions=signoff, reject_form=RejectDecisionForm(), subject_link=signoff.subject_url)
 
 
 def _decision_or_404(decision_id: int) -> JointDecision:
@@ -193,7 +167,7 @@ def sign_decisions():
         return _back_to_decisions()
     found = {decision.id: decision for decision in db.session.scalars(
         select(JointDecision).where(JointDecision.id.in_(wanted)))}
-    signoff.preload_subjects(found.values())
+    signoff.preload_subjects(found.values(), current_user)
     signed = effective = 0
     failures = []
     for decision_id in wanted:
