@@ -10,25 +10,12 @@ from app.common.models import AuditEvent, JointDecision
 from app.extensions import db
 from app.proposals.models import PROPOSAL_STATE_BADGES, PROPOSAL_STATE_LABELS, Proposal, ProposalState
 
-EVENT_LABELS = {
-    ProposalState.draft: _l("Started"),
-    ProposalState.submitted: _l("Submitted"),
-    ProposalState.revision_requested: _l("Revision requested"),
-    ProposalState.shortlisted: _l("Shortlisted"),
-    ProposalState.selected: _l("Selected"),
-    ProposalState.declined: _l("Declined"),
-    ProposalState.withdrawn: _l("Withdrawn"),
-}
+# In the history, entering the draft state is the moment the proposal was started.
+EVENT_LABELS = PROPOSAL_STATE_LABELS | {ProposalState.draft: _l("Started")}
 RESUBMITTED = _l("Resubmitted")
 
 # The road every proposal hopes to travel; the other states end it or send it back.
 PROGRESS_STEPS = (ProposalState.draft, ProposalState.submitted, ProposalState.shortlisted, ProposalState.selected)
-STEP_LABELS = {
-    ProposalState.draft: _l("Draft"),
-    ProposalState.submitted: _l("Submitted"),
-    ProposalState.shortlisted: _l("Shortlisted"),
-    ProposalState.selected: _l("Selected"),
-}
 
 
 @dataclass(frozen=True)
@@ -96,7 +83,7 @@ def progress_of(proposal: Proposal) -> Progress:
         ProposalState.shortlisted: proposal.shortlisted_at is not None,
         ProposalState.selected: proposal.state == ProposalState.selected,
     }
-    steps = [Step(label=STEP_LABELS[step], done=reached[step], current=proposal.state == step)
+    steps = [Step(label=PROPOSAL_STATE_LABELS[step], done=reached[step], current=proposal.state == step)
              for step in PROGRESS_STEPS]
     if proposal.state in PROGRESS_STEPS:
         return Progress(steps=steps, outcome=None, outcome_badge=None)
