@@ -37,7 +37,7 @@ def _prepare_postgresql_schema(app) -> None:
     with db.engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
-    upgrade()
+    upgrade(revision="heads")  # several branches may be open while work is in progress
     _schema_ready = True
 
 
