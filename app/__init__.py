@@ -1,6 +1,6 @@
 import os
 
-from flask import Flask, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
@@ -121,6 +121,8 @@ ERROR_TEXTS = {
     413: (_l("File too large"), _l("The upload is larger than the limit of 20 MB.")),
     429: (_l("Too many attempts"), _l("Please wait a few minutes before trying again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. It has been logged; please try again later.")),
+    503: (_l("Briefly unavailable"),
+          _l("The service is briefly unavailable. Please try again in a minute; nothing you sent was lost.")),
 }
 
 
@@ -129,7 +131,7 @@ def _init_errors(app):
         title, text = ERROR_TEXTS[code]
         return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
-    for code in ERROR_TEXTS:
+    for code in ERROR_TEXTS.keys() - {500, 503}:
         app.register_error_handler(code, lambda error, code=code: render_error(code))
 
     @app.errorhandler(CSRFError)
@@ -137,12 +139,37 @@ def _init_errors(app):
         return render_error(
             400, _l("The form has expired or was sent from elsewhere. Please reload the page and try again."))
 
-    @app.errorhandler(500)
-    def server_error(error):
+    def render_without_database(code):
+        """The page of a failure: its language from ?lang, the cookie or the browser, never from
+        the profile, and no navbar, since the database may be down or its session unusable."""
+        from app.common.database import RETRY_AFTER_SECONDS
         from app.extensions import db
 
-        db.session.rollback()
-        return render_error(500)
+        g.avoid_database = True  # read by the locale and time-zone selectors
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (a dead connection must not hide the error page)
+            app.logger.warning("rollback after a failed request failed too", exc_info=True)
+        title, text = ERROR_TEXTS[code]
+        # Straight from Jinja: render_template would run Flask-Login's context processor, which
+        # loads current_user from the database.
+        page = app.jinja_env.get_template("errors/plain.html").render(code=code, title=title, text=text,
+                                                                      request=request)
+        response = make_response(page, code)
+        if code == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    @app.errorhandler(500)
+    def server_error(error):
+        """Every unhandled exception ends here (already logged); a database out of reach is a 503:
+        the request may succeed in a moment, and the pool reconnects by itself (pool_pre_ping)."""
+        from app.common.database import database_unreachable
+
+        unreachable = database_unreachable(getattr(error, "original_exception", None))
+        return render_without_database(503 if unreachable else 500)
+
+    app.register_error_handler(503, lambda error: render_without_database(503))
 
     @app.before_request
     def _reject_nul_bytes():

@@ -161,3 +161,18 @@ def test_passwords_are_hashed_with_argon2id_at_the_recommended_cost(app, make_us
     assert user.password_hash.startswith("$argon2id$")
     assert extract_parameters(user.password_hash) == password_hasher._parameters
     assert password_hasher._parameters.memory_cost >= 64 * 1024
+
+
+SECURITY_HEADERS = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
+                    "Permissions-Policy", "Cross-Origin-Opener-Policy", "Strict-Transport-Security"]
+
+
+@pytest.mark.parametrize("hsts", [False, True])
+def test_healthz_carries_the_same_security_headers_as_every_page(hsts):
+    app = create_app("testing", HSTS=hsts)
+    client = app.test_client()
+    page, health = client.get("/auth/login"), client.get("/healthz")
+    assert health.status_code == 200
+    for name in SECURITY_HEADERS:
+        assert health.headers.get(name) == page.headers.get(name), name
+    assert ("Strict-Transport-Security" in health.headers) is hsts

@@ -12,7 +12,7 @@ from babel.dates import (
     get_timezone_name,
 )
 from babel.numbers import get_currency_precision
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 from flask_babel import get_timezone as active_timezone
 from flask_login import current_user
@@ -28,6 +28,12 @@ def requested_language() -> str | None:
     return lang if lang in current_app.config["LANGUAGES"] else None
 
 
+def profile_readable() -> bool:
+    """False on error pages: reading current_user loads the sign-in session from a database that
+    may be down (the 500 and 503 handlers set ``g.avoid_database``)."""
+    return not g.get("avoid_database", False)
+
+
 def select_locale() -> str:
     """?lang= for this request, then the profile, then the switcher's cookie, then the browser."""
     languages = current_app.config["LANGUAGES"]
@@ -35,7 +41,7 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if lang := requested_language():
         return lang
-    if current_user.is_authenticated and current_user.locale in languages:
+    if profile_readable() and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if (lang := request.cookies.get(LANGUAGE_COOKIE)) in languages:
         return lang
@@ -45,7 +51,7 @@ def select_locale() -> str:
 def select_timezone() -> str:
     if not has_request_context():
         return DEFAULT_ZONES.get(str(get_locale()), "UTC")
-    if current_user.is_authenticated and current_user.timezone:
+    if profile_readable() and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return DEFAULT_ZONES.get(str(get_locale()), "UTC")
 
