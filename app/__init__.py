@@ -10,6 +10,9 @@ from config import CONFIGS, INSTANCE_DIR
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_class = CONFIGS[config_name or os.environ.get("KAKEHASHI_ENV", "development")]
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    from app.common.converters import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # every <int:…> id within 64 bits, else 404
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.finalize(app.config)

@@ -45,22 +45,31 @@ def register_cli(app: Flask) -> None:
     @click.option("--loop", is_flag=True, help="Keep polling instead of stopping when the outbox is empty.")
     @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls with --loop.")
     def run_jobs(loop, interval):
-        """Close challenges whose deadline has passed, then send queued e-mail.
-        Several workers may run at once on PostgreSQL."""
+        """Close challenges whose deadline has passed, then send the e-mail that is due.
+        Several workers may run at once on PostgreSQL. Without --loop, exits with status 1 when
+        messages were due and none could be sent (the mail server is away: they wait for a later run)."""
         from app.challenges.services import close_expired_challenges
-        from app.common.outbox import send_pending
+        from app.common.outbox import OutboxRun, send_due
 
+        total = OutboxRun()
         while True:
             if closed := close_expired_challenges():
                 click.echo(f"closed {closed} challenge(s) at their deadline")
             db.session.commit()
-            sent = send_pending()
-            if sent:
-                click.echo(f"sent {sent} e-mail(s)")
-            if not loop and not sent:
+            run = send_due()
+            total.tried, total.sent, total.failed = (total.tried + run.tried, total.sent + run.sent,
+                                                     total.failed + run.failed)
+            if run.sent:
+                click.echo(f"sent {run.sent} e-mail(s)")
+            if run.tried > run.sent:
+                click.echo(f"{run.tried - run.sent} e-mail(s) could not be sent ({run.failed} given up, "
+                           f"the others will be tried again later)", err=True)
+            if not loop and not run.sent:
                 break
-            if loop and not sent:
+            if loop and not run.sent:
                 time.sleep(interval)
+        if total.tried and not total.sent:
+            raise click.exceptions.Exit(1)
 
     @app.cli.command("bench-data")
     @click.option("--challenges", default=10_000, show_default=True, help="Published challenges to add.")

@@ -1,6 +1,5 @@
 import email_validator
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from app.auth.models import ORGANIZATION_KIND_LABELS, REGISTRABLE_KINDS
-from app.common.forms import LanguageSelect, MultiCheckboxField, TimezoneSelect
+from app.common.forms import KakehashiForm, LanguageSelect, MultiCheckboxField, TimezoneSelect
 from app.common.taxonomy import FIELD_LABELS, country_choices
 
 PASSWORD_MIN = 10
@@ -41,20 +40,20 @@ def fields_field():
     return MultiCheckboxField(_l("Fields of activity"), choices=list(FIELD_LABELS.items()))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(KakehashiForm):
     # No format check at sign-in: a malformed address gets the same answer as a wrong password.
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(KakehashiForm):
     code = StringField(_l("Six-digit code"), validators=[
         DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("Enter the six digits."))],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(KakehashiForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = email_field()
     password, confirm = new_password_fields()
@@ -79,15 +78,15 @@ class RegistrationForm(FlaskForm):
                 delattr(self, name)
 
 
-class EmailForm(FlaskForm):
+class EmailForm(KakehashiForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(KakehashiForm):
     password, confirm = new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(KakehashiForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
     password, confirm = new_password_fields()
 
@@ -96,13 +95,13 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError(_l("Choose a password different from the current one."))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(KakehashiForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     locale = LanguageSelect()
     timezone = TimezoneSelect()
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(KakehashiForm):
     country = SelectField(_l("Country"))
     name_latin = StringField(_l("Organisation name (Latin script)"),
                              validators=[DataRequired(), Length(max=200)])
@@ -116,10 +115,10 @@ class OrganizationForm(FlaskForm):
         self.country.choices = country_choices()
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(KakehashiForm):
     email = email_field()
     locale = LanguageSelect(_l("Language of the invitation"))
 
 
-class VerificationForm(FlaskForm):
+class VerificationForm(KakehashiForm):
     note = TextAreaField(_l("Note to the organisation (optional)"), validators=[Optional(), Length(max=2000)])

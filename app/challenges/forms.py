@@ -3,13 +3,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -20,8 +18,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.challenges.models import FUNDING_SOURCE_LABELS, TRL_LEVELS, WRITTEN_LANGUAGES
-from app.common.forms import LANGUAGE_NAMES, MultiCheckboxField
-from app.common.money import Currency, to_minor_units
+from app.common.forms import (
+    DEADLINE_WINDOW,
+    LANGUAGE_NAMES,
+    AmountField,
+    KakehashiForm,
+    MultiCheckboxField,
+    RowForm,
+)
+from app.common.money import Currency
 from app.common.taxonomy import FIELD_LABELS
 
 EXTRA_QUESTION_ROWS = 3
@@ -35,27 +40,31 @@ def local_to_utc(moment: datetime, zone: str) -> datetime:
 
 def utc_to_local(moment: datetime, zone: str) -> datetime:
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+    try:
+        local = moment.astimezone(ZoneInfo(zone))
+    except OverflowError:  # a legacy far date (year 1, 9999) this zone's clock cannot show: as UTC
+        local = moment
+    return local.replace(tzinfo=None, second=0, microsecond=0)
 
 
-class QuestionRow(Form):
+class QuestionRow(RowForm):
     text = StringField(_l("Question"), validators=[Optional(), Length(max=500)])
     required = BooleanField(_l("Required"), default=True)
     max_length = IntegerField(_l("Length limit (characters)"), default=2000,
                               validators=[Optional(), NumberRange(min=100, max=20000)])
 
 
-class CriterionRow(Form):
+class CriterionRow(RowForm):
     name = StringField(_l("Criterion"), validators=[Optional(), Length(max=200)])
     weight = IntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=1, max=100)])
 
 
 def _deadline_field():
     return DateTimeLocalField(_l("Deadline"), format="%Y-%m-%dT%H:%M", validators=[
-        DataRequired(message=_l("Enter a date and time."))])
+        DataRequired(message=_l("Enter a date and time.")), DEADLINE_WINDOW])
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(KakehashiForm):
     """What an open call may still change: its text, a later deadline, the NDA."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -77,19 +86,12 @@ class ChallengeForm(CorrectionForm):
     language = SelectField(_l("Written in"), choices=[(code, LANGUAGE_NAMES[code]) for code in WRITTEN_LANGUAGES])
     trl = SelectField(_l("Technology readiness level sought"), coerce=str,
                       choices=[("", _l("Any"))] + [(str(n), f"TRL {n}") for n in TRL_LEVELS])
-    budget = StringField(_l("Budget or award"), validators=[Optional(), Length(max=24)])
+    budget = AmountField(_l("Budget or award"), validators=[Optional(), Length(max=24)])
     currency = SelectField(_l("Currency"), choices=[(c.value, c.value) for c in Currency])
     funding_sources = MultiCheckboxField(_l("Funding offered"), choices=list(FUNDING_SOURCE_LABELS.items()))
     blind_review = BooleanField(_l("Blind review: hide the ventures' names from reviewers"))
     questions = FieldList(FormField(QuestionRow), min_entries=EXTRA_QUESTION_ROWS, max_entries=30)
     criteria = FieldList(FormField(CriterionRow), min_entries=EXTRA_CRITERION_ROWS, max_entries=15)
-
-    def validate_budget(self, field):
-        if field.data and field.data.strip():
-            try:
-                to_minor_units(field.data, self.currency.data)
-            except ValueError:
-                raise ValidationError(_l("Enter an amount such as 5000000 (or 1500.50 in USD).")) from None
 
     def validate_criteria(self, field):
         for row in field:
@@ -106,37 +108,37 @@ class ChallengeForm(CorrectionForm):
                 for row in self.criteria if row.form.name.data and row.form.name.data.strip()]
 
     def changes(self, zone: str) -> dict:
-        budget = (self.budget.data or "").strip()
+        budget = self.budget.minor
         return super().changes(zone) | {
             "fields": self.fields.data, "language": self.language.data,
             "trl": int(self.trl.data) if self.trl.data else None,
-            "budget_minor": to_minor_units(budget, self.currency.data) if budget else None,
-            "currency": Currency(self.currency.data) if budget else None,
+            "budget_minor": budget,
+            "currency": Currency(self.currency.data) if budget is not None else None,
             "funding_sources": self.funding_sources.data, "blind_review": self.blind_review.data,
         }
 
 
-class NoteForm(FlaskForm):
+class NoteForm(KakehashiForm):
     note = TextAreaField(_l("What should change"), validators=[DataRequired(), Length(max=5000)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(KakehashiForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class AcceptNdaForm(FlaskForm):
+class AcceptNdaForm(KakehashiForm):
     agree = BooleanField(_l("I have read this agreement and accept it on behalf of my organisation."),
                          validators=[InputRequired(message=_l("Tick the box to accept the agreement."))])
 
 
-class AskQuestionForm(FlaskForm):
+class AskQuestionForm(KakehashiForm):
     body = TextAreaField(_l("Your question"), validators=[DataRequired(), Length(min=5, max=3000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(KakehashiForm):
     answer = TextAreaField(_l("Answer"), validators=[DataRequired(), Length(max=5000)])
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(KakehashiForm):
     file = FileField(_l("PDF file"), validators=[FileRequired(message=_l("Choose a PDF file."))])
     confidential = BooleanField(_l("Confidential: only for those who accepted the NDA"), default=True)

@@ -32,6 +32,7 @@ from app.common import uploads
 from app.common.errors import DomainError
 from app.common.i18n import select_timezone
 from app.common.money import from_minor_units
+from app.common.pagination import requested_page
 from app.common.taxonomy import Field
 from app.common.views import run_service
 from app.extensions import db
@@ -69,7 +70,7 @@ def index():
     country = (args.get("country") or "").upper()[:2] or None
     q = (args.get("q") or "").strip()[:200]
     page = search.find_challenges(user=current_user, q=q, program=program, field=field, status=status,
-                                  country=country, sort=sort, page=args.get("page", 1, type=int) or 1,
+                                  country=country, sort=sort, page=requested_page(),
                                   per_page=PER_PAGE)
     return render_template("challenges/index.html", page=page, q=q, program=program, field=field,
                            status=status, sort=sort or ("relevance" if q else "deadline"), country=country,
@@ -83,7 +84,7 @@ def mine():
     _allowed_or_403(bool(programs_for(current_user)))
     query = (select(Challenge).where(Challenge.organization_id == current_user.organization_id)
              .order_by(Challenge.updated_at.desc(), Challenge.id.desc()))
-    page = db.paginate(query, page=request.args.get("page", 1, type=int) or 1, per_page=PER_PAGE,
+    page = db.paginate(query, page=requested_page(), per_page=PER_PAGE,
                        error_out=False)
     counts: dict[int, dict] = {}
     if page.items:
@@ -102,7 +103,7 @@ def review_queue():
     """Staff: calls waiting for publication, oldest first (first come, first served)."""
     page = db.paginate(select(Challenge).where(Challenge.state == ChallengeState.pending_review)
                        .order_by(Challenge.submitted_at, Challenge.id),
-                       page=request.args.get("page", 1, type=int) or 1, per_page=PER_PAGE, error_out=False)
+                       page=requested_page(), per_page=PER_PAGE, error_out=False)
     return render_template("challenges/review_queue.html", page=page)
 
 

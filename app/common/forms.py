@@ -1,8 +1,33 @@
+"""What every form shares: text without invisible characters, amounts and dates within a domain,
+bounded ids. Forms check shape only; these are shapes.
+
+Every form of the app derives from ``KakehashiForm`` (and every row inside a FieldList from
+``RowForm``), so a new form is cleaned without anyone remembering to."""
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
 from zoneinfo import available_timezones
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Form,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.common.converters import MAX_ID
+from app.common.money import AmountTooLarge, to_minor_units
+from app.common.time import utcnow
 
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
 
@@ -11,6 +36,164 @@ _FIRST_ZONES = ["Asia/Tokyo", "Asia/Seoul", "UTC"]
 TIMEZONES = _FIRST_ZONES + sorted(z for z in available_timezones()
                                   if "/" in z and z not in _FIRST_ZONES and not z.startswith(("Etc/", "SystemV/")))
 
+
+# Text ---------------------------------------------------------------------------------------------
+
+# Each line break as browsers and other systems send it becomes one "\n" (a space on one line).
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+# Control (Cc) and format characters (Cf: bidirectional overrides and isolates, zero-width spaces
+# and joiners, the byte-order mark) and lone surrogates (Cs): invisible or misleading on a page
+# ("invoice\u202efdp.exe" reads "invoiceexe.pdf"), and never what anyone meant to type.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs"})
+
+
+def _drop_invisible(text: str, keep: str = "") -> str:
+    return "".join(ch for ch in text if ch in keep or unicodedata.category(ch) not in _INVISIBLE)
+
+
+def clean_line(value):
+    """One line of text: line breaks and tabs become spaces; invisible characters go."""
+    if not isinstance(value, str):
+        return value
+    return _drop_invisible(_LINE_BREAKS.sub(" ", value).replace("\t", " "))
+
+
+def clean_lines(value):
+    """Several lines: line breaks become "\\n" and tabs stay (indented Markdown); invisible
+    characters go."""
+    if not isinstance(value, str):
+        return value
+    return _drop_invisible(_LINE_BREAKS.sub("\n", value), keep="\n\t")
+
+
+def _cleaner_for(field_class):
+    if issubclass(field_class, TextAreaField):
+        return clean_lines
+    # Passwords are compared, never shown: they stay exactly as typed.
+    if issubclass(field_class, StringField) and not issubclass(field_class, (PasswordField, CSRFTokenField)):
+        return clean_line
+    return None
+
+
+class CleanTextMeta:
+    """Binds every text field with its cleaner as the first filter, before the form's own filters
+    and validators see the value."""
+
+    def bind_field(self, form, unbound_field, options):
+        cleaner = _cleaner_for(unbound_field.field_class)
+        if cleaner is not None:
+            options = dict(options, filters=[cleaner, *unbound_field.kwargs.get("filters", ())])
+        return super().bind_field(form, unbound_field, options)
+
+
+class KakehashiForm(FlaskForm):
+    """The base of every form of the app."""
+
+    class Meta(CleanTextMeta):
+        pass
+
+
+class RowForm(Form):
+    """The base of every row inside a FieldList (FormField builds rows without the outer form's Meta)."""
+
+    class Meta(CleanTextMeta):
+        pass
+
+
+# Numbers and ids -------------------------------------------------------------------------------------
+
+def bounded_id(value) -> int | None:
+    """A posted id as an int when it can be one of ours (1 to 2**63-1, ASCII digits), else None."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def bounded_ids(values, *, limit: int) -> list[int]:
+    """The ids among posted values, each once, in the order sent, at most ``limit``; the rest ignored."""
+    ids = dict.fromkeys(number for number in map(bounded_id, values) if number is not None)
+    return list(ids)[:limit]
+
+
+def coerce_id(value) -> int:
+    """SelectField coerce for ids: ValueError (a form error) for anything that is not one."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+        return value
+    if (number := bounded_id(value)) is None:
+        raise ValueError("not an id")
+    return number
+
+
+class AmountField(StringField):
+    """An amount as people type it ('5,000,000', '1500.50'), read in the currency chosen in the
+    sibling field ``currency_field``; ``minor`` holds it in minor units once the form is valid.
+    Refuses special decimals (NaN, Infinity, exponents), signs and amounts beyond MAX_AMOUNT_MINOR."""
+
+    def __init__(self, label=None, validators=None, *, currency_field: str = "currency", message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.currency_field = currency_field
+        self.message = message or _l("Enter an amount such as 5000000 (or 1500.50 in USD).")
+        self.minor: int | None = None
+
+    def post_validate(self, form, validation_stopped):
+        self.minor = None
+        if validation_stopped or not (self.data or "").strip():
+            return
+        currency = form[self.currency_field].data
+        try:
+            self.minor = to_minor_units(self.data, currency)
+        except AmountTooLarge as error:
+            from app.common.i18n import format_money  # i18n reads the request; forms are imported early
+
+            raise ValidationError(_("Enter an amount of at most %(amount)s.",
+                                    amount=format_money(error.limit, currency))) from None
+        except ValueError:
+            raise ValidationError(self.message) from None
+
+
+# Dates ------------------------------------------------------------------------------------------------
+
+class DateWindow:
+    """A date (or the day of a datetime) from ``past`` before today to ``ahead`` after it. Beyond
+    a sensible window a date is a typo (0001, 9999), and far dates cannot even be shown in every
+    time zone."""
+
+    def __init__(self, *, past: timedelta, ahead: timedelta):
+        self.past, self.ahead = past, ahead
+
+    def bounds(self) -> tuple[date, date]:
+        today = utcnow().date()
+        return today - self.past, today + self.ahead
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        day = field.data.date() if isinstance(field.data, datetime) else field.data
+        earliest, latest = self.bounds()
+        if not earliest <= day <= latest:
+            raise ValidationError(_("Choose a date between %(earliest)s and %(latest)s.",
+                                    earliest=format_date(earliest), latest=format_date(latest)))
+
+
+# Deadlines: never far in the past (the services refuse a new or moved one that has passed), at
+# most five years ahead. Milestones: within ten years of today either way.
+DEADLINE_WINDOW = DateWindow(past=timedelta(days=366), ahead=timedelta(days=5 * 366))
+MILESTONE_WINDOW = DateWindow(past=timedelta(days=10 * 366), ahead=timedelta(days=10 * 366))
+
+
+class CalendarDateField(DateField):
+    """A DateField that shows every stored date as YYYY-MM-DD, as <input type=date> needs: strftime
+    writes year 1 as "1-01-01" on Linux, which a browser shows as empty."""
+
+    def _value(self):
+        if isinstance(self.data, date) and self.format == ["%Y-%m-%d"]:
+            return self.data.isoformat()
+        return super()._value()
+
+
+# Choices ------------------------------------------------------------------------------------------------
 
 class LanguageSelect(SelectField):
     def __init__(self, label=_l("Language"), **kwargs):

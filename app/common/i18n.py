@@ -11,6 +11,7 @@ from babel.dates import (
     get_timezone_location,
     get_timezone_name,
 )
+from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import get_currency_precision
 from flask import current_app, g, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
@@ -87,11 +88,23 @@ def format_moment(moment: datetime | None, format: str = "medium") -> str:
     if moment is None:
         return ""
     moment = as_utc(moment)
-    zone = active_timezone()
-    name = get_timezone_name(moment.astimezone(zone), width="short", locale=get_locale())
+    try:
+        return _moment_in_zone(moment, active_timezone(), format)
+    except (OverflowError, ValueError):  # year 1 west of UTC, year 9999 east of it: show it in UTC
+        return _moment_in_zone(moment, UTC, format)
+
+
+def _moment_in_zone(moment: datetime, zone, format: str) -> str:
+    local = moment.astimezone(zone)
+    name = get_timezone_name(local, width="short", locale=get_locale())
     if name[:1] in "+-" or name.startswith("GMT"):  # no abbreviation in this language: say where
         name = get_timezone_location(zone, locale=get_locale())
-    text = _date_and_minute(moment.astimezone(zone)) if format == "minute" else format_datetime(moment, format)
+    if format == "minute":
+        text = _date_and_minute(local)
+    elif zone is UTC:
+        text = babel_format_datetime(moment, format, tzinfo=UTC, locale=get_locale())
+    else:
+        text = format_datetime(moment, format)
     return f"{text} ({name})"
 
 

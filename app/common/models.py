@@ -78,7 +78,9 @@ for _dialect, _statements in APPEND_ONLY_TRIGGERS.items():
 
 
 class OutboxEmail(db.Model):
-    """A message written in the same transaction as the change it reports; sent later."""
+    """A message written in the same transaction as the change it reports; sent later, at least
+    once (app/common/outbox.py): unsent, it is tried at ``next_attempt_at`` until it is sent or
+    ``failed_at`` says it was given up."""
 
     __tablename__ = "outbox_emails"
 
@@ -89,15 +91,28 @@ class OutboxEmail(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # Chosen when queued and sent with every try, so a receiver can drop a second copy.
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        # The worker's query: unsent mail, oldest first.
-        Index("ix_outbox_emails_unsent", "id", sqlite_where=text("sent_at IS NULL"),
-              postgresql_where=text("sent_at IS NULL")),
+        CheckConstraint("sent_at IS NULL OR failed_at IS NULL", name="sent_or_failed"),
+        # The worker's query: unsent and not given up, due, oldest-due first.
+        Index("ix_outbox_emails_due", "next_attempt_at", "id",
+              sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL AND failed_at IS NULL")),
+        # The staff's list of messages given up, latest first.
+        Index("ix_outbox_emails_failed", "failed_at", sqlite_where=text("failed_at IS NOT NULL"),
+              postgresql_where=text("failed_at IS NOT NULL")),
     )
+
+    @property
+    def is_failed(self) -> bool:
+        return self.failed_at is not None and self.sent_at is None
 
 
 class Institution(enum.StrEnum):

@@ -1,6 +1,8 @@
 """Currencies and amounts. Amounts are integers in the currency's minor unit (JPY and KRW have none)."""
 import enum
-from decimal import Decimal, InvalidOperation
+import re
+import unicodedata
+from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 
@@ -11,17 +13,35 @@ class Currency(enum.StrEnum):
     USD = "USD"
 
 
+# The most any programme could fund, in minor units (₩1,000,000,000,000,000; ¥ alike; $10 trillion):
+# far above any real award, far below the 64-bit columns (9.2 × 10**18).
+MAX_AMOUNT_MINOR = 10**15
+
+# What people type: digits, thousands separators, one decimal point. No sign, no exponent, no NaN.
+_PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+class AmountTooLarge(ValueError):
+    def __init__(self, limit: int):
+        super().__init__("beyond what a programme could fund")
+        self.limit = limit
+
+
 def to_minor_units(amount: Decimal | str, currency: Currency | str) -> int:
-    """'1500.25' USD → 150025; '5000000' JPY → 5000000. Raises ValueError for more decimals
-    than the currency has, or for a negative or malformed amount."""
-    try:
-        value = Decimal(str(amount).replace(",", "").strip())
-    except InvalidOperation as error:
-        raise ValueError("not a number") from error
+    """'1500.25' USD → 150025; '5000000' JPY → 5000000; full-width digits read as digits. Raises
+    ValueError for more decimals than the currency has, for a sign, an exponent or a special value
+    (NaN, Infinity), and AmountTooLarge beyond MAX_AMOUNT_MINOR."""
+    text = unicodedata.normalize("NFKC", str(amount)).replace(",", "").strip()
+    # Checked as text first: Decimal reads "sNaN" and "1E+999999999", and int() of the latter
+    # would build a billion-digit number.
+    if not _PLAIN_AMOUNT.fullmatch(text) or len(text) > 40:
+        raise ValueError("not an amount")
     digits = get_currency_precision(str(currency))
-    minor = value.scaleb(digits)
-    if not value.is_finite() or minor != minor.to_integral_value() or value < 0:
+    minor = Decimal(text).scaleb(digits)
+    if minor != minor.to_integral_value():
         raise ValueError("not an amount in this currency")
+    if minor > MAX_AMOUNT_MINOR:
+        raise AmountTooLarge(MAX_AMOUNT_MINOR)
     return int(minor)
 
 

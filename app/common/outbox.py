@@ -1,25 +1,45 @@
 """E-mail outbox: rows written with the change, sent by `flask jobs run`.
 
-Several workers may run at once: on PostgreSQL each claims its batch with
-``FOR UPDATE SKIP LOCKED``, so no message is sent twice.
+Several workers may run at once: on PostgreSQL each claims its message with
+``FOR UPDATE SKIP LOCKED``, so two workers never send the same message at the same time.
+
+What the outbox promises: every message is sent **at least once**, or shown to staff as failed.
+A message is marked sent in the transaction after the mail server accepted it; a worker that dies
+between the two sends it again on the next run. Each message therefore carries one Message-ID,
+chosen when it is queued and used for every try, so that receiving systems can drop the copy.
+
+A server that cannot be reached, or answers 4xx, is a temporary failure: the message is tried
+again later, after 1, 2, 4 … minutes (at most 6 hours, ±20 % at random so that messages that
+failed together do not all come back together), MAX_ATTEMPTS times over more than a day.
+A 5xx refusal of the sender, the recipient or the message is permanent: the message fails at once.
 """
 import logging
+import random
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 from sqlalchemy import select
 
+from app.common import audit
+from app.common.errors import DomainError
 from app.common.i18n import DEFAULT_ZONES, force_timezone
 from app.common.models import OutboxEmail
 from app.common.time import utcnow
 from app.extensions import db, mail
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=6)
+RETRY_JITTER = 0.2
+MAX_ATTEMPTS = 14  # the 13 waits between them add up to 26 hours at the least
 
 
 def queue_email(recipient, template: str, **context) -> OutboxEmail:
@@ -34,7 +54,7 @@ def queue_email(recipient, template: str, **context) -> OutboxEmail:
         subject = render_template(f"email/{template}.subject.txt", recipient=recipient, **context)
         body_text = render_template(f"email/{template}.txt", recipient=recipient, **context)
     row = OutboxEmail(recipient=address, locale=locale, subject=" ".join(subject.split()),
-                      body_text=body_text)
+                      body_text=body_text, message_id=new_message_id(), next_attempt_at=utcnow())
     db.session.add(row)
     return row
 
@@ -47,12 +67,39 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def claim_batch(limit: int = 50, *, after_id: int = 0) -> list[OutboxEmail]:
+def new_message_id() -> str:
+    """Unique, in the sender's domain (RFC 5322 wants it on the right of the @)."""
+    domain = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2]
+    return make_msgid(domain=domain or "kakehashi.invalid")
+
+
+def retry_delay(attempts: int, *, jitter: float | None = None) -> timedelta:
+    """How long to wait after the ``attempts``-th try failed; ``jitter`` in ±RETRY_JITTER."""
+    if jitter is None:
+        jitter = random.uniform(-RETRY_JITTER, RETRY_JITTER)
+    delay = min(RETRY_BASE * 2 ** min(max(attempts - 1, 0), 20), RETRY_CAP)
+    return delay * (1 + jitter)
+
+
+def is_permanent(error: BaseException) -> bool:
+    """A 5xx refusal of this message (its sender, its recipient, its content): trying again
+    changes nothing. Anything else — no connection, a timeout, a 4xx, a refused login — is about
+    the server or our configuration, and may pass."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
+
+
+def claim_batch(limit: int = 50, *, now: datetime | None = None) -> list[OutboxEmail]:
+    """Messages due for a try, the longest due first (a message that keeps failing waits longer
+    each time, so it never holds back newer ones)."""
     query = (
         select(OutboxEmail)
-        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS,
-               OutboxEmail.id > after_id)
-        .order_by(OutboxEmail.id)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.failed_at.is_(None),
+               OutboxEmail.next_attempt_at <= (now or utcnow()))
+        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
         .limit(limit)
     )
     if db.engine.dialect.name == "postgresql":
@@ -60,35 +107,67 @@ def claim_batch(limit: int = 50, *, after_id: int = 0) -> list[OutboxEmail]:
     return list(db.session.scalars(query))
 
 
-def send_pending(limit: int = 50) -> int:
-    """Send up to ``limit`` messages, each in its own transaction, so that a crash half-way
-    through never sends a delivered message again. Returns how many were sent."""
-    sent = last_id = 0
+@dataclass
+class OutboxRun:
+    tried: int = 0
+    sent: int = 0
+    failed: int = 0  # given up for good in this run
+
+
+def send_due(limit: int = 50, *, now: datetime | None = None) -> OutboxRun:
+    """Try up to ``limit`` due messages, each in its own transaction, so that a crash half-way
+    never sends a delivered message again."""
+    run = OutboxRun()
     for _ in range(limit):
-        batch = claim_batch(1, after_id=last_id)  # a failure waits for the next run
+        batch = claim_batch(1, now=now)
         if not batch:
             break
         row = batch[0]
-        last_id = row.id
+        run.tried += 1
+        attempted_at = now or utcnow()
         row.attempts += 1
         try:
             deliver(row)
-        except Exception as error:  # a bad address must not stop the queue
-            log.exception("sending outbox e-mail %s failed", row.id)
-            row.last_error = str(error)[:2000]
+        except Exception as error:  # a bad address or a server away must not stop the queue
+            log.warning("sending outbox e-mail %s failed (try %s)", row.id, row.attempts, exc_info=True)
+            row.last_error = (str(error) or type(error).__name__)[:2000]
+            if is_permanent(error) or row.attempts >= MAX_ATTEMPTS:
+                row.failed_at = attempted_at
+                run.failed += 1
+            else:
+                row.next_attempt_at = attempted_at + retry_delay(row.attempts)
         else:
             row.sent_at = utcnow()
-            sent += 1
+            run.sent += 1
         db.session.commit()
-    return sent
+    return run
+
+
+def send_pending(limit: int = 50, *, now: datetime | None = None) -> int:
+    """Send up to ``limit`` due messages. Returns how many were sent."""
+    return send_due(limit, now=now).sent
+
+
+def retry_email(row: OutboxEmail, *, actor) -> None:
+    """A message given up goes back in the queue, due now, with a fresh series of tries."""
+    db.session.refresh(row, with_for_update=True)
+    if not row.is_failed:
+        raise DomainError(_l("This message is not waiting for another try."))
+    audit.record(actor, "outbox_email.retried", row, attempts=row.attempts, failed_at=row.failed_at.isoformat())
+    row.failed_at = None
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
+    db.session.flush()
 
 
 def deliver(row: OutboxEmail) -> None:
     config = current_app.config
     if config.get("MAIL_SERVER"):
-        mail.send(Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
+        message = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
                           sender=config["MAIL_DEFAULT_SENDER"],
-                          extra_headers={"Content-Language": row.locale}))
+                          extra_headers={"Content-Language": row.locale})
+        message.msgId = row.message_id  # the same on every try
+        mail.send(message)
         return
     write_eml(row, Path(config["MAIL_FILE_DIR"]))
 
@@ -99,7 +178,7 @@ def write_eml(row: OutboxEmail, folder: Path) -> Path:
     message["To"] = row.recipient
     message["Subject"] = row.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="kakehashi.test")
+    message["Message-ID"] = row.message_id
     message.set_content(row.body_text)
     message["Content-Language"] = row.locale  # after set_content, which drops every Content-* header
     folder.mkdir(parents=True, exist_ok=True)

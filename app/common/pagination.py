@@ -3,6 +3,22 @@ ranked searches)."""
 import math
 from dataclasses import dataclass
 
+from flask import request
+
+# A page number beyond this is no page anyone reached by paging; the offset stays small.
+MAX_PAGE = 10_000
+
+
+def requested_page() -> int:
+    """?page= as a number from 1 to MAX_PAGE; anything else (missing, words, signs, 10**30) reads as
+    the nearest of them, so no listing answers 500 or runs an offset beyond 64 bits."""
+    text = request.args.get("page", "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    if len(text) > len(str(MAX_PAGE)):
+        return MAX_PAGE
+    return min(max(int(text), 1), MAX_PAGE)
+
 
 @dataclass(frozen=True)
 class Page:

@@ -1,13 +1,13 @@
 """Shapes of the proposal forms. Whether a proposal may be changed, and what submission needs,
 is decided in models and services."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.challenges.models import TRL_LEVELS
-from app.common.money import Currency, from_minor_units, to_minor_units
+from app.common.forms import MILESTONE_WINDOW, AmountField, CalendarDateField, KakehashiForm, RowForm
+from app.common.money import Currency, from_minor_units
 
 EXTRA_MILESTONE_ROWS = 3
 MAX_MILESTONES = 20
@@ -23,8 +23,8 @@ def _stripped(value) -> str:
     return (value or "").strip()
 
 
-class MilestoneRow(Form):
-    due_on = DateField(_l("Due date"), format="%Y-%m-%d", validators=[Optional()])
+class MilestoneRow(RowForm):
+    due_on = CalendarDateField(_l("Due date"), format="%Y-%m-%d", validators=[Optional(), MILESTONE_WINDOW])
     title = StringField(_l("Milestone"), validators=[Optional(), Length(max=300)])
 
     def validate_title(self, field):
@@ -36,11 +36,11 @@ class MilestoneRow(Form):
             raise ValidationError(_l("Say what is delivered by this date, or clear the date."))
 
 
-class NewProposalForm(FlaskForm):
+class NewProposalForm(KakehashiForm):
     title = StringField(_l("Working title of your proposal"), validators=[DataRequired(), Length(max=200)])
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(KakehashiForm):
     """The whole proposal; ``proposal_form`` adds one answer field per question of the challenge."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -49,7 +49,8 @@ class ProposalForm(FlaskForm):
     team = TextAreaField(_l("Team"), filters=[normalize_newlines], validators=[Optional(), Length(max=10000)])
     trl = SelectField(_l("Technology readiness level"), coerce=str,
                       choices=[("", _l("Not stated"))] + [(str(n), f"TRL {n}") for n in TRL_LEVELS])
-    budget = StringField(_l("Budget requested"), validators=[Optional(), Length(max=24)])
+    budget = AmountField(_l("Budget requested"), validators=[Optional(), Length(max=24)],
+                         message=_l("Enter an amount such as 50000000 (or 1500.50 in USD)."))
     currency = SelectField(_l("Currency"), choices=[(c.value, c.value) for c in Currency])
     milestones = FieldList(FormField(MilestoneRow), min_entries=EXTRA_MILESTONE_ROWS, max_entries=MAX_MILESTONES)
     save = SubmitField(_l("Save draft"))
@@ -57,25 +58,18 @@ class ProposalForm(FlaskForm):
 
     questions: list = []
 
-    def validate_budget(self, field):
-        if _stripped(field.data):
-            try:
-                to_minor_units(field.data, self.currency.data)
-            except ValueError:
-                raise ValidationError(_l("Enter an amount such as 50000000 (or 1500.50 in USD).")) from None
-
     def answer_field(self, question):
         return self[f"answer_{question.id}"]
 
     def changes(self) -> dict:
         """What update_proposal takes as ``changes``."""
-        budget = _stripped(self.budget.data)
+        budget = self.budget.minor
         return {
             "title": _stripped(self.title.data), "summary": _stripped(self.summary.data),
             "approach": _stripped(self.approach.data), "team": _stripped(self.team.data),
             "trl": int(self.trl.data) if self.trl.data else None,
-            "budget_minor": to_minor_units(budget, self.currency.data) if budget else None,
-            "currency": Currency(self.currency.data) if budget else None,
+            "budget_minor": budget,
+            "currency": Currency(self.currency.data) if budget is not None else None,
         }
 
     def answers(self) -> dict[int, str]:
@@ -119,5 +113,5 @@ def proposal_form(questions, proposal=None, *, default_currency: str = Currency.
     return form
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(KakehashiForm):
     file = FileField(_l("PDF file"), validators=[FileRequired(message=_l("Choose a PDF file."))])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import lazyload
 from app.challenges.models import Challenge
 from app.common import uploads
 from app.common.errors import DomainError, PermissionDenied
+from app.common.pagination import requested_page
 from app.common.views import run_service
 from app.extensions import db
 from app.proposals import bp, services
@@ -168,7 +169,7 @@ def mine():
         query = (select(Proposal).options(lazyload(Proposal.answers))
                  .where(Proposal.organization_id == current_user.organization_id)
                  .order_by(last_activity.desc(), Proposal.id.desc()))
-        page = db.paginate(query, page=request.args.get("page", 1, type=int) or 1, per_page=PER_PAGE,
+        page = db.paginate(query, page=requested_page(), per_page=PER_PAGE,
                            error_out=False)
     return render_template("proposals/mine.html", page=page, progress_of=progress_of)
 

@@ -1,6 +1,5 @@
 """Shapes of the review forms. Who may do what, and when, is decided in models and services."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     RadioField,
@@ -12,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from app.common.forms import KakehashiForm, coerce_id
 from app.proposals.models import ProposalState
 from app.review.models import RECOMMENDATION_LABELS, SCORES
 from app.review.services import DECISION_LABELS
@@ -22,16 +22,16 @@ MAX_BULK = 200  # proposals in one bulk decision: a page of the ranking and then
 def _int_or_none(value):
     if value in (None, ""):
         return None
-    return int(value)
+    return coerce_id(value)
 
 
-class ConflictAnswerForm(FlaskForm):
+class ConflictAnswerForm(KakehashiForm):
     answer = SelectField(choices=[("none", _l("I have no conflict")), ("conflict", _l("I have a conflict"))],
                          validators=[InputRequired()])
     reason = TextAreaField(_l("Reason (optional, seen by staff)"), validators=[Optional(), Length(max=500)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(KakehashiForm):
     """The overall part; ``review_form`` adds a score and a remark per rubric criterion."""
 
     comment = TextAreaField(_l("Overall comment"), validators=[Optional(), Length(max=20000)])
@@ -75,7 +75,7 @@ def review_form(criteria, review=None) -> ReviewForm:
     return RubricReviewForm(data=data)
 
 
-class AssignReviewerForm(FlaskForm):
+class AssignReviewerForm(KakehashiForm):
     """``reviewer_id`` choices are the proposal's eligible reviewers, set by the view."""
 
     reviewer_id = SelectField(_l("Reviewer"), coerce=_int_or_none, validators=[InputRequired()])
@@ -84,7 +84,7 @@ class AssignReviewerForm(FlaskForm):
 _TARGET_CHOICES = [(str(target), label) for target, label in DECISION_LABELS.items()]
 
 
-class DecisionRequestForm(FlaskForm):
+class DecisionRequestForm(KakehashiForm):
     target = SelectField(_l("Decision"), choices=_TARGET_CHOICES, validators=[InputRequired()])
     note = TextAreaField(_l("Note (required to decline or ask for a revision; the venture reads it)"),
                          validators=[Optional(), Length(max=2000)])
@@ -95,7 +95,7 @@ class DecisionRequestForm(FlaskForm):
 
 
 class BulkDecisionForm(DecisionRequestForm):
-    proposal_ids = SelectMultipleField(coerce=int, validate_choice=False,
+    proposal_ids = SelectMultipleField(coerce=coerce_id, validate_choice=False,
                                        validators=[DataRequired(message=_l("Select at least one proposal."))])
 
     def validate_proposal_ids(self, field):
@@ -103,7 +103,7 @@ class BulkDecisionForm(DecisionRequestForm):
             raise ValidationError(_l("Select at most %(count)d proposals at once.", count=MAX_BULK))
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(KakehashiForm):
     """A conflict is with one venture or with one person (by e-mail address), never both."""
 
     organization_id = SelectField(_l("Venture"), coerce=_int_or_none, validators=[Optional()])

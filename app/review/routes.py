@@ -10,6 +10,7 @@ from app.auth.models import Organization, OrganizationKind, User
 from app.challenges.models import Challenge, ChallengeState
 from app.common import signoff
 from app.common.errors import DomainError
+from app.common.pagination import requested_page
 from app.common.routes import requested_next
 from app.common.views import flash_form_errors, run_service
 from app.extensions import db
@@ -34,7 +35,7 @@ FILTER_STATES = [state for state in ProposalState if state != ProposalState.draf
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return requested_page()
 
 
 def _review_or_404(review_id: int) -> Review:

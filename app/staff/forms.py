@@ -1,16 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
-from app.common.forms import LanguageSelect
+from app.common.forms import KakehashiForm, LanguageSelect
 
 
-class RejectDecisionForm(FlaskForm):
+class RejectDecisionForm(KakehashiForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class StaffAccountForm(FlaskForm):
+class StaffAccountForm(KakehashiForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     institution = SelectField(_l("Institution"), choices=[

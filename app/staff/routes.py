@@ -12,7 +12,8 @@ from app.auth.forms import VerificationForm
 from app.auth.models import Organization, OrganizationKind, User, VerificationState
 from app.common import signoff
 from app.common.errors import DomainError
-from app.common.models import AuditEvent, DecisionState, Institution, JointDecision
+from app.common.models import AuditEvent, DecisionState, Institution, JointDecision, OutboxEmail
+from app.common.outbox import retry_email
 from app.common.routes import requested_next
 from app.extensions import db
 from app.staff import bp
@@ -299,3 +300,35 @@ def reset_two_factor(user_id: int):
         db.session.commit()
         flash(_("Two-factor sign-in is reset for %(name)s.", name=user.name), "success")
     return redirect(url_for(".accounts", q=user.email))
+
+
+@bp.get("/outbox")
+@staff_required
+def outbox():
+    """E-mail given up (refused for good, or a day of tries in vain), for staff to send again.
+    Addresses and subjects only: a body may name a venture that reviewers must not know."""
+    failed = (OutboxEmail.failed_at.is_not(None), OutboxEmail.sent_at.is_(None))
+    page = db.paginate(select(OutboxEmail).where(*failed)
+                       .order_by(OutboxEmail.failed_at.desc(), OutboxEmail.id.desc()),
+                       page=_page(), per_page=PER_PAGE, error_out=False)
+    retrying = db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
+        OutboxEmail.sent_at.is_(None), OutboxEmail.failed_at.is_(None), OutboxEmail.attempts > 0))
+    return render_template("staff/outbox.html", page=page, retrying=retrying)
+
+
+@bp.post("/outbox/<int:email_id>/retry")
+@staff_required
+def retry_outbox_email(email_id: int):
+    email = db.session.get(OutboxEmail, email_id)
+    if email is None:
+        abort(404)
+    try:
+        retry_email(email, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("The message to %(recipient)s is queued again and will be sent shortly.",
+                recipient=email.recipient), "success")
+    return redirect(requested_next(url_for(".outbox")))
