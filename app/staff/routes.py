@@ -12,8 +12,10 @@ from app.auth.forms import VerificationForm
 from app.auth.models import Organization, OrganizationKind, User, VerificationState
 from app.common import signoff
 from app.common.errors import DomainError
+from app.common.forms import bounded_ids
 from app.common.models import AuditEvent, DecisionState, Institution, JointDecision, OutboxEmail
 from app.common.outbox import retry_email
+from app.common.pagination import requested_page
 from app.common.routes import requested_next
 from app.extensions import db
 from app.staff import bp
@@ -44,7 +46,7 @@ admin_required = _required(lambda user: user.is_admin)
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return requested_page()
 
 
 def _back_to_decisions():
@@ -162,7 +164,7 @@ def sign_decision(decision_id: int):
 @staff_required
 def sign_decisions():
     """Sign several decisions at once; each is signed on its own, so one refusal stops no other."""
-    wanted = list(dict.fromkeys(request.form.getlist("decision_ids", type=int)))[:MAX_BULK_SIGN]
+    wanted = bounded_ids(request.form.getlist("decision_ids"), limit=MAX_BULK_SIGN)
     if not wanted:
         flash(_("Select the decisions to sign."), "danger")
         return _back_to_decisions()
