@@ -7,6 +7,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("KAKEHASHI_INSTANCE", BASE_DIR / "instance"))
@@ -25,6 +26,24 @@ def _instance_secret_key() -> str:
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def _trusted_hosts(config: dict, *, local: bool) -> list[str]:
+    """The Host header values the site answers: TRUSTED_HOSTS (comma separated) if set, else the
+    host of PUBLIC_BASE_URL (plus the local addresses in development). Werkzeug answers any other
+    Host with 400, so nothing built from a request can point to a forger's host."""
+    if config.get("TRUSTED_HOSTS"):
+        return list(config["TRUSTED_HOSTS"])
+    if listed := os.environ.get("TRUSTED_HOSTS", "").strip():
+        return [host.strip() for host in listed.split(",") if host.strip()]
+    public_host = urlsplit(config.get("PUBLIC_BASE_URL") or "").hostname
+    hosts = [public_host] if public_host else []
+    if local:
+        hosts += [host for host in LOCAL_HOSTS if host not in hosts]
+    return hosts
 
 
 class Config:
@@ -77,6 +96,7 @@ class Config:
     def finalize(cls, config: dict) -> None:
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = _instance_secret_key()
+        config["TRUSTED_HOSTS"] = _trusted_hosts(config, local=True)
 
 
 class TestConfig(Config):
@@ -92,6 +112,7 @@ class TestConfig(Config):
 
     @classmethod
     def finalize(cls, config: dict) -> None:
+        config["TRUSTED_HOSTS"] = _trusted_hosts(config, local=True)  # the test client is "localhost"
         if config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:"):
             # One shared connection, so an in-memory database is the same for every session.
             from sqlalchemy.pool import StaticPool
@@ -115,6 +136,16 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set (32 characters or more) in production.")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production.")
+        public = urlsplit(config.get("PUBLIC_BASE_URL") or "")
+        if public.scheme != "https" or not public.hostname:
+            raise RuntimeError("PUBLIC_BASE_URL must be set to the site's https:// address in production "
+                               "(every link in mail is built from it).")
+        config["TRUSTED_HOSTS"] = _trusted_hosts(config, local=False)
+        # Each process keeps its own memory:// counters: with N workers, N times the attempts.
+        single_process = os.environ.get("WEB_CONCURRENCY", "").strip() == "1"
+        if config["RATELIMIT_STORAGE_URI"].startswith("memory://") and not single_process:
+            raise RuntimeError("RATELIMIT_STORAGE_URI must name a shared store (e.g. redis://host:6379/0) "
+                               "in production, unless WEB_CONCURRENCY=1 says one process serves the site.")
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}

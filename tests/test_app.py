@@ -114,16 +114,28 @@ def test_healthz_touches_neither_database_nor_session():
     assert "Vary" not in response.headers
 
 
+# What a production start needs besides a secret: its public address and shared rate limits.
+PRODUCTION = dict(SECRET_KEY="x" * 40, PUBLIC_BASE_URL="https://kakehashi.example",
+                  RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    for name in ("TRUSTED_HOSTS", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
 def test_production_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://x@localhost/x")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app("production", SECRET_KEY=None)
+        create_app("production", **{**PRODUCTION, "SECRET_KEY": None})
 
 
-def test_production_hardens_cookies_and_requires_two_factor(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    app = create_app("production", SECRET_KEY="x" * 40)
+def test_production_hardens_cookies_and_requires_two_factor(production_env):
+    app = create_app("production", **PRODUCTION)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["STAFF_REQUIRE_2FA"] is True
     assert ProductionConfig.HSTS
@@ -163,6 +175,63 @@ def test_passwords_are_hashed_with_argon2id_at_the_recommended_cost(app, make_us
     assert password_hasher._parameters.memory_cost >= 64 * 1024
 
 
+# Host header and public address (issue 9) --------------------------------------------------------
+
+@pytest.mark.parametrize("public_base_url", [None, "http://kakehashi.example", "https://", "kakehashi.example"])
+def test_production_refuses_to_start_without_an_https_public_address(production_env, public_base_url):
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app("production", **{**PRODUCTION, "PUBLIC_BASE_URL": public_base_url})
+
+
+def test_production_trusts_only_the_public_host(production_env):
+    app = create_app("production", **PRODUCTION)
+    assert app.config["TRUSTED_HOSTS"] == ["kakehashi.example"]
+    client = app.test_client()
+    assert client.get("/auth/login", base_url="https://kakehashi.example").status_code == 200
+    for host in ("attacker.example", "localhost", "127.0.0.1", "kakehashi.example.attacker.example"):
+        response = client.get("/auth/login", base_url=f"https://{host}")
+        assert response.status_code == 400, host
+        assert "<html" in response.get_data(as_text=True)
+    assert client.get("/healthz", base_url="https://10.0.0.5").status_code == 200  # load balancers
+
+
+def test_trusted_hosts_can_be_listed(production_env):
+    production_env.setenv("TRUSTED_HOSTS", "kakehashi.example, www.kakehashi.example")
+    app = create_app("production", **PRODUCTION)
+    assert app.config["TRUSTED_HOSTS"] == ["kakehashi.example", "www.kakehashi.example"]
+    assert app.test_client().get("/auth/login", base_url="https://www.kakehashi.example").status_code == 200
+
+
+def test_development_also_trusts_the_local_addresses(monkeypatch):
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    app = create_app("testing", PUBLIC_BASE_URL="https://kakehashi.example")
+    assert app.config["TRUSTED_HOSTS"] == ["kakehashi.example", "127.0.0.1", "localhost"]
+
+
+def test_forged_host_is_a_bad_request_page(client):
+    response = client.get("/auth/login", headers={"Host": "attacker.example"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "<html" in html and "Bad request" in html and "attacker.example" not in html
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+# Login throttling shared between processes (issue 9) -----------------------------------------------
+
+def test_production_refuses_in_memory_rate_limits_with_several_workers(production_env):
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        create_app("production", **{**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://"})
+    production_env.setenv("WEB_CONCURRENCY", "4")
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        create_app("production", **{**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://"})
+
+
+def test_production_accepts_in_memory_rate_limits_for_one_worker(production_env):
+    production_env.setenv("WEB_CONCURRENCY", "1")
+    app = create_app("production", **{**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://"})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
 SECURITY_HEADERS = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
                     "Permissions-Policy", "Cross-Origin-Opener-Policy", "Strict-Transport-Security"]
 
@@ -176,3 +245,17 @@ def test_healthz_carries_the_same_security_headers_as_every_page(hsts):
     for name in SECURITY_HEADERS:
         assert health.headers.get(name) == page.headers.get(name), name
     assert ("Strict-Transport-Security" in health.headers) is hsts
+
+
+def test_forged_host_is_refused_before_csrf_and_other_checks():
+    """The host check runs first: a CSRF failure (or any other early refusal) on a forged host
+    would otherwise render its page without a URL adapter, a 500."""
+    app, ctx = build_app(WTF_CSRF_ENABLED=True)
+    try:
+        client = app.test_client()
+        for data in ({"email": "a@example.test", "password": "x"}, {"email": "a\x00", "password": "x"}):
+            response = client.post("/auth/login", data=data, headers={"Host": "attacker.example"})
+            assert response.status_code == 400
+            assert "Bad request" in response.get_data(as_text=True)
+    finally:
+        teardown_app(app, ctx)

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_mail import Message
@@ -60,11 +60,14 @@ def queue_email(recipient, template: str, **context) -> OutboxEmail:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail, also from the CLI or a worker, where there is no request."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for an e-mail, always on PUBLIC_BASE_URL: never on the Host header of the
+    request that queued it, which the client chooses (a forged one would carry a token away)."""
+    from urllib.parse import urlsplit
+
+    public = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(public.netloc, script_name=public.path or "/", url_scheme=public.scheme)
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def new_message_id() -> str:

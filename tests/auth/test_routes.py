@@ -21,7 +21,7 @@ def text(response) -> str:
 def last_link(recipient: str) -> str:
     mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.recipient == recipient)
                               .order_by(OutboxEmail.id.desc())).first()
-    return re.search(r"http://localhost(/\S+)", mail.body_text).group(1)
+    return re.search(r"https?://[^/\s]+(/\S+)", mail.body_text).group(1)
 
 
 # Sign-in and sign-out ---------------------------------------------------------------------
@@ -347,3 +347,23 @@ def test_unknown_language_is_ignored(client):
     response = client.get("/?lang=xx", headers={"Accept-Language": "ja"})
     assert 'lang="ja"' in text(response)
     assert client.get_cookie("lang") is None
+
+
+# Links are built from PUBLIC_BASE_URL, never from the Host header (issue 9) ----------------------
+
+def test_reset_link_uses_the_public_address_whatever_the_host(app, client, users):
+    app.config["PUBLIC_BASE_URL"] = "https://kakehashi.example"
+    user = users["venture_owner"]
+    response = client.post("/auth/reset", data={"email": user.email}, base_url="http://127.0.0.1")
+    assert response.status_code == 302  # 127.0.0.1 is a trusted alternative in development
+    mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.recipient == user.email)).one()
+    assert re.search(r"https://kakehashi\.example/auth/reset/\S+", mail.body_text)
+    assert "127.0.0.1" not in mail.body_text and "localhost" not in mail.body_text
+
+
+def test_forged_host_gets_a_clean_400_and_no_mail(client, users):
+    response = client.post("/auth/reset", data={"email": users["venture_owner"].email},
+                           headers={"Host": "attacker.example"})
+    assert response.status_code == 400
+    assert "<html" in text(response) and "attacker.example" not in text(response)
+    assert db.session.scalars(select(OutboxEmail)).all() == []
