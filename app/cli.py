@@ -49,14 +49,24 @@ def register_cli(app: Flask) -> None:
         Several workers may run at once on PostgreSQL. Without --loop, exits with status 1 when
         messages were due and none could be sent (the mail server is away: they wait for a later run)."""
         from app.challenges.services import close_expired_challenges
+        from app.common.database import RETRY_AFTER_SECONDS, database_unreachable
         from app.common.outbox import OutboxRun, send_due
 
         total = OutboxRun()
         while True:
-            if closed := close_expired_challenges():
-                click.echo(f"closed {closed} challenge(s) at their deadline")
-            db.session.commit()
-            run = send_due()
+            try:
+                if closed := close_expired_challenges():
+                    click.echo(f"closed {closed} challenge(s) at their deadline")
+                db.session.commit()
+                run = send_due()
+            except Exception as error:
+                if not (loop and database_unreachable(error)):
+                    raise
+                # A long-running worker outlives a database restart; the pool reconnects by itself.
+                db.session.rollback()
+                click.echo(f"the database cannot be reached; trying again in {RETRY_AFTER_SECONDS} s", err=True)
+                time.sleep(max(interval, RETRY_AFTER_SECONDS))
+                continue
             total.tried, total.sent, total.failed = (total.tried + run.tried, total.sent + run.sent,
                                                      total.failed + run.failed)
             if run.sent:

@@ -72,8 +72,10 @@ def external_url(endpoint: str, **values) -> str:
 
 def new_message_id() -> str:
     """Unique, in the sender's domain (RFC 5322 wants it on the right of the @)."""
-    domain = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2]
-    return make_msgid(domain=domain or "kakehashi.invalid")
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    address = sender[1] if isinstance(sender, tuple | list) else parseaddr(sender)[1]  # Flask-Mail takes both
+    _, at, domain = address.rpartition("@")
+    return make_msgid(domain=domain if at and domain else "kakehashi.invalid")
 
 
 def retry_delay(attempts: int, *, jitter: float | None = None) -> timedelta:

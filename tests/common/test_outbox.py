@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, get_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.common import outbox
@@ -250,6 +250,16 @@ def test_a_failing_message_does_not_starve_newer_ones(app, monkeypatch, queued):
     assert delivered == [queued[1].id, queued[2].id]
 
 
+@pytest.mark.parametrize(("sender", "domain"), [
+    ("Kakehashi <no-reply@mail.kakehashi.example>", "mail.kakehashi.example"),
+    (("Kakehashi", "no-reply@kakehashi.example"), "kakehashi.example"),  # Flask-Mail also takes a pair
+    ("no-reply", "kakehashi.invalid"),
+])
+def test_message_id_is_in_the_senders_domain(app, sender, domain):
+    app.config["MAIL_DEFAULT_SENDER"] = sender
+    assert outbox.new_message_id().endswith(f"@{domain}>")
+
+
 def test_message_id_is_chosen_at_queue_time_and_kept_for_every_try(app, monkeypatch, queued):
     ids = [row.message_id for row in queued]
     assert len(set(ids)) == 3
@@ -359,6 +369,48 @@ def test_jobs_run_succeeds_when_it_sent_or_had_nothing_to_send(app, queued):
     assert first.exit_code == 0, first.output
     assert "sent 3" in first.output
     assert runner.invoke(args=["jobs", "run"]).exit_code == 0  # nothing due is no failure
+
+
+def test_jobs_run_loop_waits_out_a_database_outage(app, monkeypatch, queued):
+    """A worker started with --loop outlives a database restart instead of dying with it."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    real_send_due = outbox.send_due
+    rounds = []
+
+    def send_due_after_an_outage(*args, **kwargs):
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise OperationalError("SELECT", {}, psycopg.OperationalError("connection refused"))
+        return real_send_due(*args, **kwargs)
+
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise KeyboardInterrupt  # stop the worker: it has waited out the outage, then sent
+
+    monkeypatch.setattr(outbox, "send_due", send_due_after_an_outage)
+    monkeypatch.setattr("app.cli.time.sleep", sleep)
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "--loop", "--interval", "0.5"])
+    assert not isinstance(result.exception, OperationalError), result.output
+    assert "database" in result.output and "sent 3" in result.output
+    assert sleeps[0] >= 0.5
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail).where(OutboxEmail.sent_at.is_(None))) == 0
+
+
+def test_jobs_run_without_loop_stops_on_a_database_outage(app, monkeypatch):
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT", {}, psycopg.OperationalError("connection refused"))
+
+    monkeypatch.setattr(outbox, "send_due", unreachable)
+    result = app.test_cli_runner().invoke(args=["jobs", "run"])
+    assert result.exit_code != 0
 
 
 # A real mail server, down then up ---------------------------------------------------------------
