@@ -125,7 +125,8 @@ ERROR_TEXTS = {
     429: (_l("Too many attempts"), _l("Please wait a few minutes before trying again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. It has been logged; please try again later.")),
     503: (_l("Briefly unavailable"),
-          _l("The service is briefly unavailable. Please try again in a minute; nothing you sent was lost.")),
+          _l("The service is briefly unavailable. Please try again in a minute; if you were sending a form, "
+             "send it again then.")),
 }
 
 
