@@ -53,6 +53,13 @@ class TwoFactorForm(KakehashiForm):
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
+class TwoFactorSetupForm(TwoFactorForm):
+    # Asked (and required by the service) only when a factor exists already.
+    current_code = StringField(_l("Code from your current device"), validators=[
+        Optional(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("Enter the six digits."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
 class RegistrationForm(KakehashiForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = email_field()

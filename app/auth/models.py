@@ -235,6 +235,11 @@ class User(db.Model):
     def has_two_factor(self) -> bool:
         return self.totp_secret is not None
 
+    def must_enrol_two_factor(self, required: bool) -> bool:
+        """The one case where a password alone leads to enrolment: two-factor is required
+        (STAFF_REQUIRE_2FA) and this account has no factor yet."""
+        return required and self.needs_two_factor and not self.has_two_factor
+
     def can_be_removed_by(self, actor) -> bool:
         """An owner (or an administrator) removes a colleague, never themselves."""
         return self.active and self.organization.can_edit(actor) and actor.id != self.id

@@ -16,6 +16,7 @@ from app.auth.forms import (
     RegistrationForm,
     ResetPasswordForm,
     TwoFactorForm,
+    TwoFactorSetupForm,
 )
 from app.auth.models import Invitation, User
 from app.common.errors import DomainError
@@ -23,7 +24,8 @@ from app.common.i18n import DEFAULT_ZONES
 from app.common.routes import safe_next
 from app.extensions import db, limiter
 
-PENDING_2FA = "pending_two_factor"
+PENDING_2FA = "pending_two_factor"  # password given, second factor (or required enrolment) pending
+TOTP_SETUP = "totp_setup"  # the secret being enrolled, with the id of the account it is for
 
 
 def _email_key() -> str:
@@ -36,6 +38,7 @@ def _login_failed(response) -> bool:
 
 def _complete_login(user: User, remember: bool):
     session.pop(PENDING_2FA, None)
+    session.pop(TOTP_SETUP, None)
     services.start_login_session(user)
     login_user(user, remember=remember)
     db.session.commit()
@@ -53,25 +56,32 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         # One message for an unknown address and a wrong password: no account enumeration.
         if user is None:
+            db.session.commit()  # the audit row of the refusal
             g.login_failed = True
             flash(_("The e-mail address or the password is not correct."), "danger")
             return render_template("auth/login.html", form=form), 200
         if not user.email_verified:
+            services.record_failed_login(user.email, "unverified", user=user)
+            db.session.commit()
             flash(Markup(_('Please confirm your e-mail address first: follow the link we sent you. '
                            '<a href="%(url)s">Send the link again</a>.', url=url_for(".resend_verification"))),
                   "warning")
             return render_template("auth/login.html", form=form)
-        if user.has_two_factor or (user.needs_two_factor and current_app.config["STAFF_REQUIRE_2FA"]):
-            session[PENDING_2FA] = {"uid": user.id, "remember": form.remember.data}
-            target = ".two_factor" if user.has_two_factor else ".two_factor_setup"
+        enrol = user.must_enrol_two_factor(current_app.config["STAFF_REQUIRE_2FA"])
+        if user.has_two_factor or enrol:
+            session.pop(TOTP_SETUP, None)
+            session[PENDING_2FA] = {"uid": user.id, "remember": form.remember.data, "enrol": enrol}
+            target = ".two_factor_setup" if enrol else ".two_factor"
             return redirect(url_for(target, next=request.args.get("next")))
         return _complete_login(user, form.remember.data)
     return render_template("auth/login.html", form=form)
 
 
 def _pending_user() -> User | None:
+    """Whoever gave the password in this browser, while still active (removal ends it)."""
     pending = session.get(PENDING_2FA)
-    return db.session.get(User, pending["uid"]) if pending else None
+    user = db.session.get(User, pending["uid"]) if pending else None
+    return user if user is not None and user.active else None
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
@@ -93,24 +103,42 @@ def two_factor():
     return render_template("auth/two_factor.html", form=form)
 
 
+def _setup_secret(user: User) -> str:
+    pending = session.get(TOTP_SETUP)
+    if not pending or pending.get("uid") != user.id:
+        pending = session[TOTP_SETUP] = {"uid": user.id, "secret": services.new_totp_secret()}
+    return pending["secret"]
+
+
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_login_failed)
 def two_factor_setup():
-    """Enrolment: for signed-in staff, or mid-login when two-factor is required and not set up."""
-    user = current_user if current_user.is_authenticated else _pending_user()
-    if user is None:
-        return redirect(url_for(".login"))
+    """Enrolment: for a signed-in person (replacing a factor takes a code of the current one), or
+    mid-login for the first factor when two-factor is required. A password alone never reaches
+    an account's existing factor."""
+    if current_user.is_authenticated:
+        user = current_user
+    else:
+        user = _pending_user()
+        if user is None or not session[PENDING_2FA].get("enrol"):
+            return redirect(url_for(".two_factor" if user is not None else ".login"))
+        if not user.must_enrol_two_factor(current_app.config["STAFF_REQUIRE_2FA"]):
+            session.pop(PENDING_2FA, None)
+            return redirect(url_for(".login"))
     if not user.needs_two_factor:
         abort(403)
-    secret = session.get("totp_setup_secret") or services.new_totp_secret()
-    session["totp_setup_secret"] = secret
-    form = TwoFactorForm()
+    secret = _setup_secret(user)
+    form = TwoFactorSetupForm()
     if form.validate_on_submit():
         try:
-            services.enable_two_factor(user, secret=secret, code=form.code.data)
+            services.enable_two_factor(user, secret=secret, code=form.code.data,
+                                       current_code=form.current_code.data)
         except DomainError as error:
+            db.session.commit()  # the audit row of a refused replacement
+            g.login_failed = True
             flash(error.message, "danger")
         else:
-            session.pop("totp_setup_secret", None)
+            session.pop(TOTP_SETUP, None)
             flash(_("Two-factor sign-in is on. You will be asked for a code each time you sign in."), "success")
             if current_user.is_authenticated:
                 db.session.commit()
@@ -157,6 +185,7 @@ def register():
     if form.validate_on_submit():
         common = dict(email=form.email.data, name=form.name.data, password=form.password.data,
                       locale=form.locale.data, timezone=form.timezone.data)
+        # A taken address answers exactly like a new one (its holder is mailed instead).
         try:
             if invitation is not None:
                 services.register_invited_member(invitation, **common)

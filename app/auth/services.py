@@ -21,6 +21,7 @@ from app.auth.models import (
 )
 from app.common import audit
 from app.common.errors import DomainError, InvalidTransition, PermissionDenied
+from app.common.locking import lock
 from app.common.models import Institution
 from app.common.outbox import external_url, queue_email
 from app.common.time import utcnow
@@ -55,15 +56,36 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+class _UnknownAccount:
+    """The audit subject of a sign-in with an address no account uses (a log row needs one)."""
+
+    __tablename__ = "login"
+    id = 0
+
+
+def record_failed_login(email: str, reason: str, *, user: User | None = None) -> None:
+    """One audit row per refused sign-in: the address tried, the reason and (by audit) the IP;
+    never the password. Nobody is signed in, so there is no actor."""
+    audit.record(None, "user.login_failed", user if user is not None else _UnknownAccount(),
+                 email=normalize_email(email)[:254], reason=reason)
+    db.session.flush()
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this address and password, or None; the same effort either way."""
+    """The active user with this address and password, or None; the same effort either way.
+    Each refusal is audited (the caller commits it)."""
     user = find_user_by_email(email)
     if user is None:
         # Hashing costs what verifying does: a wrong address answers as slowly as a wrong
         # password, so the response time does not tell which accounts exist.
         hash_password(password)
+        record_failed_login(email, "unknown_address")
         return None
-    if not user.check_password(password) or not user.active:
+    if not user.check_password(password):
+        record_failed_login(email, "wrong_password", user=user)
+        return None
+    if not user.active:
+        record_failed_login(email, "inactive", user=user)
         return None
     return user
 
@@ -85,11 +107,25 @@ def _new_user(*, email, name, password, organization, role, locale, timezone) ->
     return user
 
 
+def _registration_attempt(existing: User, password: str) -> None:
+    """Someone registers with an address that has an account. The page answers as for a new
+    address (no enumeration) and costs the same hashing; the address's holder hears of it."""
+    hash_password(password)
+    queue_email(existing, "registration_attempt", login_link=external_url("auth.login"),
+                reset_link=external_url("auth.forgot_password"))
+    audit.record(None, "user.registration_attempted", existing)
+    db.session.flush()
+
+
 def register_organization(*, email, name, password, locale, timezone, kind, country,
-                          name_latin, name_native, fields) -> User:
-    """A new organisation with the registering person as its owner, awaiting verification."""
+                          name_latin, name_native, fields) -> User | None:
+    """A new organisation with the registering person as its owner, awaiting verification.
+    None when the address has an account already: its holder gets a mail instead."""
     if OrganizationKind(kind) == OrganizationKind.institution:
         raise PermissionDenied()
+    if (existing := find_user_by_email(email)) is not None:
+        _registration_attempt(existing, password)
+        return None
     organization = Organization(kind=OrganizationKind(kind), country=country,
                                 name_latin=name_latin.strip(), name_native=(name_native or "").strip() or None)
     organization.fields = fields
@@ -103,11 +139,17 @@ def register_organization(*, email, name, password, locale, timezone, kind, coun
     return user
 
 
-def register_invited_member(invitation: Invitation, *, email, name, password, locale, timezone) -> User:
+def register_invited_member(invitation: Invitation, *, email, name, password, locale,
+                            timezone) -> User | None:
+    """None when the address has an account meanwhile: its holder gets a mail instead."""
+    lock(invitation)  # the link used twice at once: one account
     if not invitation.is_usable():
         raise InvalidToken()
     if normalize_email(email) != invitation.email:
         raise InvalidToken(_l("This invitation was sent to another e-mail address."))
+    if (existing := find_user_by_email(email)) is not None:
+        _registration_attempt(existing, password)
+        return None
     user = _new_user(email=email, name=name, password=password, organization=invitation.organization,
                      role=MemberRole.member, locale=locale, timezone=timezone)
     # The invitation link reached this address, which proves it.
@@ -132,6 +174,7 @@ def verify_email(token: str) -> User:
     user = db.session.get(User, payload.get("uid"))
     if user is None or user.email != payload.get("email"):
         raise InvalidToken()
+    lock(user)  # the link opened twice at once: verified (and recorded) once
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         audit.record(user, "user.email_verified", user)
@@ -273,11 +316,12 @@ def _token_hash(token: str) -> str:
 
 
 def invite_member(organization: Organization, *, actor: User, email: str, locale: str | None) -> Invitation:
+    """The owner sees the same pending invitation whether or not the address has an account
+    (no enumeration). A person who has one cannot join a second organisation: they get a mail
+    that says so, with no link, and the invitation simply expires."""
     if not organization.can_invite(actor):
         raise PermissionDenied()
     email = normalize_email(email)
-    if find_user_by_email(email) is not None:
-        raise EmailTaken()
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organization=organization, email=email, token_hash=_token_hash(token), invited_by=actor,
@@ -285,9 +329,13 @@ def invite_member(organization: Organization, *, actor: User, email: str, locale
     db.session.add(invitation)
     db.session.flush()
     audit.record(actor, "invitation.sent", invitation, email=email)
-    queue_email(email, "invitation", locale=locale or actor.locale or "en",
-                organization=organization, inviter=actor,
-                link=external_url("auth.register", invitation=token))
+    if (holder := find_user_by_email(email)) is not None:
+        queue_email(holder, "invitation_account_exists", organization=organization, inviter=actor,
+                    login_link=external_url("auth.login"))
+    else:
+        queue_email(email, "invitation", locale=locale or actor.locale or "en",
+                    organization=organization, inviter=actor,
+                    link=external_url("auth.register", invitation=token))
     return invitation
 
 
@@ -298,6 +346,7 @@ def find_invitation(token: str | None) -> Invitation | None:
 
 
 def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
+    lock(invitation)
     if not invitation.can_revoke(actor):
         raise PermissionDenied()
     invitation.revoked_at = utcnow()
@@ -308,10 +357,13 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
 def remove_member(member: User, *, actor: User) -> None:
     """Owners remove colleagues; the person's sessions end and the account is deactivated."""
     organization = member.organization
+    # The organisation before its members: two owners removing each other at once leave one owner.
+    lock(organization, actor, member)
     if not member.can_be_removed_by(actor):
         raise PermissionDenied()
-    if member.is_owner and not any(other.is_owner and other.active and other.id != member.id
-                                   for other in organization.members):
+    if member.is_owner and not db.session.scalar(select(User.id).where(
+            User.organization_id == organization.id, User.role == MemberRole.owner, User.active.is_(True),
+            User.id != member.id).limit(1)):
         raise LastOwner()
     member.active = False
     end_other_sessions(member, keep=None)
@@ -323,6 +375,7 @@ def remove_member(member: User, *, actor: User) -> None:
 
 def set_verification(organization: Organization, target: VerificationState, *, actor: User,
                      note: str | None = None) -> None:
+    lock(organization)
     if not organization.can_verify(actor):
         raise PermissionDenied()
     if not organization.can_become(target):
@@ -351,37 +404,47 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Kakehashi")
 
 
-def _accept_code(user: User, secret: str, code: str) -> bool:
-    """Accept the current or adjacent 30-second step, each step only once (no replay)."""
+def _matching_step(secret: str, code: str, *, after: int | None) -> int | None:
+    """The current or adjacent 30-second step that ``code`` is for, if later than ``after``
+    (each step counts once: no replay); None otherwise."""
     totp = pyotp.TOTP(secret)
-    code = "".join(code.split())
+    code = "".join((code or "").split())
     now = utcnow()
     for offset in (0, -1, 1):
         moment = now + timedelta(seconds=30 * offset)
         counter = totp.timecode(moment)
         if secrets.compare_digest(totp.at(moment), code):
-            if user.totp_last_counter is not None and counter <= user.totp_last_counter:
-                return False
-            user.totp_last_counter = counter
-            return True
-    return False
+            return None if after is not None and counter <= after else counter
+    return None
 
 
-def enable_two_factor(user: User, *, secret: str, code: str) -> None:
+def enable_two_factor(user: User, *, secret: str, code: str, current_code: str | None = None) -> None:
+    """Enrol ``secret``, proven by ``code``. Replacing a factor also takes a code of the current
+    one: whoever has only the password (or an open session) cannot swap the phone. An
+    administrator's reset_two_factor is the way back after a lost phone."""
     if not user.needs_two_factor:
         raise PermissionDenied()
-    if not _accept_code(user, secret, code):
+    replacing = user.has_two_factor
+    if replacing and _matching_step(user.totp_secret, current_code, after=user.totp_last_counter) is None:
+        audit.record(user, "user.two_factor_change_refused", user)
+        db.session.flush()
+        raise InvalidCode()
+    step = _matching_step(secret, code, after=None if replacing else user.totp_last_counter)
+    if step is None:
         raise InvalidCode()
     user.totp_secret = secret
-    audit.record(user, "user.two_factor_enabled", user)
+    user.totp_last_counter = step
+    audit.record(user, "user.two_factor_replaced" if replacing else "user.two_factor_enabled", user)
     db.session.flush()
 
 
 def check_two_factor(user: User, code: str) -> None:
-    if user.totp_secret is None or not _accept_code(user, user.totp_secret, code):
-        audit.record(user, "user.two_factor_failed", user)
-        db.session.flush()
+    step = None if user.totp_secret is None else _matching_step(user.totp_secret, code,
+                                                                after=user.totp_last_counter)
+    if step is None:
+        record_failed_login(user.email, "two_factor_code", user=user)
         raise InvalidCode()
+    user.totp_last_counter = step
     db.session.flush()
 
 
@@ -463,6 +526,7 @@ def create_staff_account(*, actor: User, email, name, institution: Institution |
 
 
 def set_account_active(user: User, active: bool, *, actor: User) -> None:
+    lock(user)
     if not user.can_be_managed_by(actor):
         raise PermissionDenied()
     if user.active == active:

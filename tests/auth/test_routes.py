@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import Invitation, LoginSession, Organization, User, VerificationState
-from app.common.models import OutboxEmail
+from app.common.models import AuditEvent, OutboxEmail
 from app.demo import DEMO_PASSWORD, seed
 from app.extensions import db
 from tests.conftest import PASSWORD
@@ -145,9 +145,9 @@ def test_registration_bad_input_changes_nothing(client, change, message):
     assert db.session.scalar(select(User).where(User.email == "minji@example.test")) is None
 
 
-def test_registration_with_a_taken_email_says_so(client, users):
+def test_registration_with_a_taken_email_creates_nothing(client, users):
     response = client.post("/auth/register", data={**REGISTRATION, "email": users["venture_owner"].email.upper()})
-    assert "already exists" in text(response)
+    assert response.status_code == 302 and "already exists" not in text(response)
     assert db.session.scalar(select(Organization).where(Organization.name_latin == "Hangang Bio")) is None
 
 
@@ -349,6 +349,90 @@ def test_unknown_language_is_ignored(client):
     assert client.get_cookie("lang") is None
 
 
+# Two-factor enrolment cannot replace a factor without it (issue 9) ------------------------------
+
+def _enrol(user, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"):
+    user.totp_secret = secret
+    db.session.commit()
+    return secret
+
+
+def _setup_secret(page) -> str | None:
+    found = re.search(r'id="totp-secret">([A-Z2-7]+)<', text(page))
+    return found.group(1) if found else None
+
+
+def test_password_alone_cannot_reach_enrolment_when_a_factor_exists(app, client, users):
+    """The bypass: password given, code pending; enrolling a new secret must neither replace
+    the account's factor nor sign the person in."""
+    staff = users["ipark_staff"]
+    original = _enrol(staff)
+    for required in (False, True):
+        app.config["STAFF_REQUIRE_2FA"] = required
+        response = client.post("/auth/login", data={"email": staff.email, "password": PASSWORD})
+        assert response.location.startswith("/auth/two-factor")
+        page = client.get("/auth/two-factor/setup")
+        assert page.status_code == 302 and _setup_secret(page) is None
+        forged = pyotp.random_base32()
+        with client.session_transaction() as session:
+            session["totp_setup_secret"] = forged  # even a secret planted in the session
+        response = client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(forged).now()})
+        assert response.status_code == 302 and not response.location.startswith("/auth/profile")
+        assert db.session.get(User, staff.id).totp_secret == original
+        assert client.get("/auth/profile").status_code == 302  # still not signed in
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action.startswith("user.two_factor_e"))).all() == []
+
+
+def test_pending_enrolment_is_only_for_the_required_first_factor(app, client, users):
+    """Without STAFF_REQUIRE_2FA a password-only session is never sent to enrolment."""
+    staff = users["mss_staff"]
+    app.config["STAFF_REQUIRE_2FA"] = False
+    with client.session_transaction() as session:
+        session["pending_two_factor"] = {"uid": staff.id, "remember": False}
+    assert client.get("/auth/two-factor/setup").status_code == 302
+    assert db.session.get(User, staff.id).totp_secret is None
+
+
+def test_required_first_enrolment_signs_in_and_is_audited(app, client, users):
+    app.config["STAFF_REQUIRE_2FA"] = True
+    staff = users["mss_staff"]
+    response = client.post("/auth/login", data={"email": staff.email, "password": PASSWORD})
+    assert response.location.startswith("/auth/two-factor/setup")
+    secret = _setup_secret(client.get("/auth/two-factor/setup"))
+    response = client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302
+    assert client.get("/auth/profile").status_code == 200
+    assert db.session.get(User, staff.id).totp_secret == secret
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.two_factor_enabled")).all()
+    assert (event.actor_id, event.subject_id) == (staff.id, staff.id)
+
+
+def test_replacing_a_factor_needs_a_current_code(app, client, users, login):
+    staff = users["ipark_staff"]
+    app.config["STAFF_REQUIRE_2FA"] = False
+    login(staff)  # signed in before the factor existed (or an administrator reset it)
+    original = _enrol(staff)
+    page = client.get("/auth/two-factor/setup")
+    assert page.status_code == 200 and 'name="current_code"' in text(page)
+    new = _setup_secret(page)
+
+    response = client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(new).now()})
+    assert response.status_code == 200
+    assert db.session.get(User, staff.id).totp_secret == original
+    wrong = client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(new).now(), "current_code": "000000"})
+    assert wrong.status_code == 200
+    assert db.session.get(User, staff.id).totp_secret == original
+
+    response = client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(new).now(),
+                                                           "current_code": pyotp.TOTP(original).now()})
+    assert response.location == "/auth/profile"
+    assert db.session.get(User, staff.id).totp_secret == new
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == staff.id,
+                                                                AuditEvent.action.startswith("user.two_factor"))
+                                 .order_by(AuditEvent.id)).all()
+    assert actions == ["user.two_factor_change_refused"] * 2 + ["user.two_factor_replaced"]
+
+
 # Links are built from PUBLIC_BASE_URL, never from the Host header (issue 9) ----------------------
 
 def test_reset_link_uses_the_public_address_whatever_the_host(app, client, users):
@@ -367,3 +451,89 @@ def test_forged_host_gets_a_clean_400_and_no_mail(client, users):
     assert response.status_code == 400
     assert "<html" in text(response) and "attacker.example" not in text(response)
     assert db.session.scalars(select(OutboxEmail)).all() == []
+
+
+# No form tells whether an address has an account (issue 9) -------------------------------------
+
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrf_token"( type="hidden")? value="[^"]*"', "", html)
+
+
+def test_registration_answers_the_same_for_a_taken_address(app, users):
+    taken = users["venture_owner"]
+    answers = {}
+    for label, email in (("new", "someone.new@example.test"), ("taken", taken.email.upper())):
+        client = app.test_client()
+        response = client.post("/auth/register", data={**REGISTRATION, "email": email})
+        followed = client.get(response.location)
+        answers[label] = (response.status_code, response.location, _without_csrf(text(followed)))
+    assert answers["new"] == answers["taken"]
+    assert db.session.scalar(select(User).where(User.email == "someone.new@example.test")) is not None
+    assert db.session.scalars(select(Organization).where(Organization.name_latin == "Hangang Bio")).all() != []
+    assert len(db.session.scalars(select(Organization).where(Organization.name_latin == "Hangang Bio")).all()) == 1
+    mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.recipient == taken.email)).one()
+    assert "/auth/reset" in mail.body_text and "/auth/login" in mail.body_text
+
+
+def test_invitation_answers_the_same_for_an_address_with_an_account(client, users, login):
+    owner = users["company_owner"]
+    login(owner)
+    answers = []
+    for email in ("fresh@example.test", users["other_venture"].email):
+        response = client.post("/auth/organization/invitations", data={"email": email, "locale": "en"})
+        page = text(client.get(response.location))
+        answers.append((response.status_code, response.location, page.count(email)))
+    assert answers[0] == answers[1]
+    held = db.session.scalars(select(OutboxEmail).where(OutboxEmail.recipient == users["other_venture"].email)).one()
+    assert "/auth/register?invitation=" not in held.body_text
+    assert db.session.get(User, users["other_venture"].id).organization_id == users["other_venture"].organization_id
+
+
+# Failed sign-ins in the audit log (issue 9) ------------------------------------------------------
+
+def _failed_logins():
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.login_failed")
+                              .order_by(AuditEvent.id)).all()
+
+
+def test_failed_sign_ins_are_audited_without_the_password(app, client, users, make_user, login):
+    unverified = make_user(verified=False)
+    inactive = make_user(active=False)
+    owner = users["venture_owner"]
+    attempts = [("Nobody@Example.test", PASSWORD, "unknown_address"),
+                (owner.email, "wrong password 1", "wrong_password"),
+                (inactive.email, PASSWORD, "inactive"),
+                (unverified.email, PASSWORD, "unverified")]
+    for email, password, _reason in attempts:
+        client.post("/auth/login", data={"email": email, "password": password},
+                    environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    staff = users["ipark_staff"]
+    _enrol(staff)
+    client.post("/auth/login", data={"email": staff.email, "password": PASSWORD})
+    client.post("/auth/two-factor", data={"code": "000000"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+
+    events = _failed_logins()
+    assert [(e.details["email"], e.details["reason"]) for e in events] == [
+        ("nobody@example.test", "unknown_address"), (owner.email, "wrong_password"),
+        (inactive.email, "inactive"), (unverified.email, "unverified"), (staff.email, "two_factor_code")]
+    assert {e.ip for e in events} == {"203.0.113.9"}
+    assert all(e.actor_id is None for e in events)
+    assert [(e.subject_type, e.subject_id) for e in events] == [
+        ("login", 0), ("users", owner.id), ("users", inactive.id), ("users", unverified.id), ("users", staff.id)]
+    stored = " ".join(str(e.details) for e in events)
+    assert PASSWORD not in stored and "wrong password 1" not in stored
+
+    login(users["admin"])
+    page = client.get("/staff/audit?action=user.login_failed")
+    assert page.status_code == 200 and text(page).count("user.login_failed") >= 5
+
+
+def test_an_account_removed_after_the_password_cannot_finish_signing_in(client, users):
+    staff = users["ipark_staff"]
+    secret = _enrol(staff)
+    assert client.post("/auth/login", data={"email": staff.email, "password": PASSWORD}).status_code == 302
+    db.session.get(User, staff.id).active = False
+    db.session.commit()
+    response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert response.location.startswith("/auth/login")
+    assert client.get("/auth/profile").status_code == 302

@@ -107,16 +107,36 @@ def test_register_organization_refuses_an_institution(app):
     assert outbox() == []
 
 
-def test_register_organization_refuses_an_address_in_use_in_another_case(make_user):
-    make_user(email="taken@example.test")
+def test_register_organization_with_an_address_in_use_mails_its_holder(make_user, monkeypatch):
+    """No enumeration: nothing is created, the caller cannot tell, the holder hears of it."""
+    holder = make_user(email="taken@example.test", locale="ja")
     organizations_before = count(Organization)
-    with pytest.raises(services.EmailTaken):
-        register(email="TAKEN@Example.Test")
-    db.session.rollback()  # what the view does
+    hashed = []
+    monkeypatch.setattr(services, "hash_password", lambda password: hashed.append(password))
+    assert register(email="TAKEN@Example.Test") is None
+    db.session.commit()
+    assert hashed == [PASSWORD]  # the same hashing as a new account costs
     assert count(Organization) == organizations_before
     assert count(User) == 1
     assert audit_events("user.registered") == []
-    assert outbox() == []
+    [event] = audit_events("user.registration_attempted")
+    assert audit_summary(event) == ("user.registration_attempted", None, "users", holder.id, None, None)
+    [mail] = outbox()
+    assert (mail.recipient, mail.locale) == ("taken@example.test", "ja")
+    assert mail.subject == translated("Someone tried to register on Kakehashi with your address", "ja")
+    assert "/auth/login" in mail.body_text and "/auth/reset" in mail.body_text
+    assert PASSWORD not in mail.body_text
+
+
+def test_register_invited_member_with_an_address_in_use_mails_its_holder(users, invited, make_user):
+    invitation, _token = invited
+    holder = make_user(email="colleague@example.test")
+    assert join(invitation) is None
+    db.session.commit()
+    assert invitation.accepted_at is None
+    assert db.session.get(User, holder.id).organization_id != invitation.organization_id
+    assert [mail.recipient for mail in outbox()][-1] == "colleague@example.test"
+    assert outbox()[-1].subject == translated("Someone tried to register on Kakehashi with your address")
 
 
 def test_find_user_by_email_ignores_case_and_spaces(make_user):
@@ -464,12 +484,22 @@ def test_invite_member_refused_to_others_than_the_owner(users, person):
     assert outbox() == []
 
 
-def test_invite_member_refuses_an_address_in_use(users):
-    owner = users["venture_owner"]
-    with pytest.raises(services.EmailTaken):
-        services.invite_member(owner.organization, actor=owner, email=users["company_member"].email.upper(),
-                               locale=None)
-    assert count(Invitation) == 0
+def test_invite_member_of_an_address_in_use_looks_the_same_to_the_owner(users):
+    """The owner sees a pending invitation either way; the holder learns they cannot join,
+    and gets no link that could move the account."""
+    owner, holder = users["venture_owner"], users["company_member"]
+    invitation = services.invite_member(owner.organization, actor=owner, email=holder.email.upper(),
+                                        locale=None)
+    db.session.commit()
+    assert invitation.is_usable() and invitation.email == holder.email
+    [event] = audit_events("invitation.sent")
+    assert event.details == {"email": holder.email}
+    [mail] = outbox()
+    assert mail.recipient == holder.email
+    assert mail.subject == translated("%(name)s invites you to %(organization)s on Kakehashi",
+                                      name=owner.name, organization=owner.organization.name_latin)
+    assert "invitation=" not in mail.body_text and "/auth/login" in mail.body_text
+    assert holder.organization_id != owner.organization_id
 
 
 def test_register_invited_member_joins_as_a_verified_member(users, invited):
@@ -748,7 +778,41 @@ def enrolled(make_user, clock, secret):
 def test_check_two_factor_accepts_a_new_code(enrolled, clock, secret):
     clock.advance(30)
     services.check_two_factor(enrolled, code_at(secret, clock.now))
-    assert audit_events("user.two_factor_failed") == []
+    assert audit_events("user.login_failed") == []
+
+
+NEW_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+
+
+def test_replacing_a_factor_needs_a_code_of_the_current_one(enrolled, clock, secret):
+    clock.advance(30)
+    for current in (None, "", "000000", code_at(NEW_SECRET, clock.now)):
+        with pytest.raises(services.InvalidCode):
+            services.enable_two_factor(enrolled, secret=NEW_SECRET, code=code_at(NEW_SECRET, clock.now),
+                                       current_code=current)
+        assert enrolled.totp_secret == secret
+    assert [audit_summary(e) for e in audit_events("user.two_factor_change_refused")] == [
+        ("user.two_factor_change_refused", enrolled.id, "users", enrolled.id, None, None)] * 4
+    with pytest.raises(services.InvalidCode):  # the code enrolment used cannot prove it again
+        services.enable_two_factor(enrolled, secret=NEW_SECRET, code=code_at(NEW_SECRET, clock.now),
+                                   current_code=code_at(secret, clock.now - timedelta(seconds=30)))
+
+    services.enable_two_factor(enrolled, secret=NEW_SECRET, code=code_at(NEW_SECRET, clock.now),
+                               current_code=code_at(secret, clock.now))
+    assert enrolled.totp_secret == NEW_SECRET
+    assert [audit_summary(e) for e in audit_events("user.two_factor_replaced")] == [
+        ("user.two_factor_replaced", enrolled.id, "users", enrolled.id, None, None)]
+    with pytest.raises(services.InvalidCode):  # and the new code is used up too
+        services.check_two_factor(enrolled, code_at(NEW_SECRET, clock.now))
+
+
+def test_replacing_a_factor_with_a_wrong_new_code_keeps_the_current_code_usable(enrolled, clock, secret):
+    clock.advance(30)
+    with pytest.raises(services.InvalidCode):
+        services.enable_two_factor(enrolled, secret=NEW_SECRET, code="000000",
+                                   current_code=code_at(secret, clock.now))
+    assert enrolled.totp_secret == secret
+    services.check_two_factor(enrolled, code_at(secret, clock.now))
 
 
 def test_check_two_factor_accepts_the_next_step_for_clock_drift(enrolled, clock, secret):
@@ -768,8 +832,9 @@ def test_a_code_cannot_be_used_twice(enrolled, clock, secret):
         services.check_two_factor(enrolled, fresh)
     with pytest.raises(services.InvalidCode):
         services.check_two_factor(enrolled, used)  # an older step, still inside the window
-    assert [audit_summary(e) for e in audit_events("user.two_factor_failed")] == [
-        ("user.two_factor_failed", enrolled.id, "users", enrolled.id, None, None)] * 3
+    assert [audit_summary(e) for e in audit_events("user.login_failed")] == [
+        ("user.login_failed", None, "users", enrolled.id, None, None)] * 3
+    assert {e.details["reason"] for e in audit_events("user.login_failed")} == {"two_factor_code"}
 
 
 def test_check_two_factor_refuses_a_code_from_another_time(enrolled, clock, secret):
@@ -778,15 +843,15 @@ def test_check_two_factor_refuses_a_code_from_another_time(enrolled, clock, secr
     assert stale not in {code_at(secret, clock.now + timedelta(seconds=s)) for s in (-30, 0, 30)}
     with pytest.raises(services.InvalidCode):
         services.check_two_factor(enrolled, stale)
-    assert len(audit_events("user.two_factor_failed")) == 1
+    assert len(audit_events("user.login_failed")) == 1
 
 
 def test_check_two_factor_without_two_factor(make_user, clock, secret):
     user = make_user(institution="mss")
     with pytest.raises(services.InvalidCode):
         services.check_two_factor(user, code_at(secret, clock.now))
-    assert [audit_summary(e) for e in audit_events("user.two_factor_failed")] == [
-        ("user.two_factor_failed", user.id, "users", user.id, None, None)]
+    assert [audit_summary(e) for e in audit_events("user.login_failed")] == [
+        ("user.login_failed", None, "users", user.id, None, None)]
 
 
 # Institutions and staff ---------------------------------------------------------------------
@@ -862,6 +927,26 @@ def test_authenticate_is_the_same_answer_for_unknown_address_wrong_password_and_
     assert authenticate("nobody@example.test", PASSWORD) is None
     assert authenticate(users["venture_owner"].email, "wrong password") is None
     assert authenticate(make_user(active=False).email, PASSWORD) is None
+
+
+@pytest.mark.parametrize(("who", "password", "reason"), [
+    ("unknown", PASSWORD, "unknown_address"),
+    ("owner", "wrong password", "wrong_password"),
+    ("removed", PASSWORD, "inactive"),
+])
+def test_authenticate_audits_each_refusal_without_the_password(users, make_user, who, password, reason):
+    user = {"owner": users["venture_owner"], "removed": make_user(active=False), "unknown": None}[who]
+    email = user.email.upper() if user else "Nobody@Example.test"
+    assert services.authenticate(email, password) is None
+    [event] = audit_events("user.login_failed")
+    subject = ("users", user.id) if user else ("login", 0)
+    assert audit_summary(event) == ("user.login_failed", None, *subject, None, None)
+    assert event.details == {"email": email.lower(), "reason": reason}
+
+
+def test_authenticate_audits_nothing_on_success(users):
+    assert services.authenticate(users["venture_owner"].email, PASSWORD) == users["venture_owner"]
+    assert audit_events("user.login_failed") == []
 
 
 def test_an_unknown_address_still_costs_one_password_hash(users, monkeypatch):
