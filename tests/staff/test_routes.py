@@ -161,7 +161,7 @@ def test_administrator_opens_a_staff_account_and_the_person_chooses_a_password(c
     assert officer.institution == Institution.mss and not officer.is_admin and officer.email_verified
     mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == "park@mss.example"))
     assert mail.locale == "ko"
-    link = re.search(r"http://localhost(/\S+)", mail.body_text).group(1)
+    link = re.search(r"https?://[^/\s]+(/\S+)", mail.body_text).group(1)  # on PUBLIC_BASE_URL
     client.post("/auth/logout")
     client.post(link, data={"password": "officer password", "confirm": "officer password"})
     assert client.post("/auth/login", data={"email": "park@mss.example",
