@@ -36,7 +36,7 @@ from app.common.pagination import requested_page
 from app.common.taxonomy import Field
 from app.common.views import run_service
 from app.extensions import db
-from app.proposals.models import Proposal
+from app.proposals.models import Proposal, not_conflicted_clause
 from app.staff.routes import staff_required
 
 PER_PAGE = 20
@@ -90,7 +90,7 @@ def mine():
     if page.items:
         rows = db.session.execute(
             select(Proposal.challenge_id, Proposal.state, func.count())
-            .where(Proposal.challenge_id.in_([c.id for c in page.items]))
+            .where(Proposal.challenge_id.in_([c.id for c in page.items]), not_conflicted_clause(current_user))
             .group_by(Proposal.challenge_id, Proposal.state))
         for challenge_id, state, count in rows:
             counts.setdefault(challenge_id, {})[state] = count

@@ -216,4 +216,7 @@ class JointDecision(db.Model):
         )
 
     def can_view(self, user) -> bool:
-        return user.is_authenticated and user.can_use_staff_pages
+        """Staff pages' users, unless they declared a conflict with the subject: then nothing of it."""
+        from app.common import signoff
+
+        return user.is_authenticated and user.can_use_staff_pages and not signoff.is_conflicted(self, user)

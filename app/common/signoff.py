@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 
 from app.common import audit
 from app.common.errors import DomainError, PermissionDenied
@@ -30,6 +30,8 @@ class DecisionAction:
     subject_page: tuple[str, str] | None = None
     # Answers for a page of subjects what per-row predicates would ask one query at a time.
     preload_for: Callable[..., None] | None = None
+    # The query form of is_conflicted: user -> SELECT of the subject ids the user is conflicted with.
+    conflicted_subject_ids: Callable[..., object] | None = None
 
 
 _actions: dict[str, DecisionAction] = {}
@@ -87,6 +89,15 @@ def is_conflicted(decision: JointDecision, user) -> bool:
     if action is None or action.is_conflicted is None:
         return False
     return action.is_conflicted(load_subject(decision), user)
+
+
+def conflicted_decisions_clause(user):
+    """SQL condition on JointDecision: decisions about a subject ``user`` declared a conflict with.
+    A conflicted person sees nothing of them (not the decision, its note nor a rejection reason)."""
+    clauses = [and_(JointDecision.action == action.name,
+                    JointDecision.subject_id.in_(action.conflicted_subject_ids(user)))
+               for action in _actions.values() if action.conflicted_subject_ids is not None]
+    return or_(*clauses) if clauses and user.is_authenticated else false()
 
 
 class DecisionAlreadyOpen(DomainError):

@@ -18,7 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    not_,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -202,7 +204,7 @@ class Proposal(db.Model):
         return user.is_authenticated and user.organization_id == self.organization_id
 
     def is_conflicted(self, user) -> bool:
-        """Declared a conflict with the venture or with one of its people."""
+        """Declared a conflict that covers this proposal (app.review.models.conflicted_proposals_clause)."""
         if not user.is_authenticated or self.is_member(user):
             return False
         preloaded = self.__dict__.get("_preloaded_conflicts", {})
@@ -210,7 +212,7 @@ class Proposal(db.Model):
             return preloaded[user.id]
         from app.review.models import conflicted_user_ids
 
-        return user.id in conflicted_user_ids(self.organization_id, candidates=[user.id])
+        return user.id in conflicted_user_ids(self, candidates=[user.id])
 
     def _is_company_member(self, user) -> bool:
         return user.is_authenticated and user.organization_id == self.challenge.organization_id
@@ -291,15 +293,21 @@ class Proposal(db.Model):
         return True
 
     def can_view_reviews(self, user) -> bool:
-        """Staff who see the proposal, and reviewers once their own review is in."""
-        if not self.can_view(user) or self.is_member(user):
+        """The institutions' reviews and scores: staff who see the proposal, once their own review of
+        it (if they were asked for one) is in. Never the posting company, whose members read their
+        own review only, whether or not they have submitted it (as on the ranking)."""
+        if not (user.is_authenticated and user.is_staff) or self.is_member(user) or not self.can_view(user):
             return False
         from app.review.models import Review
 
         own = db.session.scalar(select(Review).where(Review.proposal_id == self.id, Review.reviewer_id == user.id))
-        if own is not None:
-            return own.is_submitted
-        return user.is_staff
+        return own is None or own.is_submitted
+
+    def can_declare_conflict(self, user) -> bool:
+        """“I have a conflict with this proposal’s team”: anyone who may review and sees it. It is
+        declared on the proposal, so that a blind proposal's venture is never named to the declarer."""
+        return (user.is_authenticated and not user.is_venture and not self.is_member(user)
+                and self.state != ProposalState.draft and self.can_view(user))
 
 
 def preload_conflicts(proposals, user) -> None:
@@ -308,11 +316,22 @@ def preload_conflicts(proposals, user) -> None:
     proposals = list(proposals)
     if not proposals or not user.is_authenticated:
         return
-    from app.review.models import conflicted_organizations
+    from app.review.models import conflicted_proposals_clause
 
-    conflicted = set(db.session.scalars(select(conflicted_organizations(user.id).subquery().c.organization_id)))
+    conflicted = set(db.session.scalars(select(Proposal.id).where(
+        Proposal.id.in_([proposal.id for proposal in proposals]), conflicted_proposals_clause(user.id))))
     for proposal in proposals:
-        proposal.__dict__.setdefault("_preloaded_conflicts", {})[user.id] = proposal.organization_id in conflicted
+        proposal.__dict__.setdefault("_preloaded_conflicts", {})[user.id] = proposal.id in conflicted
+
+
+def not_conflicted_clause(user):
+    """SQL condition on Proposal: none of ``user``'s declared conflicts covers it (for counts and
+    lists outside the review pages, which must not count what a conflicted person may not see)."""
+    if not user.is_authenticated:
+        return true()
+    from app.review.models import conflicted_proposals_clause
+
+    return not_(conflicted_proposals_clause(user.id))
 
 
 class ProposalAnswer(db.Model):
@@ -355,3 +374,10 @@ class ProposalAttachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(back_populates="attachments")
+
+    def name_for(self, user) -> str:
+        """The file name shown and offered on download. The name a venture gave its file often
+        carries its own name, so those from whom blind review hides the venture get a neutral one."""
+        if self.proposal.can_see_identity(user):
+            return self.filename
+        return f"proposal-{self.proposal_id}-attachment-{self.id}.pdf"

@@ -179,7 +179,7 @@ def mine():
 def attachment(proposal_id: int, attachment_id: int):
     proposal = _visible_or_404(proposal_id)
     document = _attachment_or_404(proposal, attachment_id)
-    return uploads.download(document.storage_key, document.filename)
+    return uploads.download(document.storage_key, document.name_for(current_user))
 
 
 # The venture's acts -------------------------------------------------------------------------------

@@ -70,7 +70,8 @@ def venture_members(proposal: Proposal) -> list[User]:
 
 def _notify(users, template: str, proposal: Proposal, **context) -> None:
     url = external_url("proposals.show", proposal_id=proposal.id)
-    for user in {user.id: user for user in users if user.active}.values():
+    # Someone who declared a conflict with the proposal hears nothing of it either.
+    for user in {user.id: user for user in users if user.active and not proposal.is_conflicted(user)}.values():
         queue_email(user, template, proposal=proposal, challenge=proposal.challenge, url=url, **context)
 
 

@@ -103,6 +103,16 @@ class BulkDecisionForm(DecisionRequestForm):
             raise ValidationError(_l("Select at most %(count)d proposals at once.", count=MAX_BULK))
 
 
+class ProposalConflictForm(KakehashiForm):
+    """“I have a conflict with this proposal's team”: the proposal names the team."""
+
+    reason = TextAreaField(_l("Reason (optional, seen by staff)"), validators=[Optional(), Length(max=500)])
+
+
+class ConflictWithdrawalForm(KakehashiForm):
+    reason = TextAreaField(_l("Reason for withdrawing"), validators=[DataRequired(), Length(max=500)])
+
+
 class ConflictForm(KakehashiForm):
     """A conflict is with one venture or with one person (by e-mail address), never both."""
 

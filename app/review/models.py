@@ -1,8 +1,9 @@
 """Reviews of proposals against the challenge's rubric, and the conflicts reviewers declare.
 
-A conflict is declared with an organisation or with a person (then it covers every proposal of
-that person's venture). A conflicted user sees nothing of the proposal, cannot review it and cannot
-sign a decision on it.
+A conflict is declared with a venture, on a proposal ("I know this team") or with a person by
+e-mail address (then it covers that person's venture). A conflicted user sees nothing of the proposal,
+cannot review it and cannot sign a decision on it. How declaring keeps blind review blind:
+docs/blind-review.md.
 """
 import enum
 from datetime import datetime
@@ -17,9 +18,11 @@ from sqlalchemy import (
     Text,
     and_,
     false,
+    not_,
     or_,
     select,
     text,
+    true,
     union,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,29 +51,63 @@ RECOMMENDATION_LABELS = {
 
 
 class Conflict(db.Model):
+    """A reviewer's declared conflict of interest (docs/blind-review.md explains the design).
+
+    Three ways to declare, one table: naming a venture (``organization_id``); on a proposal
+    ("I know this team", ``proposal_id`` with the proposal's venture recorded internally, and
+    ``identity_hidden`` when the declarer could not see who wrote it); or giving a person's e-mail
+    address (``email``), stored as typed and applied to whoever has or will have that address, so
+    that declaring never tells whether the address has an account. ``person_id`` is the older
+    form of the last one. Only staff withdraw a conflict, with a reason; the declarer cannot, so a
+    declare-and-withdraw loop cannot be used to learn who wrote a blind proposal.
+    """
+
     __tablename__ = "review_conflicts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    email: Mapped[str | None] = mapped_column(String(254))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    identity_hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(500))
 
     user = relationship("User", foreign_keys=[user_id])
     organization = relationship("Organization")
     person = relationship("User", foreign_keys=[person_id])
+    proposal = relationship("Proposal")
+    withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
 
     __table_args__ = (
-        CheckConstraint("(organization_id IS NULL) <> (person_id IS NULL)", name="one_counterpart"),
+        CheckConstraint("(organization_id IS NOT NULL AND person_id IS NULL AND email IS NULL) "
+                        "OR (organization_id IS NULL AND person_id IS NOT NULL AND email IS NULL) "
+                        "OR (organization_id IS NULL AND person_id IS NULL AND email IS NOT NULL)",
+                        name="one_counterpart"),
+        CheckConstraint("proposal_id IS NULL OR organization_id IS NOT NULL", name="proposal_names_its_team"),
+        CheckConstraint("NOT identity_hidden OR proposal_id IS NOT NULL", name="hidden_identity_on_proposal"),
+        CheckConstraint("email IS NULL OR email = lower(email)", name="email_lowercase"),
+        CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_by_id IS NULL) "
+                        "AND (withdrawn_at IS NULL) = (withdrawal_reason IS NULL)", name="withdrawal_complete"),
         Index("uq_review_conflicts_organization", "user_id", "organization_id", unique=True,
-              sqlite_where=text("organization_id IS NOT NULL"),
-              postgresql_where=text("organization_id IS NOT NULL")),
+              sqlite_where=text("organization_id IS NOT NULL AND proposal_id IS NULL AND withdrawn_at IS NULL"),
+              postgresql_where=text("organization_id IS NOT NULL AND proposal_id IS NULL AND withdrawn_at IS NULL")),
+        Index("uq_review_conflicts_proposal", "user_id", "proposal_id", unique=True,
+              sqlite_where=text("proposal_id IS NOT NULL AND withdrawn_at IS NULL"),
+              postgresql_where=text("proposal_id IS NOT NULL AND withdrawn_at IS NULL")),
         Index("uq_review_conflicts_person", "user_id", "person_id", unique=True,
-              sqlite_where=text("person_id IS NOT NULL"),
-              postgresql_where=text("person_id IS NOT NULL")),
+              sqlite_where=text("person_id IS NOT NULL AND withdrawn_at IS NULL"),
+              postgresql_where=text("person_id IS NOT NULL AND withdrawn_at IS NULL")),
+        Index("uq_review_conflicts_email", "user_id", "email", unique=True,
+              sqlite_where=text("email IS NOT NULL AND withdrawn_at IS NULL"),
+              postgresql_where=text("email IS NOT NULL AND withdrawn_at IS NULL")),
         Index("ix_review_conflicts_organization", "organization_id"),
         Index("ix_review_conflicts_person", "person_id"),
+        Index("ix_review_conflicts_email", "email"),
     )
 
     @staticmethod
@@ -78,25 +115,65 @@ class Conflict(db.Model):
         """Reviewers are staff and company members; a venture reviews nothing."""
         return user.is_authenticated and not user.is_venture
 
-    def can_remove(self, user) -> bool:
-        return user.is_authenticated and user.id == self.user_id
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @staticmethod
+    def can_oversee(user) -> bool:
+        """Institution staff keep the list of conflicts in force and lift those declared in error."""
+        return user.is_authenticated and user.is_staff
+
+    def can_withdraw(self, user) -> bool:
+        """Staff, never the declarer: a withdrawal restores visibility, so the one who could learn
+        from it (by watching a proposal come back) is not the one who decides it."""
+        return self.can_oversee(user) and user.id != self.user_id and not self.is_withdrawn
 
 
-def conflicted_user_ids(organization_id: int, *, candidates) -> set[int]:
-    """Which of ``candidates`` (user ids) declared a conflict with the organisation or its people."""
-    people = select(User.id).where(User.organization_id == organization_id)
-    return set(db.session.scalars(select(Conflict.user_id).where(
-        Conflict.user_id.in_(list(candidates)),
-        or_(Conflict.organization_id == organization_id, Conflict.person_id.in_(people)))))
+def _active_conflicts_of(user_id):
+    return (Conflict.user_id == user_id, Conflict.withdrawn_at.is_(None))
 
 
-def conflicted_organizations(user_id: int):
-    """Subquery: the organisations ``user_id`` is conflicted with, directly or through a person."""
-    direct = select(Conflict.organization_id.label("organization_id")).where(
-        Conflict.user_id == user_id, Conflict.organization_id.is_not(None))
+def conflicted_proposals_clause(user_id: int):
+    """SQL condition on Proposal: ``user_id`` declared a conflict that covers it.
+
+    A venture named in advance, a person (by account or by e-mail address) and a team met on a
+    proposal whose venture the declarer could see cover every proposal of that venture. A team met
+    on a blind proposal covers that proposal and the venture's other blind proposals only: hiding
+    its named proposals too would show the declarer which venture they had declared against.
+    """
+    from app.challenges.models import Challenge
+
+    active = _active_conflicts_of(user_id)
+    named = select(Conflict.organization_id.label("organization_id")).where(
+        *active, Conflict.organization_id.is_not(None), Conflict.identity_hidden.is_(False))
     through_people = (select(User.organization_id.label("organization_id"))
-                      .join(Conflict, Conflict.person_id == User.id).where(Conflict.user_id == user_id))
-    return union(direct, through_people)
+                      .join(Conflict, Conflict.person_id == User.id).where(*active))
+    through_addresses = (select(User.organization_id.label("organization_id"))
+                         .join(Conflict, Conflict.email == User.email).where(*active))
+    unseen_teams = select(Conflict.organization_id).where(*active, Conflict.identity_hidden.is_(True))
+    declared_on = select(Conflict.proposal_id).where(*active, Conflict.proposal_id.is_not(None))
+    blind_calls = select(Challenge.id).where(Challenge.blind_review.is_(True))
+    return or_(Proposal.organization_id.in_(union(named, through_people, through_addresses)),
+               Proposal.id.in_(declared_on),
+               and_(Proposal.organization_id.in_(unseen_teams), Proposal.challenge_id.in_(blind_calls)))
+
+
+def conflicted_user_ids(proposal: Proposal, *, candidates) -> set[int]:
+    """Which of ``candidates`` (user ids) declared a conflict that covers ``proposal``: the
+    one-proposal form of conflicted_proposals_clause."""
+    candidates = list(candidates)
+    if not candidates:
+        return set()
+    team = proposal.organization_id
+    people = select(User.id).where(User.organization_id == team)
+    addresses = select(User.email).where(User.organization_id == team)
+    covers_team = or_(Conflict.identity_hidden.is_(False), Conflict.proposal_id == proposal.id) \
+        if not proposal.challenge.blind_review else true()
+    return set(db.session.scalars(select(Conflict.user_id).where(
+        Conflict.user_id.in_(candidates), Conflict.withdrawn_at.is_(None),
+        or_(and_(Conflict.organization_id == team, covers_team),
+            Conflict.person_id.in_(people), Conflict.email.in_(addresses)))))
 
 
 def visible_proposals_clause(user):
@@ -106,7 +183,7 @@ def visible_proposals_clause(user):
     if not user.is_authenticated:
         return false()
     own = Proposal.organization_id == user.organization_id
-    not_conflicted = Proposal.organization_id.not_in(conflicted_organizations(user.id))
+    not_conflicted = not_(conflicted_proposals_clause(user.id))
     if user.is_staff:
         return or_(own, and_(Proposal.state.in_(SEEN_BY_STAFF), not_conflicted))
     company = select(Challenge.id).where(Challenge.organization_id == user.organization_id)
@@ -218,3 +295,22 @@ def reviews_pending_of(user, proposals) -> set[int]:
     return set(db.session.scalars(select(Review.proposal_id).where(
         Review.reviewer_id == user.id, Review.submitted_at.is_(None),
         Review.proposal_id.in_([proposal.id for proposal in proposals]))))
+
+
+def conflicted_audit_events_clause(user):
+    """SQL condition on AuditEvent: events about a proposal ``user`` declared a conflict with — the
+    proposal itself, its reviews, the conflicts declared on it and the decisions on it — which the
+    audit view must not show them."""
+    from app.common import signoff
+    from app.common.models import AuditEvent, JointDecision
+
+    proposals = select(Proposal.id).where(conflicted_proposals_clause(user.id))
+
+    def about(table: str, ids):
+        return and_(AuditEvent.subject_type == table, AuditEvent.subject_id.in_(ids))
+
+    return or_(about(Proposal.__tablename__, proposals),
+               about(Review.__tablename__, select(Review.id).where(Review.proposal_id.in_(proposals))),
+               about(Conflict.__tablename__, select(Conflict.id).where(Conflict.proposal_id.in_(proposals))),
+               about(JointDecision.__tablename__,
+                     select(JointDecision.id).where(signoff.conflicted_decisions_clause(user))))

@@ -1,13 +1,13 @@
 """The ranking of a challenge's proposals: weighted rubric scores, their spread and the review
 count, computed by the database (one query per page, whatever the number of reviews), and the
 CSV export of every review behind it."""
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Float, cast, func, select
 
 from app.challenges.models import Challenge, RubricCriterion
+from app.common.csv_export import csv_text
 from app.common.pagination import Page
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
@@ -73,17 +73,16 @@ def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool
     return Page(items=items, total=total or 0, page=max(page, 1), per_page=per_page)
 
 
-def export_csv(challenge: Challenge, user) -> str:
-    """One line per submitted review: the proposal, the reviewer, each criterion's score and
-    comment, the weighted score and the recommendation. Blind calls keep the venture unnamed."""
+def export_rows(challenge: Challenge, user) -> Iterator[list]:
+    """The CSV export (app.common.csv_export writes it): a header, then one line per submitted review
+    ``user`` may read — the proposal, the reviewer, each criterion's score and comment, the weighted
+    score and the recommendation. Blind calls keep the venture unnamed."""
     criteria = list(challenge.criteria)
     header = ["proposal_id", "title", "venture", "state", "reviewer", "weighted_score", "recommendation",
               "comment"]
     for criterion in criteria:
         header += [f"{criterion.name} (×{criterion.weight})", f"{criterion.name}: comment"]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
+    yield header
     reviews = db.session.scalars(
         select(Review).join(Proposal, Proposal.id == Review.proposal_id)
         .where(Proposal.challenge_id == challenge.id, Review.submitted_at.is_not(None),
@@ -91,7 +90,7 @@ def export_csv(challenge: Challenge, user) -> str:
         .order_by(Proposal.id, Review.id))
     for review in reviews:
         proposal = review.proposal
-        if not proposal.can_view_reviews(user):
+        if not review.can_view(user):
             continue
         weighted = review.weighted_score()
         row = [proposal.id, proposal.title,
@@ -102,12 +101,8 @@ def export_csv(challenge: Challenge, user) -> str:
         for criterion in criteria:
             score = review.score_for(criterion)
             row += [score.score if score else "", score.comment if score else ""]
-        writer.writerow([_safe_cell(value) for value in row])
-    return out.getvalue()
+        yield row
 
 
-def _safe_cell(value):
-    """Spreadsheets run cells that start with = + - @ as formulas; reviewers' text must not."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def export_csv(challenge: Challenge, user) -> str:
+    return csv_text(export_rows(challenge, user))

@@ -1,32 +1,41 @@
 """Review pages (thin views)."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from app.auth.models import Organization, OrganizationKind, User
 from app.challenges.models import Challenge, ChallengeState
 from app.common import signoff
+from app.common.csv_export import csv_download
 from app.common.errors import DomainError
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
 from app.common.views import flash_form_errors, run_service
 from app.extensions import db
-from app.proposals.models import UNDER_CONSIDERATION, Proposal, ProposalState, preload_conflicts
+from app.proposals.models import (
+    UNDER_CONSIDERATION,
+    Proposal,
+    ProposalState,
+    not_conflicted_clause,
+    preload_conflicts,
+)
 from app.review import bp, services  # services also registers the joint decisions on proposals
 from app.review.forms import (
     AssignReviewerForm,
     BulkDecisionForm,
     ConflictAnswerForm,
     ConflictForm,
+    ConflictWithdrawalForm,
     DecisionRequestForm,
+    ProposalConflictForm,
     review_form,
 )
 from app.review.models import Conflict, Review, reviews_pending_of, visible_proposals_clause
 from app.review.panel import review_status
-from app.review.ranking import SORTS, export_csv, ranking
+from app.review.ranking import SORTS, export_rows, ranking
 
 PER_PAGE = 25
 CHALLENGES_SHOWN = 20
@@ -71,13 +80,14 @@ def index():
     awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
                     Proposal.state.in_(UNDER_CONSIDERATION))
     query = (select(Review).join(Review.proposal).options(contains_eager(Review.proposal))
-             .where(Review.reviewer_id == current_user.id)
+             .where(Review.reviewer_id == current_user.id, not_conflicted_clause(current_user))
              .order_by(case((awaiting, 0), else_=1), Review.assigned_at.desc(), Review.id.desc()))
     page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
     preload_conflicts([review.proposal for review in page.items], current_user)
     return render_template("review/index.html", page=page, challenges=_challenges_to_review(current_user),
                            review_status=review_status,
-                           may_declare_conflicts=Conflict.can_declare(current_user))
+                           may_declare_conflicts=Conflict.can_declare(current_user),
+                           oversees_conflicts=Conflict.can_oversee(current_user))
 
 
 def _challenges_to_review(user) -> list:
@@ -115,8 +125,12 @@ def show(review_id: int):
                 flash(error.message, "danger")
             else:
                 db.session.commit()
-                flash(_("Your review is submitted. You can now read the other reviews.") if submitting
-                      else _("Your review is saved."), "success")
+                if not submitting:
+                    flash(_("Your review is saved."), "success")
+                elif proposal.can_view_reviews(current_user):
+                    flash(_("Your review is submitted. You can now read the other reviews."), "success")
+                else:
+                    flash(_("Your review is submitted."), "success")
                 return redirect(url_for(".show", review_id=review.id))
     others = []
     if proposal.can_view_reviews(current_user):
@@ -246,9 +260,7 @@ def export(challenge_id: int):
     challenge = _listable_or_404(challenge_id)
     if not challenge.can_rank_proposals(current_user):
         abort(403)
-    # A byte-order mark, so that spreadsheet programs read Japanese and Korean text as UTF-8.
-    return Response("\ufeff" + export_csv(challenge, current_user), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="challenge-{challenge.id}-reviews.csv"'})
+    return csv_download(export_rows(challenge, current_user), f"challenge-{challenge.id}-reviews.csv")
 
 
 @bp.post("/challenges/<int:challenge_id>/decisions")
@@ -291,7 +303,31 @@ def bulk_decisions(challenge_id: int):
     return back
 
 
-# Conflicts declared ahead ---------------------------------------------------------------------------
+# Conflicts ------------------------------------------------------------------------------------------
+# Declared on a proposal, with a venture or with an e-mail address; never withdrawn by the declarer
+# (docs/blind-review.md).
+
+@bp.post("/proposals/<int:proposal_id>/conflict")
+@login_required
+def declare_proposal_conflict(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    if not proposal.can_declare_conflict(current_user):
+        abort(403)
+    form = ProposalConflictForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return _to_proposal(proposal)
+    try:
+        services.declare_proposal_conflict(proposal, actor=current_user, reason=form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _to_proposal(proposal)
+    db.session.commit()
+    flash(_("Your conflict is recorded. You will no longer see, review or sign decisions on this proposal, "
+            "nor on the team's other proposals under blind review. Only staff can lift it."), "success")
+    return redirect(url_for(".conflicts"))
+
 
 @bp.route("/conflicts", methods=["GET", "POST"])
 @login_required
@@ -305,40 +341,58 @@ def conflicts():
     form.organization_id.choices = [("", _("Choose a venture…"))] + [
         (venture.id, venture.display_name) for venture in ventures]
     if form.validate_on_submit():
-        organization = person = None
-        if form.organization_id.data:
-            organization = db.session.get(Organization, form.organization_id.data)
+        organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
+        if form.organization_id.data and (organization is None or organization.kind != OrganizationKind.venture):
+            form.organization_id.errors.append(_("Choose a venture from the list."))
         else:
-            email = form.email.data.strip().lower()
-            person = db.session.scalar(select(User).where(User.email == email))
-            if person is None:
-                form.email.errors.append(_("No one uses Kakehashi with this e-mail address."))
-        if organization is not None or person is not None:
             try:
-                services.declare_conflict(actor=current_user, organization=organization, person=person,
+                services.declare_conflict(actor=current_user, organization=organization,
+                                          email=None if organization else form.email.data,
                                           reason=form.reason.data or "")
             except DomainError as error:
                 db.session.rollback()
                 flash(error.message, "danger")
             else:
                 db.session.commit()
+                # The same words whether or not the address belongs to anyone (no account oracle).
                 flash(_("Your conflict is recorded. You will not review, see or sign decisions on the "
-                        "proposals concerned."), "success")
+                        "proposals concerned. Only staff can lift it."), "success")
                 return redirect(url_for(".conflicts"))
     declared = db.session.scalars(
         select(Conflict).where(Conflict.user_id == current_user.id)
-        .options(selectinload(Conflict.organization), selectinload(Conflict.person))
+        .options(selectinload(Conflict.organization), selectinload(Conflict.proposal))
         .order_by(Conflict.created_at.desc(), Conflict.id.desc())).all()
     return render_template("review/conflicts.html", form=form, conflicts=declared)
 
 
-@bp.post("/conflicts/<int:conflict_id>/delete")
+@bp.get("/conflicts/all")
 @login_required
-def remove_conflict(conflict_id: int):
+def all_conflicts():
+    """Staff: every conflict in force, to lift one declared in error. A conflict declared on a
+    proposal shows the proposal, never its venture, and only to those who may see that proposal."""
+    if not Conflict.can_oversee(current_user):
+        abort(403)
+    query = (select(Conflict).where(Conflict.withdrawn_at.is_(None),
+                                    or_(Conflict.proposal_id.is_(None),
+                                        Conflict.proposal_id.in_(select(Proposal.id).where(
+                                            visible_proposals_clause(current_user)))))
+             .options(selectinload(Conflict.user), selectinload(Conflict.organization),
+                      selectinload(Conflict.person), selectinload(Conflict.proposal))
+             .order_by(Conflict.created_at.desc(), Conflict.id.desc()))
+    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("review/conflicts_all.html", page=page, form=ConflictWithdrawalForm())
+
+
+@bp.post("/conflicts/<int:conflict_id>/withdraw")
+@login_required
+def withdraw_conflict(conflict_id: int):
     conflict = db.session.get(Conflict, conflict_id)
-    if conflict is None or not conflict.can_remove(current_user):
+    if conflict is None or not Conflict.can_oversee(current_user) or (
+            conflict.proposal is not None and not conflict.proposal.can_view(current_user)):
         abort(404)
-    services.remove_conflict(conflict, actor=current_user)
-    db.session.commit()
-    flash(_("The conflict is removed."), "success")
-    return redirect(url_for(".conflicts"))
+    if not conflict.can_withdraw(current_user):
+        abort(403)
+    form = ConflictWithdrawalForm()
+    return run_service(
+        True, lambda: services.withdraw_conflict(conflict, actor=current_user, reason=form.reason.data),
+        _("The conflict is withdrawn."), back=redirect(url_for(".all_conflicts")), form=form)

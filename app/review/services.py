@@ -16,7 +16,15 @@ from app.common.time import utcnow
 from app.extensions import db
 from app.proposals import services as proposals
 from app.proposals.models import Proposal, ProposalState, preload_conflicts
-from app.review.models import SCORES, Conflict, Recommendation, Review, ReviewScore, conflicted_user_ids
+from app.review.models import (
+    SCORES,
+    Conflict,
+    Recommendation,
+    Review,
+    ReviewScore,
+    conflicted_proposals_clause,
+    conflicted_user_ids,
+)
 
 # The joint decisions on a proposal: the state each one leads to, and what happens when signed.
 DECISION_ACTIONS = {
@@ -45,6 +53,7 @@ for _target, _name in DECISION_ACTIONS.items():
     signoff.register_action(signoff.DecisionAction(
         name=_name, model=Proposal, label=DECISION_LABELS[_target], on_approved=_EFFECTS[_target],
         is_conflicted=lambda proposal, user: proposal.is_conflicted(user),
+        conflicted_subject_ids=lambda user: select(Proposal.id).where(conflicted_proposals_clause(user.id)),
         subject_page=("proposals.show", "proposal_id"), preload_for=preload_conflicts))
 
 
@@ -66,6 +75,10 @@ class IncompleteReview(DomainError):
 
 class ConflictExists(DomainError):
     default_message = _l("You have already declared this conflict.")
+
+
+class WithdrawalNeedsReason(DomainError):
+    default_message = _l("Please give a reason for withdrawing the conflict.")
 
 
 # -- joint decisions --------------------------------------------------------------------------------
@@ -111,7 +124,7 @@ def eligible_reviewers(proposal: Proposal) -> list[User]:
     company_id = proposal.challenge.organization_id
     candidates = [user for user in db.session.scalars(query)
                   if user.is_staff or (proposal.is_shortlisted and user.organization_id == company_id)]
-    conflicted = conflicted_user_ids(proposal.organization_id, candidates=[user.id for user in candidates])
+    conflicted = conflicted_user_ids(proposal, candidates=[user.id for user in candidates])
     return [user for user in candidates if user.id not in conflicted]
 
 
@@ -151,15 +164,11 @@ def confirm_no_conflict(review: Review, *, actor: User) -> None:
 
 
 def declare_review_conflict(review: Review, *, actor: User, reason: str = "") -> None:
-    """The reviewer has a conflict with the venture: recorded for the organisation, so it also
-    hides the venture's other proposals and bars the reviewer from signing decisions on them."""
+    """The reviewer has a conflict with the venture: declared on the proposal (declare_proposal_conflict)."""
     if not review.can_answer_conflict(actor):
         raise PermissionDenied()
     review.conflict_declared_at = utcnow()
-    organization_id = review.proposal.organization_id
-    if db.session.scalar(select(Conflict.id).where(Conflict.user_id == actor.id,
-                                                   Conflict.organization_id == organization_id)) is None:
-        db.session.add(Conflict(user_id=actor.id, organization_id=organization_id, reason=reason.strip()[:500]))
+    declare_proposal_conflict(review.proposal, actor=actor, reason=reason)
     audit.record(actor, "review.conflict_declared", review, proposal_id=review.proposal_id)
     db.session.flush()
 
@@ -201,30 +210,55 @@ def save_review(review: Review, *, actor: User, scores: dict[int, tuple[int | No
     db.session.flush()
 
 
-# -- conflicts declared ahead ---------------------------------------------------------------------
+# -- conflicts ---------------------------------------------------------------------------------------
+# Why they work this way (permanent for the declarer, declared on the proposal, e-mail addresses
+# stored as typed): docs/blind-review.md.
 
-def declare_conflict(*, actor: User, organization: Organization | None = None, person: User | None = None,
-                     reason: str = "") -> Conflict:
-    if (organization is None) == (person is None):
-        raise ValueError("a conflict is with one organisation or one person")
-    existing = select(Conflict.id).where(Conflict.user_id == actor.id)
-    existing = existing.where(Conflict.organization_id == organization.id) if organization else \
-        existing.where(Conflict.person_id == person.id)
-    if db.session.scalar(existing) is not None:
-        raise ConflictExists()
-    conflict = Conflict(user_id=actor.id, organization_id=organization.id if organization else None,
-                        person_id=person.id if person else None, reason=(reason or "").strip()[:500])
+def declare_proposal_conflict(proposal: Proposal, *, actor: User, reason: str = "") -> Conflict:
+    """“I have a conflict with this proposal's team.” Recorded against the proposal's venture, which
+    the declarer is never shown when blind review hides it; permanent for the declarer."""
+    if not proposal.can_declare_conflict(actor):
+        raise PermissionDenied()
+    conflict = Conflict(user_id=actor.id, organization_id=proposal.organization_id, proposal_id=proposal.id,
+                        identity_hidden=not proposal.can_see_identity(actor), reason=(reason or "").strip()[:500])
     db.session.add(conflict)
     db.session.flush()
-    audit.record(actor, "conflict.declared", conflict, organization_id=conflict.organization_id,
-                 person_id=conflict.person_id)
+    audit.record(actor, "conflict.declared", conflict, proposal_id=proposal.id)  # not the venture: staff read this
     return conflict
 
 
-def remove_conflict(conflict: Conflict, *, actor: User) -> None:
-    if not conflict.can_remove(actor):
+def declare_conflict(*, actor: User, organization: Organization | None = None, email: str | None = None,
+                     reason: str = "") -> Conflict:
+    """Ahead of any review, with a venture by name or with a person by e-mail address. The address is
+    kept as given, whether or not anyone uses it yet: it applies to whoever has it, now or later, and
+    the declarer learns nothing about who has an account."""
+    if not Conflict.can_declare(actor):
         raise PermissionDenied()
-    audit.record(actor, "conflict.removed", conflict, organization_id=conflict.organization_id,
-                 person_id=conflict.person_id)
-    db.session.delete(conflict)
+    email = (email or "").strip().lower() or None
+    if (organization is None) == (email is None):
+        raise ValueError("a conflict is with one organisation or one e-mail address")
+    existing = select(Conflict.id).where(Conflict.user_id == actor.id, Conflict.withdrawn_at.is_(None))
+    existing = existing.where(Conflict.organization_id == organization.id, Conflict.identity_hidden.is_(False)) \
+        if organization else existing.where(Conflict.email == email)
+    if db.session.scalar(existing.limit(1)) is not None:
+        raise ConflictExists()
+    conflict = Conflict(user_id=actor.id, organization_id=organization.id if organization else None,
+                        email=email, reason=(reason or "").strip()[:500])
+    db.session.add(conflict)
+    db.session.flush()
+    audit.record(actor, "conflict.declared", conflict, organization_id=conflict.organization_id,
+                 email=conflict.email)
+    return conflict
+
+
+def withdraw_conflict(conflict: Conflict, *, actor: User, reason: str) -> None:
+    """Staff lift a conflict declared in error, with a reason; the row stays, marked withdrawn."""
+    db.session.refresh(conflict, with_for_update=True)
+    if not conflict.can_withdraw(actor):
+        raise PermissionDenied()
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise WithdrawalNeedsReason()
+    conflict.withdrawn_at, conflict.withdrawn_by_id, conflict.withdrawal_reason = utcnow(), actor.id, reason
+    audit.record(actor, "conflict.withdrawn", conflict, declarer_id=conflict.user_id, reason=reason)
     db.session.flush()

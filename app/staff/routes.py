@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth import services as auth_services
@@ -18,6 +18,8 @@ from app.common.outbox import retry_email
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
 from app.extensions import db
+from app.proposals.models import Proposal
+from app.review.models import conflicted_audit_events_clause
 from app.staff import bp
 from app.staff.forms import RejectDecisionForm, StaffAccountForm
 
@@ -123,7 +125,8 @@ def decisions():
         state = DecisionState.pending.value
     people = [selectinload(getattr(JointDecision, name)) for name in
               ("requested_by", "ipark_signed_by", "mss_signed_by", "rejected_by")]
-    page = db.paginate(select(JointDecision).where(JointDecision.state == DecisionState(state))
+    page = db.paginate(select(JointDecision).where(JointDecision.state == DecisionState(state),
+                                                   not_(signoff.conflicted_decisions_clause(current_user)))
                        .options(*people)
                        .order_by(JointDecision.created_at.desc(), JointDecision.id.desc()),
                        page=_page(), per_page=PER_PAGE, error_out=False)
@@ -225,11 +228,24 @@ def reject_decision(decision_id: int):
 @bp.get("/audit")
 @staff_required
 def audit_log():
-    query = select(AuditEvent)
+    query = select(AuditEvent).where(not_(conflicted_audit_events_clause(current_user)))
     if action := request.args.get("action", "").strip():
         query = query.where(AuditEvent.action.startswith(action[:80]))
     page = db.paginate(query.order_by(AuditEvent.id.desc()), page=_page(), per_page=50, error_out=False)
-    return render_template("staff/audit.html", page=page, action=action)
+    return render_template("staff/audit.html", page=page, action=action,
+                           anonymous_actors=_blind_actors(page.items, current_user))
+
+
+def _blind_actors(events, user) -> set[int]:
+    """The events whose actor is a member of a venture that blind review hides from ``user``: the
+    log shows what happened to the proposal, not who in the venture did it."""
+    ids = {event.subject_id for event in events if event.subject_type == Proposal.__tablename__}
+    proposals = {proposal.id: proposal for proposal in db.session.scalars(
+        select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
+    return {event.id for event in events
+            if (proposal := proposals.get(event.subject_id)) is not None
+            and event.subject_type == Proposal.__tablename__ and event.actor is not None
+            and event.actor.organization_id == proposal.organization_id and not proposal.can_see_identity(user)}
 
 
 @bp.get("/accounts")

@@ -13,7 +13,7 @@ from app.review.models import (
     Recommendation,
     Review,
     ReviewScore,
-    conflicted_organizations,
+    conflicted_proposals_clause,
     conflicted_user_ids,
 )
 from tests.conftest import who
@@ -140,8 +140,8 @@ CAN_VIEW_REVIEWS = {
     "venture_owner":  (N,         N,            N),  # never the scores of their own proposal
     "venture_member": (N,         N,            N),
     "other_venture":  (N,         N,            N),
-    "company_owner":  (N,         N,            Y),  # the company reads the others' once its own is in
-    "company_member": (N,         N,            Y),
+    "company_owner":  (N,         N,            N),  # never the institutions' reviews (as on the ranking)
+    "company_member": (N,         N,            N),
     "ipark_staff":    (Y,         N,            Y),  # a reviewer is not swayed by the others' scores
     "mss_staff":      (Y,         N,            Y),
     "admin":          (N,         N,            N),
@@ -208,58 +208,62 @@ def test_weighted_score(make_challenge, make_proposal, users, weights, scores, e
 
 # Conflicts --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("person", "allowed"), [
-    ("ipark_staff", True), ("ipark_staff2", False), ("mss_staff", False), ("venture_owner", False),
-    ("admin", False), ("anonymous", False),
-])
-def test_only_the_declarer_removes_a_conflict(users, anonymous, person, allowed):
-    conflict = Conflict(user_id=users["ipark_staff"].id, organization_id=users["venture_owner"].organization_id)
-    db.session.add(conflict)
-    db.session.commit()
-    assert conflict.can_remove(who(users, anonymous, person)) is allowed
-
-
-def test_conflicted_user_ids_and_organizations(users, make_user):
+def test_conflicted_user_ids_and_proposals(users, make_user, make_proposal, make_challenge):
+    """The one-proposal form (conflicted_user_ids) and the query form (conflicted_proposals_clause) agree."""
+    mine = make_proposal(ProposalState.submitted)
+    blind = make_proposal(ProposalState.submitted, challenge=make_challenge("open", blind_review=True))
+    stranger = make_user("venture", email="stranger@example.test")
+    theirs = make_proposal(ProposalState.submitted, creator=stranger)
     venture = users["venture_owner"].organization
-    by_organization, by_person, elsewhere, free = (users["ipark_staff"], users["mss_staff"], users["company_owner"],
-                                                   users["ipark_staff2"])
-    stranger = make_user("venture")
+    by_organization, by_person, by_address, elsewhere, on_blind, withdrawn, free = (
+        users["ipark_staff"], users["mss_staff"], users["company_owner"], users["company_member"],
+        make_user(institution="ipark"), make_user(institution="mss"), users["ipark_staff2"])
     db.session.add_all([
         Conflict(user_id=by_organization.id, organization_id=venture.id),
         Conflict(user_id=by_person.id, person_id=users["venture_member"].id),
-        Conflict(user_id=elsewhere.id, person_id=stranger.id),
+        Conflict(user_id=by_address.id, email=users["venture_member"].email),
+        Conflict(user_id=elsewhere.id, email="stranger@example.test"),
+        Conflict(user_id=on_blind.id, organization_id=venture.id, proposal_id=blind.id, identity_hidden=True),
+        Conflict(user_id=withdrawn.id, organization_id=venture.id, withdrawn_at=utcnow(),
+                 withdrawn_by_id=free.id, withdrawal_reason="A mistake."),
     ])
     db.session.commit()
-    everyone = [by_organization.id, by_person.id, elsewhere.id, free.id]
-    assert conflicted_user_ids(venture.id, candidates=everyone) == {by_organization.id, by_person.id}
-    assert conflicted_user_ids(venture.id, candidates=[free.id, elsewhere.id]) == set()
-    assert conflicted_user_ids(stranger.organization_id, candidates=everyone) == {elsewhere.id}
+    everyone = [u.id for u in (by_organization, by_person, by_address, elsewhere, on_blind, withdrawn, free)]
+    assert conflicted_user_ids(mine, candidates=everyone) == {by_organization.id, by_person.id, by_address.id}
+    assert conflicted_user_ids(blind, candidates=everyone) == {by_organization.id, by_person.id, by_address.id,
+                                                               on_blind.id}
+    assert conflicted_user_ids(theirs, candidates=everyone) == {elsewhere.id}
+    assert conflicted_user_ids(mine, candidates=[]) == set()
 
-    def organizations(user):
-        return set(db.session.scalars(select(conflicted_organizations(user.id).subquery().c.organization_id)))
+    def proposals(user):
+        return set(db.session.scalars(select(Proposal.id).where(conflicted_proposals_clause(user.id))))
 
-    assert organizations(by_organization) == {venture.id}
-    assert organizations(by_person) == {venture.id}
-    assert organizations(elsewhere) == {stranger.organization_id}
-    assert organizations(free) == set()
+    for user in (by_organization, by_person, by_address):
+        assert proposals(user) == {mine.id, blind.id}
+    assert proposals(elsewhere) == {theirs.id}
+    assert proposals(on_blind) == {blind.id}
+    assert proposals(withdrawn) == proposals(free) == set()
 
 
 # What the database refuses ----------------------------------------------------------------------
 
 def test_a_conflict_names_one_counterpart(users):
     staff, venture = users["ipark_staff"], users["venture_owner"]
-    for columns in ({}, {"organization_id": venture.organization_id, "person_id": venture.id}):
+    for columns in ({}, {"organization_id": venture.organization_id, "person_id": venture.id},
+                    {"organization_id": venture.organization_id, "email": "x@example.test"},
+                    {"email": "Upper@Example.test"}, {"person_id": venture.id, "identity_hidden": True},
+                    {"email": "x@example.test", "withdrawn_at": utcnow()}):
         db.session.add(Conflict(user_id=staff.id, **columns))
         with pytest.raises(sqlalchemy.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
 
 
-@pytest.mark.parametrize("counterpart", ["organization", "person"])
+@pytest.mark.parametrize("counterpart", ["organization", "person", "email"])
 def test_a_conflict_is_declared_once(users, counterpart):
     staff, venture = users["ipark_staff"], users["venture_owner"]
-    columns = {"organization_id": venture.organization_id} if counterpart == "organization" else {
-        "person_id": venture.id}
+    columns = {"organization": {"organization_id": venture.organization_id}, "person": {"person_id": venture.id},
+               "email": {"email": "someone@example.test"}}[counterpart]
     db.session.add(Conflict(user_id=staff.id, **columns))
     db.session.commit()
     db.session.add(Conflict(user_id=staff.id, **columns))

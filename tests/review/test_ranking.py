@@ -280,6 +280,17 @@ def test_export_neutralises_formulas(challenge, make_proposal, reviewers, users)
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
 
 
+def test_export_neutralises_formulas_in_the_header_too(challenge, make_proposal, reviewers, users):
+    """Criterion names are typed by the posting company: the header row is user text as well."""
+    challenge.criteria[0].name = '=cmd|"/C calc"!A0'
+    db.session.commit()
+    proposal = make_proposal(SUBMITTED, challenge=challenge)
+    review(proposal, reviewers[0], 3, 4)
+    header = parse(export_csv(challenge, users["ipark_staff"]))[0]
+    assert header[8:10] == ["""'=cmd|"/C calc"!A0 (×3)""", """'=cmd|"/C calc"!A0: comment"""]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)
+
+
 def test_export_follows_who_may_read_reviews(ranked, users, reviewers):
     challenge = ranked["split"].challenge
     ranked["split"].state, ranked["split"].shortlisted_at = SHORTLISTED, utcnow()
@@ -287,7 +298,7 @@ def test_export_follows_who_may_read_reviews(ranked, users, reviewers):
     assert parse(export_csv(challenge, users["company_owner"]))[1:] == []  # before the company's own review
     review(ranked["split"], users["company_owner"], 5, 5)
     rows = parse(export_csv(challenge, users["company_owner"]))[1:]
-    assert {row[0] for row in rows} == {str(ranked["split"].id)} and len(rows) == 3
+    assert [(row[0], row[4]) for row in rows] == [(str(ranked["split"].id), users["company_owner"].name)]  # its own
     for person in ("venture_owner", "other_venture", "admin"):
         assert parse(export_csv(challenge, users[person]))[1:] == []
     db.session.add(Conflict(user_id=users["mss_staff"].id, organization_id=ranked["split"].organization_id))

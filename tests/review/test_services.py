@@ -97,7 +97,7 @@ def test_assign_reviewer_eligibility(make_proposal, challenge, users, candidate,
 def test_a_conflicted_or_inactive_person_is_not_assigned(proposal, users, conflict):
     conflicted, inactive = users["mss_staff"], users["ipark_staff2"]
     services.declare_conflict(actor=conflicted, organization=proposal.organization if conflict == "organisation"
-                              else None, person=users["venture_member"] if conflict == "person" else None)
+                              else None, email=users["venture_member"].email if conflict == "person" else None)
     inactive.active = False
     db.session.commit()
     for reviewer in (conflicted, inactive):
@@ -144,7 +144,7 @@ def test_eligible_reviewers(make_proposal, challenge, users, make_user):
     assert set(services.eligible_reviewers(shortlisted)) == staff | {users["company_owner"], users["company_member"]}
 
     services.assign_reviewer(submitted, users["mss_staff"], actor=users["ipark_staff"])
-    services.declare_conflict(actor=users["ipark_staff2"], person=users["venture_owner"])
+    services.declare_conflict(actor=users["ipark_staff2"], email=users["venture_owner"].email)
     assert services.eligible_reviewers(submitted) == [users["ipark_staff"]]
     assert users["ipark_staff2"] in services.eligible_reviewers(shortlisted)  # another venture
 
@@ -330,37 +330,46 @@ def test_the_company_reviews_a_shortlisted_proposal(make_proposal, challenge, us
     services.save_review(review, actor=company, scores=full_scores(challenge, 5, 5, 4), comment="We want them.",
                          recommendation="strongly_support", submit=True)
     db.session.commit()
-    assert (staff_review.can_view(company), proposal.can_view_reviews(company)) == (True, True)
+    # Its own review is in; the institutions' stay theirs (the ranking shows a company no scores).
+    assert (staff_review.can_view(company), proposal.can_view_reviews(company), review.can_view(company)) == (
+        False, False, True)
 
 
 # Conflicts declared ahead -----------------------------------------------------------------------
 
-def test_declare_and_remove_conflicts(make_proposal, users):
+def test_declare_and_withdraw_conflicts(make_proposal, users):
     proposal = make_proposal(SUBMITTED)
     staff = users["ipark_staff"]
-    with_person = services.declare_conflict(actor=staff, person=users["venture_member"], reason=" Former colleague ")
+    with_person = services.declare_conflict(actor=staff, email=f" {users['venture_member'].email.upper()} ",
+                                            reason=" Former colleague ")
     db.session.commit()
-    assert (with_person.person_id, with_person.organization_id, with_person.reason) == (
-        users["venture_member"].id, None, "Former colleague")
+    assert (with_person.email, with_person.person_id, with_person.organization_id, with_person.reason) == (
+        users["venture_member"].email, None, None, "Former colleague")
     assert proposal.can_view(staff) is False
     with pytest.raises(services.ConflictExists):
-        services.declare_conflict(actor=staff, person=users["venture_member"])
+        services.declare_conflict(actor=staff, email=users["venture_member"].email)
     with_organization = services.declare_conflict(actor=staff, organization=proposal.organization)
     with pytest.raises(services.ConflictExists):
         services.declare_conflict(actor=staff, organization=proposal.organization)
     db.session.commit()
     assert count(Conflict) == 2
 
-    with pytest.raises(PermissionDenied):
-        services.remove_conflict(with_person, actor=users["mss_staff"])
-    services.remove_conflict(with_person, actor=staff)
+    for who in ("ipark_staff", "company_owner", "venture_owner"):  # never the declarer
+        with pytest.raises(PermissionDenied):
+            services.withdraw_conflict(with_person, actor=users[who], reason="Mistake.")
+    with pytest.raises(services.WithdrawalNeedsReason):
+        services.withdraw_conflict(with_person, actor=users["mss_staff"], reason=" ")
+    services.withdraw_conflict(with_person, actor=users["mss_staff"], reason="Wrong address.")
     db.session.commit()
     assert proposal.can_view(staff) is False  # the organisation conflict still holds
-    services.remove_conflict(with_organization, actor=staff)
+    services.withdraw_conflict(with_organization, actor=users["mss_staff"], reason="Wrong venture.")
     db.session.commit()
     assert proposal.can_view(staff) is True
-    assert audit_actions("review_conflicts") == ["conflict.declared", "conflict.declared", "conflict.removed",
-                                                 "conflict.removed"]
+    with pytest.raises(PermissionDenied):  # once
+        services.withdraw_conflict(with_organization, actor=users["mss_staff"], reason="Again.")
+    assert count(Conflict) == 2  # kept, marked withdrawn
+    assert audit_actions("review_conflicts") == ["conflict.declared", "conflict.declared", "conflict.withdrawn",
+                                                 "conflict.withdrawn"]
 
 
 @pytest.mark.parametrize("counterparts", ["none", "both"])
@@ -370,7 +379,8 @@ def test_a_conflict_has_exactly_one_counterpart(users, counterparts):
         if counterparts == "none":
             services.declare_conflict(actor=users["ipark_staff"])
         else:
-            services.declare_conflict(actor=users["ipark_staff"], organization=venture.organization, person=venture)
+            services.declare_conflict(actor=users["ipark_staff"], organization=venture.organization,
+                                      email=venture.email)
     assert count(Conflict) == 0
 
 

@@ -230,7 +230,7 @@ def test_a_conflicted_staff_member_neither_requests_nor_signs_nor_rejects(make_p
     proposal = make_proposal(SUBMITTED)
     conflicted = users["mss_staff"]
     services.declare_conflict(actor=conflicted, organization=proposal.organization if conflict == "organisation"
-                              else None, person=users["venture_member"] if conflict == "person" else None)
+                              else None, email=users["venture_member"].email if conflict == "person" else None)
     with pytest.raises(PermissionDenied):
         services.request_proposal_decision(proposal, SHORTLISTED, actor=conflicted)
     decision = services.request_proposal_decision(proposal, SHORTLISTED, actor=users["ipark_staff"])
