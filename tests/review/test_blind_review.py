@@ -201,3 +201,17 @@ def test_only_staff_oversee_conflicts(client, login, users, person):
     assert client.post(f"/review/conflicts/{conflict.id}/withdraw", data={"reason": "x"}).status_code == 404
     db.session.expire_all()
     assert not conflict.is_withdrawn
+
+
+def test_naming_the_venture_after_declaring_on_its_blind_proposal_gives_nothing_away(client, login, users,
+                                                                                   make_proposal, blind_call):
+    """“You have already declared this conflict” would tell the declarer whose proposal it was."""
+    proposal = make_proposal("submitted", challenge=blind_call)
+    staff = users["ipark_staff"]
+    services.declare_proposal_conflict(proposal, actor=staff)
+    db.session.commit()
+    login(staff)
+    response = client.post("/review/conflicts", data={"organization_id": str(proposal.organization_id)},
+                           follow_redirects=True)
+    assert "Your conflict is recorded" in text(response) and "already declared" not in text(response)
+    assert len(conflicts_of(staff)) == 2
