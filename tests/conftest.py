@@ -289,3 +289,62 @@ def make_proposal(app, users, make_challenge):
         return proposal
 
     return make
+
+
+class RaceResult:
+    """What one contender of a race ended with: outcome "ok", "refused" (a DomainError, its class in
+    `refusal`), or "error" with the exception in `error`; `value` is what the callable returned."""
+
+    def __init__(self, outcome, value=None, refusal=None, error=None):
+        self.outcome, self.value, self.refusal, self.error = outcome, value, refusal, error
+
+    def __repr__(self):
+        return f"RaceResult({self.outcome!r}, refusal={self.refusal!r}, error={self.error!r})"
+
+
+@pytest.fixture
+def race(app):
+    """race(call, call, …, hold=0.3): run the callables at the same moment, each on its own thread,
+    in its own app context and database session (its own connection), then commit each one.
+
+    The callables take no arguments and load what they change by id (an object of the test's session
+    must not cross threads). All start together at a barrier; each keeps its transaction open for
+    `hold` seconds after its call before committing, so that without a row lock every contender
+    reads the state from before the others' changes. Returns a RaceResult per callable, in order;
+    the test's session is expired, so it reads what the contenders committed."""
+    import threading
+    import time
+
+    from app.common.errors import DomainError
+
+    def run(*calls, hold=0.3):
+        barrier = threading.Barrier(len(calls))
+        results = [None] * len(calls)
+
+        def contend(index, call):
+            with app.app_context():
+                try:
+                    barrier.wait(timeout=10)
+                    value = call()
+                    db.session.flush()
+                    time.sleep(hold)
+                    db.session.commit()
+                    results[index] = RaceResult("ok", value)
+                except DomainError as refusal:
+                    db.session.rollback()
+                    results[index] = RaceResult("refused", refusal=type(refusal).__name__)
+                except Exception as error:  # an IntegrityError or a deadlock: what locking prevents
+                    db.session.rollback()
+                    results[index] = RaceResult("error", error=error)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=contend, args=(index, call)) for index, call in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        db.session.expire_all()
+        return results
+
+    return run

@@ -30,6 +30,7 @@ from app.challenges.models import (
 )
 from app.common import audit, uploads
 from app.common.errors import DomainError, PermissionDenied, require_transition
+from app.common.locking import lock
 from app.common.outbox import external_url, queue_email
 from app.common.time import as_utc, utcnow
 from app.extensions import db
@@ -162,6 +163,7 @@ def update_challenge(challenge: Challenge, *, actor: User, questions=None, crite
     later, never earlier, and a changed NDA becomes a new version that readers accept again.
     Those who accepted the NDA or started a proposal hear of every correction.
     """
+    lock(challenge)
     if not challenge.can_edit(actor):
         raise PermissionDenied()
     is_open = challenge.takes_corrections_only
@@ -253,6 +255,7 @@ def _check_deadline(deadline) -> None:
 
 def submit_challenge(challenge: Challenge, *, actor: User) -> None:
     """The poster asks the institutions to publish; staff of both are told."""
+    lock(challenge)
     if not challenge.can_submit_for_review(actor):
         raise PermissionDenied()
     _check_deadline(challenge.deadline)
@@ -264,6 +267,7 @@ def submit_challenge(challenge: Challenge, *, actor: User) -> None:
 
 def publish_challenge(challenge: Challenge, *, actor: User) -> None:
     """Open the call. The poster is told, and so is every venture working in one of its fields."""
+    lock(challenge)
     if not challenge.can_review_publication(actor):
         raise PermissionDenied()
     _check_deadline(challenge.deadline)
@@ -276,6 +280,7 @@ def publish_challenge(challenge: Challenge, *, actor: User) -> None:
 
 
 def request_changes(challenge: Challenge, *, actor: User, note: str) -> None:
+    lock(challenge)
     if not challenge.can_review_publication(actor):
         raise PermissionDenied()
     if not note.strip():
@@ -289,6 +294,7 @@ def request_changes(challenge: Challenge, *, actor: User, note: str) -> None:
 def close_challenge(challenge: Challenge, *, actor: User | None = None, now: datetime | None = None) -> None:
     """At the deadline; `flask jobs run` calls this for every call whose deadline has passed."""
     now = now or utcnow()
+    lock(challenge)
     if not challenge.deadline_passed(now):
         raise DomainError(_l("This challenge is open until its deadline."))
     _transition(challenge, ChallengeState.closed, actor=actor)
@@ -311,6 +317,7 @@ def close_expired_challenges(now: datetime | None = None) -> int:
 
 
 def cancel_challenge(challenge: Challenge, *, actor: User, reason: str) -> None:
+    lock(challenge)
     if not challenge.can_cancel(actor):
         raise PermissionDenied()
     if not reason.strip():
@@ -324,6 +331,7 @@ def cancel_challenge(challenge: Challenge, *, actor: User, reason: str) -> None:
 
 
 def award_challenge(challenge: Challenge, *, actor: User) -> None:
+    lock(challenge)
     if not challenge.can_award(actor):
         raise PermissionDenied()
     if challenge.state == ChallengeState.open:  # past its deadline, the job has not run yet
@@ -338,6 +346,7 @@ def award_challenge(challenge: Challenge, *, actor: User) -> None:
 
 def accept_nda(challenge: Challenge, *, actor: User, ip: str | None) -> NdaAcceptance:
     """Record who agreed to which text, when and from where; it opens the confidential part."""
+    lock(challenge)
     if not challenge.can_accept_nda(actor):
         raise PermissionDenied()
     nda = challenge.current_nda
@@ -353,6 +362,7 @@ def accept_nda(challenge: Challenge, *, actor: User, ip: str | None) -> NdaAccep
 # Clarification questions ------------------------------------------------------------------------
 
 def ask_question(challenge: Challenge, *, actor: User, body: str) -> ClarificationQuestion:
+    lock(challenge)
     if not challenge.can_ask_question(actor):
         raise PermissionDenied()
     question = ClarificationQuestion(challenge=challenge, asked_by=actor, body=body.strip(), asked_at=utcnow())
@@ -366,6 +376,7 @@ def ask_question(challenge: Challenge, *, actor: User, body: str) -> Clarificati
 
 def answer_question(question: ClarificationQuestion, *, actor: User, answer: str) -> None:
     """Publish the answer with the question, the asker unnamed; followers and the asker are told."""
+    lock(question.challenge, question)  # answered from two tabs: published once
     if question.is_answered:
         raise QuestionAlreadyAnswered()
     if not question.can_answer(actor):
@@ -384,6 +395,7 @@ def answer_question(question: ClarificationQuestion, *, actor: User, answer: str
 
 def add_attachment(challenge: Challenge, *, actor: User, upload, confidential: bool) -> ChallengeAttachment:
     """Store a PDF. Raises uploads.InvalidUpload for anything that is not one."""
+    lock(challenge)
     if not challenge.can_manage_attachments(actor):
         raise PermissionDenied()
     stored = uploads.store_pdf(upload)
@@ -401,6 +413,7 @@ def add_attachment(challenge: Challenge, *, actor: User, upload, confidential: b
 def remove_attachment(attachment: ChallengeAttachment, *, actor: User) -> str:
     """Returns the storage key, for the caller to discard the file once the change is committed."""
     challenge = attachment.challenge
+    lock(challenge, attachment)  # removed from another tab meanwhile: ChangedMeanwhile
     if not challenge.can_manage_attachments(actor):
         raise PermissionDenied()
     audit.record(actor, "challenge.attachment_removed", challenge, attachment_id=attachment.id,

@@ -13,6 +13,7 @@ from sqlalchemy import and_, false, or_, select
 
 from app.common import audit
 from app.common.errors import DomainError, PermissionDenied
+from app.common.locking import lock
 from app.common.models import DecisionState, Institution, JointDecision
 from app.common.time import utcnow
 from app.extensions import db
@@ -112,23 +113,29 @@ class RejectionNeedsReason(DomainError):
     default_message = _l("Please give a reason for the rejection.")
 
 
-def pending_decision(subject, action: str) -> JointDecision | None:
-    return db.session.scalar(
-        select(JointDecision).where(
-            JointDecision.subject_type == subject.__tablename__,
-            JointDecision.subject_id == subject.id,
-            JointDecision.action == action,
-            JointDecision.state == DecisionState.pending,
-        )
+def pending_decision(subject, action: str | None = None) -> JointDecision | None:
+    """The decision waiting for signatures on this subject (of this action, if given)."""
+    query = select(JointDecision).where(
+        JointDecision.subject_type == subject.__tablename__,
+        JointDecision.subject_id == subject.id,
+        JointDecision.state == DecisionState.pending,
     )
+    if action is not None:
+        query = query.where(JointDecision.action == action)
+    return db.session.scalar(query)
 
 
 def request_decision(subject, action: str, *, actor, note: str | None = None) -> JointDecision:
-    """Open a decision for both institutions to sign. Any participant of the workflow may ask."""
+    """Open a decision for both institutions to sign. Any participant of the workflow may ask.
+
+    One open decision per subject, whatever its action: two institutions proposing different
+    decisions at the same moment (shortlist and decline) would otherwise both be signed. The
+    subject's row lock makes the second request wait for the first and then see it."""
     registered = _actions[action]
     if not isinstance(subject, registered.model):
         raise TypeError(f"{action} decides on {registered.model.__name__}, not {type(subject).__name__}")
-    if pending_decision(subject, action) is not None:
+    lock(subject)
+    if pending_decision(subject) is not None:
         raise DecisionAlreadyOpen()
     decision = JointDecision(subject_type=subject.__tablename__, subject_id=subject.id,
                              action=action, requested_by_id=actor.id, note=note)
@@ -140,10 +147,13 @@ def request_decision(subject, action: str, *, actor, note: str | None = None) ->
 
 
 def _lock(decision: JointDecision) -> None:
-    """Re-read the decision under a row lock (PostgreSQL), so that two signatures arriving at the
-    same moment are taken one after the other: the second sees the first and completes the decision."""
-    db.session.flush()
-    db.session.refresh(decision, with_for_update=True)
+    """Lock the decision's subject, then the decision (the one lock order: a subject before its
+    decisions, as withdrawing a proposal does), and re-read both. Two signatures arriving at the same
+    moment are taken one after the other: the second sees the first and completes the decision."""
+    subject = load_subject(decision)
+    if subject is not None:
+        lock(subject)
+    lock(decision)
 
 
 def sign_decision(decision: JointDecision, *, actor) -> None:
@@ -192,7 +202,8 @@ def reject_decision(decision: JointDecision, *, actor, reason: str) -> None:
 
 def withdraw_pending(subject, *, actor, reason: str) -> None:
     """The subject left the workflow (a proposal withdrawn by its venture): decisions waiting for
-    signatures on it lapse, recorded as rejected by the one who withdrew it, with the reason."""
+    signatures on it lapse, recorded as rejected by the one who withdrew it, with the reason.
+    The caller has locked the subject; its decisions are locked after it."""
     decisions = db.session.scalars(select(JointDecision).where(
         JointDecision.subject_type == subject.__tablename__, JointDecision.subject_id == subject.id,
         JointDecision.state == DecisionState.pending).with_for_update())

@@ -8,12 +8,13 @@ the page showed.
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.challenges.models import Challenge
 from app.common import audit, signoff, uploads
 from app.common.errors import DomainError, PermissionDenied, require_transition
+from app.common.locking import lock
 from app.common.outbox import external_url, queue_email
 from app.common.time import utcnow
 from app.extensions import db
@@ -87,7 +88,9 @@ def tell_proposers_the_call_closed(challenge: Challenge) -> None:
 # -- the venture's work -----------------------------------------------------------------------------
 
 def start_proposal(challenge: Challenge, *, actor: User, title: str, now: datetime | None = None) -> Proposal:
-    """A draft for the actor's venture. One per venture per challenge."""
+    """A draft for the actor's venture. One per venture per challenge: the challenge's lock makes a
+    colleague starting one at the same moment wait, then find this one."""
+    lock(challenge)
     if challenge.proposal_of(actor) is not None:
         raise ProposalExists()
     if challenge.deadline_passed(now):
@@ -114,6 +117,7 @@ def update_proposal(proposal: Proposal, *, actor: User, changes: dict, answers: 
                     milestones: list[tuple[date, str]], now: datetime | None = None) -> list[str]:
     """Save the form. Drafts may leave required answers blank; lengths are checked always.
     Returns the names of what changed (also in the audit log)."""
+    lock(proposal)
     _require_editable(proposal, actor, now)
     questions = {question.id: (number, question) for number, question in enumerate(proposal.challenge.questions, 1)}
     for question_id, body in answers.items():
@@ -146,7 +150,9 @@ def update_proposal(proposal: Proposal, *, actor: User, changes: dict, answers: 
 
 
 def submit_proposal(proposal: Proposal, *, actor: User, now: datetime | None = None) -> None:
-    """Send a draft (before the deadline) or a revised proposal to the institutions."""
+    """Send a draft (before the deadline) or a revised proposal to the institutions. Two tabs at once
+    submit once: the second finds it submitted (or withdrawn) under the lock."""
+    lock(proposal)
     require_transition(PROPOSAL_TRANSITIONS, proposal.state, ProposalState.submitted)
     _require_editable(proposal, actor, now)
     missing = [str(BASIC_LABELS[name]) for name in proposal.missing_basics()]
@@ -165,7 +171,9 @@ def submit_proposal(proposal: Proposal, *, actor: User, now: datetime | None = N
 
 
 def withdraw_proposal(proposal: Proposal, *, actor: User) -> None:
-    """The venture steps back; a decision waiting for signatures on it lapses."""
+    """The venture steps back; a decision waiting for signatures on it lapses. The proposal is locked
+    before its decisions, as a signature does, so the two wait for each other instead of deadlocking."""
+    lock(proposal)
     if not proposal.can_withdraw(actor):
         raise PermissionDenied()
     previous = proposal.state
@@ -177,9 +185,12 @@ def withdraw_proposal(proposal: Proposal, *, actor: User) -> None:
 
 
 def add_attachment(proposal: Proposal, *, actor: User, upload) -> ProposalAttachment:
-    """Store a PDF (checked by its content). Raises uploads.InvalidUpload for anything else."""
+    """Store a PDF (checked by its content). Raises uploads.InvalidUpload for anything else. Counted
+    under the proposal's lock: parallel uploads never pass the limit."""
+    lock(proposal)
     _require_editable(proposal, actor, None)
-    if len(proposal.attachments) >= MAX_ATTACHMENTS:
+    if db.session.scalar(select(func.count()).select_from(ProposalAttachment)
+                         .where(ProposalAttachment.proposal_id == proposal.id)) >= MAX_ATTACHMENTS:
         raise TooManyAttachments()
     stored = uploads.store_pdf(upload)
     attachment = ProposalAttachment(proposal=proposal, filename=stored.filename, storage_key=stored.key,
@@ -196,6 +207,7 @@ def add_attachment(proposal: Proposal, *, actor: User, upload) -> ProposalAttach
 def remove_attachment(attachment: ProposalAttachment, *, actor: User) -> str:
     """Returns the storage key, for the caller to discard the file once the change is committed."""
     proposal = attachment.proposal
+    lock(proposal, attachment)  # removed from another tab meanwhile: ChangedMeanwhile
     _require_editable(proposal, actor, None)
     audit.record(actor, "proposal.attachment_removed", proposal, attachment_id=attachment.id,
                  filename=attachment.filename)
@@ -210,6 +222,7 @@ def remove_attachment(attachment: ProposalAttachment, *, actor: User) -> str:
 
 def choose_proposal(proposal: Proposal, *, actor: User) -> None:
     """The posting company wants this shortlisted proposal; selection still needs both institutions."""
+    lock(proposal)
     if not proposal.can_choose(actor):
         raise PermissionDenied()
     proposal.company_chosen_at, proposal.company_chosen_by_id = utcnow(), actor.id
@@ -218,6 +231,8 @@ def choose_proposal(proposal: Proposal, *, actor: User) -> None:
 
 
 def unchoose_proposal(proposal: Proposal, *, actor: User) -> None:
+    """Refused while the institutions sign the selection; the proposal's lock orders the two."""
+    lock(proposal)
     if not proposal.can_unchoose(actor):
         raise PermissionDenied()
     if signoff.pending_decision(proposal, "proposal.select") is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.auth.models import Organization, User
 from app.common import audit, signoff
 from app.common.errors import DomainError, PermissionDenied
+from app.common.locking import lock
 from app.common.models import DecisionState, JointDecision
 from app.common.outbox import external_url, queue_email
 from app.common.time import utcnow
@@ -99,6 +100,7 @@ def request_proposal_decision(proposal: Proposal, target: ProposalState, *, acto
                               note: str | None = None) -> JointDecision:
     """Staff propose; nothing changes until both institutions have signed. One open decision per
     proposal at a time, so the two institutions never sign contradicting decisions."""
+    lock(proposal)
     if not proposal.can_request_decision(actor, target):
         if (target == ProposalState.selected and proposal.is_shortlisted and proposal.needs_company_choice
                 and not proposal.company_has_chosen):  # say what is missing, not just "no"
@@ -129,6 +131,7 @@ def eligible_reviewers(proposal: Proposal) -> list[User]:
 
 
 def assign_reviewer(proposal: Proposal, reviewer: User, *, actor: User) -> Review:
+    lock(proposal)  # two staff assigning the same person at once: the second finds the review
     if not proposal.can_assign_reviewers(actor):
         raise PermissionDenied()
     if db.session.scalar(select(Review.id).where(Review.proposal_id == proposal.id,
@@ -147,6 +150,7 @@ def assign_reviewer(proposal: Proposal, reviewer: User, *, actor: User) -> Revie
 
 
 def unassign_reviewer(review: Review, *, actor: User) -> None:
+    lock(review.proposal, review)
     if not review.can_unassign(actor):
         raise PermissionDenied()
     audit.record(actor, "review.unassigned", review, proposal_id=review.proposal_id,
@@ -156,6 +160,7 @@ def unassign_reviewer(review: Review, *, actor: User) -> None:
 
 
 def confirm_no_conflict(review: Review, *, actor: User) -> None:
+    lock(review.proposal, review)
     if not review.can_answer_conflict(actor):
         raise PermissionDenied()
     review.no_conflict_at = utcnow()
@@ -165,6 +170,7 @@ def confirm_no_conflict(review: Review, *, actor: User) -> None:
 
 def declare_review_conflict(review: Review, *, actor: User, reason: str = "") -> None:
     """The reviewer has a conflict with the venture: declared on the proposal (declare_proposal_conflict)."""
+    lock(review.proposal, review, actor)  # the actor too: one conflict row, whichever review declares it
     if not review.can_answer_conflict(actor):
         raise PermissionDenied()
     review.conflict_declared_at = utcnow()
@@ -177,6 +183,7 @@ def save_review(review: Review, *, actor: User, scores: dict[int, tuple[int | No
                 recommendation: str | None, submit: bool) -> None:
     """Keep the reviewer's work; ``submit`` makes it count (and shows them the others' reviews).
     A submitted review can still be corrected while the proposal is under consideration."""
+    lock(review.proposal, review)
     if not review.can_score(actor):
         raise PermissionDenied()
     criteria = review.proposal.challenge.criteria
@@ -232,6 +239,7 @@ def declare_conflict(*, actor: User, organization: Organization | None = None, e
     """Ahead of any review, with a venture by name or with a person by e-mail address. The address is
     kept as given, whether or not anyone uses it yet: it applies to whoever has it, now or later, and
     the declarer learns nothing about who has an account."""
+    lock(actor)  # the same declaration from two tabs: the second finds the first
     if not Conflict.can_declare(actor):
         raise PermissionDenied()
     email = (email or "").strip().lower() or None
@@ -253,7 +261,7 @@ def declare_conflict(*, actor: User, organization: Organization | None = None, e
 
 def withdraw_conflict(conflict: Conflict, *, actor: User, reason: str) -> None:
     """Staff lift a conflict declared in error, with a reason; the row stays, marked withdrawn."""
-    db.session.refresh(conflict, with_for_update=True)
+    lock(conflict)
     if not conflict.can_withdraw(actor):
         raise PermissionDenied()
     reason = (reason or "").strip()[:500]
