@@ -162,8 +162,9 @@ class JointDecision(db.Model):
 
     __table_args__ = (
         Index("ix_joint_decisions_subject", "subject_type", "subject_id"),
-        # At most one open decision per subject and action.
-        Index("uq_joint_decisions_pending", "subject_type", "subject_id", "action", unique=True,
+        # At most one open decision per subject, whatever its action: two open ones (shortlist and
+        # decline) could both be signed.
+        Index("uq_joint_decisions_pending", "subject_type", "subject_id", unique=True,
               sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
         CheckConstraint("(ipark_signed_by_id IS NULL) = (ipark_signed_at IS NULL)",
                         name="ipark_signature_complete"),
