@@ -131,6 +131,15 @@ ERROR_TEXTS = {
 
 
 def _init_errors(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from app.common.locking import TransactionCollision
+    from app.common.views import answer_collision
+
+    # Two requests changing the same thing at once: 409 and its current state, never a 500.
+    app.register_error_handler(IntegrityError, answer_collision)
+    app.register_error_handler(TransactionCollision, answer_collision)
+
     def render_error(code, message=None):
         title, text = ERROR_TEXTS[code]
         return render_template("errors/error.html", code=code, title=title, text=message or text), code
