@@ -12,7 +12,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     from app.common.converters import BoundedIntConverter
 
-    app.url_map.converters["int"] = BoundedIntConverter  # every <int:…> id within 64 bits, else 404
+    app.url_map.converters["int"] = BoundedIntConverter  # every <int:…> id a key can hold, else 404
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.finalize(app.config)
@@ -186,6 +186,7 @@ def _init_errors(app):
 
     @app.before_request
     def _reject_nul_bytes():
-        """A NUL in a form value makes PostgreSQL raise; it is never a real input."""
-        if request.method == "POST" and any("\x00" in v for v in request.form.values()):
+        """A NUL in a query or form value makes PostgreSQL raise; it is never a real input."""
+        values = [*request.args.listvalues(), *(request.form.listvalues() if request.method == "POST" else [])]
+        if any("\x00" in value for repeated in values for value in repeated):
             return render_error(400)

@@ -103,7 +103,7 @@ class RowForm(Form):
 # Numbers and ids -------------------------------------------------------------------------------------
 
 def bounded_id(value) -> int | None:
-    """A posted id as an int when it can be one of ours (1 to 2**63-1, ASCII digits), else None."""
+    """A posted id as an int when it can be one of ours (1 to MAX_ID, ASCII digits), else None."""
     text = str(value).strip() if value is not None else ""
     if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
         return None

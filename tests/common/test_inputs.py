@@ -10,6 +10,7 @@ from wtforms import Form
 
 from app.challenges.models import Challenge
 from app.common import forms as common_forms
+from app.common.converters import MAX_ID
 from app.common.i18n import force_timezone, format_countdown, format_moment, format_utc
 from app.common.models import JointDecision
 from app.common.money import MAX_AMOUNT_MINOR, to_minor_units
@@ -21,7 +22,7 @@ from tests.challenges.test_routes import form_data
 from tests.proposals.test_routes import PDF, edit_data
 
 HUGE = "9" * 25  # beyond 64 bits
-JUST_BEYOND = str(2**63)
+JUST_BEYOND = str(2**31)  # beyond the INTEGER primary keys of PostgreSQL
 SPECIAL_DECIMALS = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity", "inf", "1E+999999999", "1e3", "-5",
                     "-0.0", "0x10", "1_000", "1.5.5", "٣", HUGE, str(MAX_AMOUNT_MINOR + 1)]
 
@@ -60,7 +61,7 @@ def test_a_special_decimal_budget_is_a_form_error(client, users, login, amount):
 
 # 2. Amounts beyond a 64-bit integer ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("amount", [HUGE, JUST_BEYOND, str(MAX_AMOUNT_MINOR + 1)])
+@pytest.mark.parametrize("amount", [HUGE, str(2**63), str(MAX_AMOUNT_MINOR + 1)])
 def test_a_budget_beyond_the_programme_cap_is_a_form_error(client, users, login, make_proposal, amount):
     login(users["company_owner"])
     response = client.post("/challenges/new?program=open_innovation", data=form_data(budget=amount))
@@ -75,7 +76,7 @@ def test_a_budget_beyond_the_programme_cap_is_a_form_error(client, users, login,
     assert db.session.get(Proposal, draft.id).budget_minor is None
 
 
-# 3. Ids and pages beyond 64 bits -------------------------------------------------------------------------
+# 3. Ids beyond the INTEGER keys and pages beyond 64 bits ----------------------------------------------
 
 @pytest.mark.parametrize("path", [f"/challenges/{HUGE}", "/challenges/" + "9" * 5000, f"/challenges/{JUST_BEYOND}",
                                   f"/proposals/{HUGE}",
@@ -87,9 +88,10 @@ def test_an_id_beyond_64_bits_in_the_url_is_not_found(client, users, login, make
     assert client.get(path).status_code == 404
 
 
-def test_the_largest_64_bit_id_is_still_an_id(client, users, login):
+def test_the_largest_id_is_still_an_id(client, users, login):
     login(users["ipark_staff"])
-    assert client.get(f"/challenges/{2**63 - 1}").status_code == 404  # looked up, not found
+    assert client.get(f"/challenges/{MAX_ID}").status_code == 404  # looked up, not found
+    assert client.post(f"/auth/members/{MAX_ID + 1}/remove").status_code == 404
 
 
 @pytest.mark.parametrize("page", [HUGE, JUST_BEYOND, str(2**62), "-5", "0", "x", "٣"])
@@ -111,7 +113,7 @@ def test_requested_page_is_bounded(app):
         assert requested_page() == 1
 
 
-@pytest.mark.parametrize("values", [[HUGE], [JUST_BEYOND, "1"], ["-1"], ["x"], ["٣"]])
+@pytest.mark.parametrize("values", [[HUGE], [JUST_BEYOND, "1"], [str(2**63)], ["-1"], ["x"], ["٣"]])
 def test_posted_decision_ids_beyond_64_bits_are_not_found(client, users, login, values):
     login(users["ipark_staff"])
     response = client.post("/staff/decisions/sign", data={"decision_ids": values})
@@ -262,3 +264,17 @@ def test_every_form_of_the_app_cleans_its_text():
              if issubclass(cls, FlaskForm) and not issubclass(cls, common_forms.KakehashiForm)
              or not issubclass(cls, FlaskForm) and issubclass(cls, Form) and not issubclass(cls, common_forms.RowForm)]
     assert stray == []
+
+
+# Other request values --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("who", "path"), [("anonymous", "/challenges/?q=a%00b"),
+                                           ("anonymous", "/challenges/?country=%00"),
+                                           ("admin", "/staff/audit?action=x%00"), ("admin", "/staff/accounts?q=%00"),
+                                           ("admin", "/staff/audit?action=x&action=%00"),
+                                           ("anonymous", "/auth/login?next=/%00")])
+def test_a_nul_in_the_query_string_is_a_bad_request(client, users, login, who, path):
+    """PostgreSQL refuses NUL in text; no real link carries one."""
+    if who != "anonymous":
+        login(users[who])
+    assert client.get(path).status_code == 400
