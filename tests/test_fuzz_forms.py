@@ -48,6 +48,7 @@ WORDS = ["", " ", "y", "on", "true", "false", "none", "conflict", "submit", "sav
          "ai_drug_discovery", "a@b.test", "venture@demo.test", "not-an-email", "http://x", "javascript:alert(1)",
          "//evil.example", "/\\evil.example", "https://example.test/" + "a" * 300]
 
+ROW_NUMBERS = st.sampled_from(["²", "٣", "-1", "0x1", "", "99999999999999999999", "1" * 5000, "30", "999"])
 any_text = st.text(st.characters(codec="utf-8"), max_size=40)  # every plane, no lone surrogates
 values = st.one_of(
     st.sampled_from(SPECIAL_NUMBERS + FAR_DATES + WORDS),
@@ -318,6 +319,9 @@ def submissions(draw, world, rule):
         path = rule.build(values_of, append_unknown=False)[1]
     base = list(page_form.fields) if page_form is not None else []
     names = sorted({name for name, _ in base} | set(draw(st.lists(st.sampled_from(sorted(world.names)), max_size=6))))
+    if draw(st.integers(0, 4)) == 0:  # rows of a list with odd numbers: "questions-²-text"
+        names += [re.sub(r"-\d+-", f"-{draw(ROW_NUMBERS)}-", name, count=1)
+                  for name in names if re.search(r"-\d+-", name)]
     data = []
     for name in names:
         sent = [value for n, value in base if n == name]

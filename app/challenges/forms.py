@@ -7,7 +7,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    FieldList,
     FormField,
     IntegerField,
     SelectField,
@@ -25,6 +24,7 @@ from app.common.forms import (
     KakehashiForm,
     MultiCheckboxField,
     RowForm,
+    RowList,
 )
 from app.common.money import Currency
 from app.common.taxonomy import FIELD_LABELS
@@ -90,8 +90,8 @@ class ChallengeForm(CorrectionForm):
     currency = SelectField(_l("Currency"), choices=[(c.value, c.value) for c in Currency])
     funding_sources = MultiCheckboxField(_l("Funding offered"), choices=list(FUNDING_SOURCE_LABELS.items()))
     blind_review = BooleanField(_l("Blind review: hide the ventures' names from reviewers"))
-    questions = FieldList(FormField(QuestionRow), min_entries=EXTRA_QUESTION_ROWS, max_entries=30)
-    criteria = FieldList(FormField(CriterionRow), min_entries=EXTRA_CRITERION_ROWS, max_entries=15)
+    questions = RowList(FormField(QuestionRow), min_entries=EXTRA_QUESTION_ROWS, max_entries=30)
+    criteria = RowList(FormField(CriterionRow), min_entries=EXTRA_CRITERION_ROWS, max_entries=15)
 
     def validate_criteria(self, field):
         for row in field:

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    FieldList,
     Form,
     PasswordField,
     SelectField,
@@ -94,10 +95,23 @@ class KakehashiForm(FlaskForm):
 
 
 class RowForm(Form):
-    """The base of every row inside a FieldList (FormField builds rows without the outer form's Meta)."""
+    """The base of every row inside a RowList (FormField builds rows without the outer form's Meta)."""
 
     class Meta(CleanTextMeta):
         pass
+
+
+class RowList(FieldList):
+    """A FieldList that reads only plain row numbers ("questions-3-text"): FieldList takes any
+    str.isdigit() key, which holds for "²" and for 5000-digit numbers that int() refuses."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 6:
+                    yield int(index)
 
 
 # Numbers and ids -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 
 from app.common.errors import DomainError
+from app.common.forms import clean_line
 
 PDF_MAGIC = b"%PDF-"
 
@@ -38,6 +39,7 @@ def upload_dir() -> Path:
 def clean_filename(name: str) -> str:
     """The name to show and to offer on download: no folders, no control characters."""
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = clean_line(name.replace("\t", ""))  # as one-line text fields: no line breaks, bidi or zero-width
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
     return name[:200] or "document.pdf"
 

@@ -2,11 +2,11 @@
 is decided in models and services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FieldList, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.challenges.models import TRL_LEVELS
-from app.common.forms import MILESTONE_WINDOW, AmountField, CalendarDateField, KakehashiForm, RowForm
+from app.common.forms import MILESTONE_WINDOW, AmountField, CalendarDateField, KakehashiForm, RowForm, RowList
 from app.common.money import Currency, from_minor_units
 
 EXTRA_MILESTONE_ROWS = 3
@@ -52,7 +52,7 @@ class ProposalForm(KakehashiForm):
     budget = AmountField(_l("Budget requested"), validators=[Optional(), Length(max=24)],
                          message=_l("Enter an amount such as 50000000 (or 1500.50 in USD)."))
     currency = SelectField(_l("Currency"), choices=[(c.value, c.value) for c in Currency])
-    milestones = FieldList(FormField(MilestoneRow), min_entries=EXTRA_MILESTONE_ROWS, max_entries=MAX_MILESTONES)
+    milestones = RowList(FormField(MilestoneRow), min_entries=EXTRA_MILESTONE_ROWS, max_entries=MAX_MILESTONES)
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Save and submit"))
 

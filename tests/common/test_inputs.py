@@ -257,9 +257,16 @@ def all_form_classes() -> list[type]:
 
 
 def test_every_form_of_the_app_cleans_its_text():
-    """New forms join by inheriting KakehashiForm (rows inside a FieldList: RowForm)."""
+    """New forms join by inheriting KakehashiForm (rows inside a RowList: RowForm)."""
+    from wtforms import FieldList
+    from wtforms.fields.core import UnboundField
+
     forms = all_form_classes()
     assert len(forms) > 20
+    plain_lists = [f"{cls.__qualname__}.{name}" for cls in forms for name, value in vars(cls).items()
+                   if isinstance(value, UnboundField) and issubclass(value.field_class, FieldList)
+                   and not issubclass(value.field_class, common_forms.RowList)]
+    assert plain_lists == []
     stray = [cls.__qualname__ for cls in forms
              if issubclass(cls, FlaskForm) and not issubclass(cls, common_forms.KakehashiForm)
              or not issubclass(cls, FlaskForm) and issubclass(cls, Form) and not issubclass(cls, common_forms.RowForm)]
@@ -278,3 +285,26 @@ def test_a_nul_in_the_query_string_is_a_bad_request(client, users, login, who, p
     if who != "anonymous":
         login(users[who])
     assert client.get(path).status_code == 400
+
+
+@pytest.mark.parametrize("index", ["²", "٣", "99999999999999999999", "1" * 5000, "-1", "0x1", ""])
+def test_a_row_number_of_any_shape_is_ignored_or_read(client, users, login, make_proposal, index):
+    """FieldList reads row numbers with str.isdigit, which holds for '²' that int() refuses."""
+    login(users["company_owner"])
+    response = client.post("/challenges/new?program=open_innovation", data=form_data(**{
+        f"questions-{index}-text": "A question?", f"criteria-{index}-name": "Merit", f"criteria-{index}-weight": "5"}))
+    assert response.status_code in (200, 302)
+    draft = make_proposal("draft", title="Our draft")
+    client.post("/auth/logout")
+    login(users["venture_owner"])
+    response = client.post(f"/proposals/{draft.id}/edit", data=edit_data(**{
+        f"milestones-{index}-title": "Hits", f"milestones-{index}-due_on": "2027-03-01"}))
+    assert response.status_code in (200, 302)
+
+
+def test_an_uploaded_file_name_drops_line_separators(client, users, login, make_proposal):
+    draft = make_proposal("draft")
+    login(users["venture_owner"])
+    client.post(f"/proposals/{draft.id}/attachments", content_type="multipart/form-data",
+                data={"file": (io.BytesIO(PDF), "plan\u2028b\u2029\tc.pdf")})
+    assert [a.filename for a in db.session.scalars(select(ProposalAttachment))] == ["plan b c.pdf"]
