@@ -1,7 +1,7 @@
 """Conflicts that keep blind review blind: on a proposal, by address, withdrawn by staff only
 
 Revision ID: b9c1conflict01
-Revises: 5839c433214c
+Revises: b9e1outbox0001
 Create Date: 2026-12-01 04:45:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b9c1conflict01'
-down_revision = '5839c433214c'
+down_revision = 'b9e1outbox0001'
 branch_labels = None
 depends_on = None
 

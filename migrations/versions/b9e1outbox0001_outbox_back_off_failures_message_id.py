@@ -1,7 +1,7 @@
 """outbox: back-off (next_attempt_at), messages given up (failed_at), a stable Message-ID
 
 Revision ID: b9e1outbox0001
-Revises: 5839c433214c
+Revises: b9d1onedecision
 Create Date: 2026-12-01 04:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b9e1outbox0001'
-down_revision = '5839c433214c'
+down_revision = 'b9d1onedecision'
 branch_labels = None
 depends_on = None
 
