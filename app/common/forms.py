@@ -27,7 +27,7 @@ from wtforms.csrf.core import CSRFTokenField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.common.converters import MAX_ID
-from app.common.money import AmountTooLarge, to_minor_units
+from app.common.money import AmountTooLarge, Currency, to_minor_units
 from app.common.time import utcnow
 
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
@@ -156,6 +156,8 @@ class AmountField(StringField):
         if validation_stopped or not (self.data or "").strip():
             return
         currency = form[self.currency_field].data
+        if currency not in set(Currency):
+            return  # the currency field says what is wrong; no amount can be read without one
         try:
             self.minor = to_minor_units(self.data, currency)
         except AmountTooLarge as error:

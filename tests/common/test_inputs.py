@@ -59,6 +59,15 @@ def test_a_special_decimal_budget_is_a_form_error(client, users, login, amount):
     assert count(Challenge) == 0
 
 
+def test_an_amount_in_an_unknown_currency_is_only_a_currency_error(client, users, login):
+    login(users["company_owner"])
+    response = client.post("/challenges/new?program=open_innovation",
+                           data=form_data(budget="9" * 20, currency="\u202eXXX"))
+    assert response.status_code == 200 and "Not a valid choice" in text(response)
+    assert "Enter an amount" not in text(response)
+    assert count(Challenge) == 0
+
+
 # 2. Amounts beyond a 64-bit integer ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("amount", [HUGE, str(2**63), str(MAX_AMOUNT_MINOR + 1)])
