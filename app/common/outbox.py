@@ -29,8 +29,9 @@ from flask_mail import Message
 from sqlalchemy import select
 
 from app.common import audit
-from app.common.errors import DomainError
+from app.common.errors import DomainError, PermissionDenied
 from app.common.i18n import DEFAULT_ZONES, force_timezone
+from app.common.locking import lock
 from app.common.models import OutboxEmail
 from app.common.time import utcnow
 from app.extensions import db, mail
@@ -154,8 +155,11 @@ def send_pending(limit: int = 50, *, now: datetime | None = None) -> int:
 
 
 def retry_email(row: OutboxEmail, *, actor) -> None:
-    """A message given up goes back in the queue, due now, with a fresh series of tries."""
-    db.session.refresh(row, with_for_update=True)
+    """A message given up goes back in the queue, due now, with a fresh series of tries. For
+    administrators only: see staff.routes.outbox."""
+    if not getattr(actor, "is_admin", False):
+        raise PermissionDenied()
+    lock(row)
     if not row.is_failed:
         raise DomainError(_l("This message is not waiting for another try."))
     audit.record(actor, "outbox_email.retried", row, attempts=row.attempts, failed_at=row.failed_at.isoformat())

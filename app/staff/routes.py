@@ -321,10 +321,11 @@ def reset_two_factor(user_id: int):
 
 
 @bp.get("/outbox")
-@staff_required
+@admin_required
 def outbox():
-    """E-mail given up (refused for good, or a day of tries in vain), for staff to send again.
-    Addresses and subjects only: a body may name a venture that reviewers must not know."""
+    """E-mail given up (refused for good, or a day of tries in vain), for administrators to send
+    again. Not for institution staff: a recipient and a subject together can name the venture of
+    a blind proposal, and staff review. Addresses and subjects only, never bodies."""
     failed = (OutboxEmail.failed_at.is_not(None), OutboxEmail.sent_at.is_(None))
     page = db.paginate(select(OutboxEmail).where(*failed)
                        .order_by(OutboxEmail.failed_at.desc(), OutboxEmail.id.desc()),
@@ -335,7 +336,7 @@ def outbox():
 
 
 @bp.post("/outbox/<int:email_id>/retry")
-@staff_required
+@admin_required
 def retry_outbox_email(email_id: int):
     email = db.session.get(OutboxEmail, email_id)
     if email is None:
