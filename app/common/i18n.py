@@ -2,6 +2,7 @@
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import (
     format_date,
@@ -49,10 +50,23 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+@lru_cache(maxsize=1024)
+def is_known_zone(zone: str | None) -> bool:
+    """A zone name the tz database still knows: a stored name is not an input any more, but a tz
+    update can retire it, and an unknown zone would break every page and e-mail of its user."""
+    if not zone:
+        return False
+    try:
+        get_timezone(zone)
+    except LookupError:
+        return False
+    return True
+
+
 def select_timezone() -> str:
     if not has_request_context():
         return DEFAULT_ZONES.get(str(get_locale()), "UTC")
-    if profile_readable() and current_user.is_authenticated and current_user.timezone:
+    if profile_readable() and current_user.is_authenticated and is_known_zone(current_user.timezone):
         return current_user.timezone
     return DEFAULT_ZONES.get(str(get_locale()), "UTC")
 
@@ -68,7 +82,7 @@ def force_timezone(zone: str):
         yield
         return
     previous = getattr(ctx, "babel_tzinfo", None)
-    ctx.babel_tzinfo = get_timezone(zone)
+    ctx.babel_tzinfo = get_timezone(zone if is_known_zone(zone) else "UTC")
     try:
         yield
     finally:

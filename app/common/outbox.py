@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from app.common import audit
 from app.common.errors import DomainError, PermissionDenied
-from app.common.i18n import DEFAULT_ZONES, force_timezone
+from app.common.i18n import DEFAULT_ZONES, force_timezone, is_known_zone
 from app.common.locking import lock
 from app.common.models import OutboxEmail
 from app.common.time import utcnow
@@ -50,7 +50,9 @@ def queue_email(recipient, template: str, **context) -> OutboxEmail:
     """
     address = getattr(recipient, "email", recipient)
     locale = context.pop("locale", None) or getattr(recipient, "locale", None) or "en"
-    zone = getattr(recipient, "timezone", None) or DEFAULT_ZONES.get(locale, "UTC")
+    zone = getattr(recipient, "timezone", None)
+    if not is_known_zone(zone):
+        zone = DEFAULT_ZONES.get(locale, "UTC")
     with force_locale(locale), force_timezone(zone):
         subject = render_template(f"email/{template}.subject.txt", recipient=recipient, **context)
         body_text = render_template(f"email/{template}.txt", recipient=recipient, **context)

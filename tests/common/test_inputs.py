@@ -317,3 +317,19 @@ def test_an_uploaded_file_name_drops_line_separators(client, users, login, make_
     client.post(f"/proposals/{draft.id}/attachments", content_type="multipart/form-data",
                 data={"file": (io.BytesIO(PDF), "plan\u2028b\u2029\tc.pdf")})
     assert [a.filename for a in db.session.scalars(select(ProposalAttachment))] == ["plan b c.pdf"]
+
+
+def test_a_stored_zone_that_no_longer_exists_falls_back_instead_of_breaking_every_page(
+        app, client, login, make_user, make_challenge):
+    """A zone name written before a tz database update (or by hand) is not a form input, but it
+    reaches every page and every e-mail of its user: they fall back to the language's zone."""
+    from app.common.outbox import queue_email
+
+    make_challenge("open")
+    user = make_user("venture", locale="ko", timezone="Mars/Olympus_Mons")
+    login(user)
+    response = client.get("/challenges/")
+    assert response.status_code == 200
+    assert "KST" in response.get_data(as_text=True) or "대한민국" in response.get_data(as_text=True)
+    queue_email(user, "password_changed")  # rendered in the recipient's zone
+    db.session.rollback()
