@@ -22,6 +22,7 @@ from app.auth.models import Invitation, User
 from app.common.errors import DomainError
 from app.common.i18n import DEFAULT_ZONES
 from app.common.routes import safe_next
+from app.common.time import utcnow
 from app.extensions import db, limiter
 
 PENDING_2FA = "pending_two_factor"  # password given, second factor (or required enrolment) pending
@@ -34,6 +35,12 @@ def _email_key() -> str:
 
 def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
+
+
+def _pending_key() -> str:
+    """Codes are counted per account, so a password cannot buy guesses from many addresses."""
+    pending = session.get(PENDING_2FA) or {}
+    return f"two-factor:{pending.get('uid') or request.remote_addr}"
 
 
 def _complete_login(user: User, remember: bool):
@@ -70,21 +77,30 @@ def login():
         enrol = user.must_enrol_two_factor(current_app.config["STAFF_REQUIRE_2FA"])
         if user.has_two_factor or enrol:
             session.pop(TOTP_SETUP, None)
-            session[PENDING_2FA] = {"uid": user.id, "remember": form.remember.data, "enrol": enrol}
+            session[PENDING_2FA] = {"uid": user.id, "remember": form.remember.data, "enrol": enrol,
+                                    "at": int(utcnow().timestamp())}
             target = ".two_factor_setup" if enrol else ".two_factor"
             return redirect(url_for(target, next=request.args.get("next")))
         return _complete_login(user, form.remember.data)
     return render_template("auth/login.html", form=form)
 
 
+PENDING_MAX_AGE = 600  # seconds between the password and the code
+
+
 def _pending_user() -> User | None:
-    """Whoever gave the password in this browser, while still active (removal ends it)."""
+    """Whoever gave the password in this browser in the last ten minutes, while still active
+    (removal ends it)."""
     pending = session.get(PENDING_2FA)
-    user = db.session.get(User, pending["uid"]) if pending else None
+    if not pending or utcnow().timestamp() - pending.get("at", 0) > PENDING_MAX_AGE:
+        session.pop(PENDING_2FA, None)
+        return None
+    user = db.session.get(User, pending["uid"])
     return user if user is not None and user.active else None
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"], deduct_when=_login_failed)
 @limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_login_failed)
 def two_factor():
     user = _pending_user()
@@ -111,6 +127,7 @@ def _setup_secret(user: User) -> str:
 
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"], deduct_when=_login_failed)
 @limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_login_failed)
 def two_factor_setup():
     """Enrolment: for a signed-in person (replacing a factor takes a code of the current one), or

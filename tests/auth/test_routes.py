@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.auth.models import Invitation, LoginSession, Organization, User, VerificationState
 from app.common.models import AuditEvent, OutboxEmail
+from app.common.time import utcnow
 from app.demo import DEMO_PASSWORD, seed
 from app.extensions import db
 from tests.conftest import PASSWORD
@@ -388,7 +389,7 @@ def test_pending_enrolment_is_only_for_the_required_first_factor(app, client, us
     staff = users["mss_staff"]
     app.config["STAFF_REQUIRE_2FA"] = False
     with client.session_transaction() as session:
-        session["pending_two_factor"] = {"uid": staff.id, "remember": False}
+        session["pending_two_factor"] = {"uid": staff.id, "remember": False, "at": int(utcnow().timestamp())}
     assert client.get("/auth/two-factor/setup").status_code == 302
     assert db.session.get(User, staff.id).totp_secret is None
 
@@ -536,4 +537,33 @@ def test_an_account_removed_after_the_password_cannot_finish_signing_in(client, 
     db.session.commit()
     response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert response.location.startswith("/auth/login")
+    assert client.get("/auth/profile").status_code == 302
+
+
+def test_the_second_factor_is_throttled_per_account_whatever_the_address(client, users):
+    """A stolen password must not buy a million codes from a thousand addresses: ten wrong codes
+    per account in fifteen minutes, counted across IP addresses."""
+    staff = users["ipark_staff"]
+    _enrol(staff)
+    statuses = []
+    for n in range(11):
+        ip = {"REMOTE_ADDR": f"198.51.100.{n + 1}"}
+        client.post("/auth/login", data={"email": staff.email, "password": PASSWORD}, environ_base=ip)
+        statuses.append(client.post("/auth/two-factor", data={"code": "000000"}, environ_base=ip).status_code)
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def test_a_pending_second_factor_expires(client, users, monkeypatch):
+    """The password step is good for ten minutes; an old half-signed-in cookie is worth nothing."""
+    from datetime import timedelta
+
+    from app.auth import routes
+
+    staff = users["ipark_staff"]
+    secret = _enrol(staff)
+    client.post("/auth/login", data={"email": staff.email, "password": PASSWORD})
+    later = utcnow() + timedelta(minutes=11)
+    monkeypatch.setattr(routes, "utcnow", lambda: later)
+    response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302 and response.location.startswith("/auth/login")
     assert client.get("/auth/profile").status_code == 302
