@@ -11,7 +11,7 @@ _UNREACHABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
 
 
 def database_unreachable(error: BaseException | None) -> bool:
-    """True for a database that is down, restarting, out of connections or out of reach; the
+    """True for a database that is down, restarting, locked, out of connections or out of reach; the
     request may well succeed in a moment (503). False for everything else (a bad statement, a
     serialisation failure, a constraint), which is ours to fix or to answer otherwise."""
     if isinstance(error, exc.TimeoutError):  # every connection of the pool busy
@@ -22,7 +22,8 @@ def database_unreachable(error: BaseException | None) -> bool:
         return True
     original = error.orig
     if isinstance(original, sqlite3.OperationalError):
-        return "unable to open database" in str(original)
+        # A file that cannot be opened, or one another writer holds longer than we wait.
+        return any(reason in str(original) for reason in ("unable to open database", "database is locked"))
     if hasattr(original, "sqlstate"):  # psycopg: no code at all for errors on the client side of the wire
         state = original.sqlstate
         return state is None or state.startswith("08") or state in _UNREACHABLE_STATES

@@ -189,3 +189,37 @@ def test_requests_recover_by_themselves_when_the_database_returns():
             proxy.start()  # for the teardown's truncation
         teardown_app(app, ctx)
         proxy.stop()
+
+
+def test_a_busy_sqlite_database_answers_503_not_500(tmp_path):
+    """`make run` serves SQLite: fifty people at once can find the file locked by a writer for
+    longer than the driver waits. That is "busy, try again", not a server error."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    path = tmp_path / "busy.sqlite3"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
+                     SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 0.05}})
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.post("/write-for-test")
+    def write():
+        db.session.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+        db.session.execute(text("INSERT INTO t VALUES (1)"))
+        db.session.commit()
+        return "ok"
+
+    client = app.test_client()
+    assert client.post("/write-for-test").status_code == 200
+    other = sqlite3.connect(path)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        response = client.post("/write-for-test")
+    finally:
+        other.rollback()
+        other.close()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert client.post("/write-for-test").status_code == 200  # and it passes by itself
+    with app.app_context():
+        db.engine.dispose()
