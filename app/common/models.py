@@ -216,6 +216,18 @@ class JointDecision(db.Model):
             and not signoff.is_conflicted(self, user)
         )
 
+    def shows_rejecter_to(self, user) -> bool:
+        """Whether ``user`` may read who rejected it. A subject withdrawn by its venture lapses its
+        open decision as rejected by that venture's member; under blind review that name would tell
+        reviewers who wrote the proposal (``can_see_identity`` on the subject, where it has one)."""
+        if self.rejected_by is None:
+            return False
+        subject = self.subject
+        if subject is None or not hasattr(subject, "can_see_identity"):
+            return True
+        return (self.rejected_by.organization_id != getattr(subject, "organization_id", None)
+                or subject.can_see_identity(user))
+
     def can_view(self, user) -> bool:
         """Staff pages' users, unless they declared a conflict with the subject: then nothing of it."""
         from app.common import signoff

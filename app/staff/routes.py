@@ -238,13 +238,23 @@ def audit_log():
 
 def _blind_actors(events, user) -> set[int]:
     """The events whose actor is a member of a venture that blind review hides from ``user``: the
-    log shows what happened to the proposal, not who in the venture did it."""
-    ids = {event.subject_id for event in events if event.subject_type == Proposal.__tablename__}
+    log shows what happened to the proposal (or to a decision on it: a withdrawal lapses one), not
+    who in the venture did it."""
+    decision_ids = {event.subject_id for event in events if event.subject_type == JointDecision.__tablename__}
+    decided = dict(db.session.execute(select(JointDecision.id, JointDecision.subject_id).where(
+        JointDecision.id.in_(decision_ids), JointDecision.subject_type == Proposal.__tablename__)).all()
+    ) if decision_ids else {}
+
+    def proposal_id(event) -> int | None:
+        if event.subject_type == Proposal.__tablename__:
+            return event.subject_id
+        return decided.get(event.subject_id) if event.subject_type == JointDecision.__tablename__ else None
+
+    ids = {pid for event in events if (pid := proposal_id(event)) is not None}
     proposals = {proposal.id: proposal for proposal in db.session.scalars(
         select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
     return {event.id for event in events
-            if (proposal := proposals.get(event.subject_id)) is not None
-            and event.subject_type == Proposal.__tablename__ and event.actor is not None
+            if (proposal := proposals.get(proposal_id(event))) is not None and event.actor is not None
             and event.actor.organization_id == proposal.organization_id and not proposal.can_see_identity(user)}
 
 

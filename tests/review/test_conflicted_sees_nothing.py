@@ -91,6 +91,27 @@ def test_the_audit_view_does_not_name_the_venture_member_behind_a_blind_proposal
     assert f"proposals #{draft.id}" in page and users["venture_owner"].name not in page
 
 
+def test_a_blind_proposal_withdrawn_under_a_pending_decision_does_not_name_its_member(
+        client, login, users, make_challenge, make_proposal):
+    """Withdrawing lapses the open decision, recorded as rejected by the venture member: the
+    decisions page and the audit view must not name that person to staff who may not know."""
+    from app.proposals import services as proposals
+
+    blind = make_proposal("submitted", challenge=make_challenge("open", blind_review=True))
+    services.request_proposal_decision(blind, ProposalState.shortlisted, actor=users["ipark_staff"])
+    db.session.commit()
+    proposals.withdraw_proposal(blind, actor=users["venture_owner"])
+    db.session.commit()
+    member = users["venture_owner"].name
+    switch_to(client, login, users["mss_staff"])
+    decisions = client.get("/staff/decisions?state=rejected")
+    assert decisions.status_code == 200 and "A member of the venture (blind review)" in text(decisions)
+    assert member not in text(decisions)
+    audit_page = client.get("/staff/audit")
+    assert audit_page.status_code == 200 and "decision.withdrawn" in text(audit_page)
+    assert member not in text(audit_page)
+
+
 def test_my_reviews_and_their_counts_leave_out_a_conflicted_proposal(client, login, users, proposal):
     staff = users["ipark_staff2"]
     review = Review(proposal_id=proposal.id, reviewer_id=staff.id, assigned_by_id=users["ipark_staff"].id)
