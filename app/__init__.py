@@ -99,7 +99,7 @@ def _init_templates(app):
         programs_for,
     )
     from app.common.i18n import current_zone_name, format_countdown
-    from app.common.models import DECISION_STATE_LABELS
+    from app.common.models import DECISION_STATE_LABELS, OutboxEmail
     from app.common.taxonomy import FIELD_LABELS, country_name
     from app.proposals.models import PROPOSAL_STATE_LABELS
 
@@ -112,7 +112,8 @@ def _init_templates(app):
         program_descriptions=PROGRAM_DESCRIPTIONS,
         challenge_state_labels=CHALLENGE_STATE_LABELS, challenge_state_badges=CHALLENGE_STATE_BADGES,
         funding_source_labels=FUNDING_SOURCE_LABELS, proposal_state_labels=PROPOSAL_STATE_LABELS,
-        format_countdown=format_countdown, programs_for=programs_for)
+        format_countdown=format_countdown, programs_for=programs_for,
+        outbox_can_manage=OutboxEmail.can_manage)
     app.jinja_env.add_extension("jinja2.ext.do")
 
 

@@ -39,6 +39,8 @@ def _login_failed(response) -> bool:
 
 def _pending_key() -> str:
     """Codes are counted per account, so a password cannot buy guesses from many addresses."""
+    if current_user.is_authenticated:  # replacing a factor: a stolen session buys no more guesses
+        return f"two-factor:{current_user.id}"
     pending = session.get(PENDING_2FA) or {}
     return f"two-factor:{pending.get('uid') or request.remote_addr}"
 

@@ -422,6 +422,7 @@ def enable_two_factor(user: User, *, secret: str, code: str, current_code: str |
     """Enrol ``secret``, proven by ``code``. Replacing a factor also takes a code of the current
     one: whoever has only the password (or an open session) cannot swap the phone. An
     administrator's reset_two_factor is the way back after a lost phone."""
+    lock(user)  # a code is good once: two posts of it at the same moment enrol once
     if not user.needs_two_factor:
         raise PermissionDenied()
     replacing = user.has_two_factor
@@ -439,6 +440,7 @@ def enable_two_factor(user: User, *, secret: str, code: str, current_code: str |
 
 
 def check_two_factor(user: User, code: str) -> None:
+    lock(user)  # a code is good once, also when it is posted twice at the same moment
     step = None if user.totp_secret is None else _matching_step(user.totp_secret, code,
                                                                 after=user.totp_last_counter)
     if step is None:

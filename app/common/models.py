@@ -114,6 +114,12 @@ class OutboxEmail(db.Model):
     def is_failed(self) -> bool:
         return self.failed_at is not None and self.sent_at is None
 
+    @staticmethod
+    def can_manage(user) -> bool:
+        """Administrators, not institution staff: a recipient and a subject together can name the
+        venture behind a blind proposal, and staff review (docs/blind-review.md)."""
+        return user.is_authenticated and user.is_admin
+
 
 class Institution(enum.StrEnum):
     ipark = "ipark"

@@ -159,7 +159,7 @@ def send_pending(limit: int = 50, *, now: datetime | None = None) -> int:
 def retry_email(row: OutboxEmail, *, actor) -> None:
     """A message given up goes back in the queue, due now, with a fresh series of tries. For
     administrators only: see staff.routes.outbox."""
-    if not getattr(actor, "is_admin", False):
+    if not OutboxEmail.can_manage(actor):
         raise PermissionDenied()
     lock(row)
     if not row.is_failed:

@@ -40,6 +40,7 @@ def run_service(allowed: bool, action, message: str, *, back, form=None):
     except DBAPIError as error:
         if not is_conflict(error):
             raise
+        log_collision(error)
         return changed_meanwhile(back.location)
     flash(message, "success")
     return back
@@ -88,7 +89,13 @@ def answer_collision(error):
     """The application's safety net for a collision no view caught (an IntegrityError, a deadlock
     or a serialization failure at flush or commit): 409 and the page the user came from, as it is
     now — never a 500."""
+    log_collision(error)
     return changed_meanwhile(_page_of_this_request())
+
+
+def log_collision(error) -> None:
+    """Logged, because a constraint that our own code breaks also lands here and must be seen."""
+    current_app.logger.warning("collision at commit, answered 409: %s", error, exc_info=error)
 
 
 def _page_of_this_request() -> str | None:

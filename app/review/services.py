@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import Organization, User
+from app.auth.services import normalize_email
 from app.common import audit, signoff
 from app.common.errors import DomainError, PermissionDenied
 from app.common.locking import lock
@@ -224,6 +225,10 @@ def save_review(review: Review, *, actor: User, scores: dict[int, tuple[int | No
 def declare_proposal_conflict(proposal: Proposal, *, actor: User, reason: str = "") -> Conflict:
     """“I have a conflict with this proposal's team.” Recorded against the proposal's venture, which
     the declarer is never shown when blind review hides it; permanent for the declarer."""
+    lock(proposal)  # the same declaration from two tabs: the second finds the first
+    if db.session.scalar(select(Conflict.id).where(Conflict.user_id == actor.id, Conflict.proposal_id == proposal.id,
+                                                   Conflict.withdrawn_at.is_(None)).limit(1)) is not None:
+        raise ConflictExists()
     if not proposal.can_declare_conflict(actor):
         raise PermissionDenied()
     conflict = Conflict(user_id=actor.id, organization_id=proposal.organization_id, proposal_id=proposal.id,
@@ -242,7 +247,7 @@ def declare_conflict(*, actor: User, organization: Organization | None = None, e
     lock(actor)  # the same declaration from two tabs: the second finds the first
     if not Conflict.can_declare(actor):
         raise PermissionDenied()
-    email = (email or "").strip().lower() or None
+    email = normalize_email(email or "") or None  # as User.email is stored, or it never matches
     if (organization is None) == (email is None):
         raise ValueError("a conflict is with one organisation or one e-mail address")
     existing = select(Conflict.id).where(Conflict.user_id == actor.id, Conflict.withdrawn_at.is_(None))

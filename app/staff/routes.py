@@ -45,6 +45,7 @@ def _required(allowed):
 
 staff_required = _required(lambda user: user.can_use_staff_pages)
 admin_required = _required(lambda user: user.is_admin)
+outbox_required = _required(OutboxEmail.can_manage)
 
 
 def _page() -> int:
@@ -176,7 +177,7 @@ def sign_decisions():
     signoff.preload_subjects(found.values(), current_user)
     signed = effective = 0
     failures = []
-    for decision_id in wanted:
+    for decision_id in sorted(wanted):  # one lock order for everyone signing in bulk: no deadlock
         decision = found.get(decision_id)
         if decision is None or not decision.can_view(current_user):
             failures.append(_("#%(id)d: not found", id=decision_id))
@@ -331,7 +332,7 @@ def reset_two_factor(user_id: int):
 
 
 @bp.get("/outbox")
-@admin_required
+@outbox_required
 def outbox():
     """E-mail given up (refused for good, or a day of tries in vain), for administrators to send
     again. Not for institution staff: a recipient and a subject together can name the venture of
@@ -346,7 +347,7 @@ def outbox():
 
 
 @bp.post("/outbox/<int:email_id>/retry")
-@admin_required
+@outbox_required
 def retry_outbox_email(email_id: int):
     email = db.session.get(OutboxEmail, email_id)
     if email is None:

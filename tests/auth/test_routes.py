@@ -567,3 +567,13 @@ def test_a_pending_second_factor_expires(client, users, monkeypatch):
     response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302 and response.location.startswith("/auth/login")
     assert client.get("/auth/profile").status_code == 302
+
+
+def test_replacing_a_factor_is_throttled_per_account_whatever_the_address(client, login, users):
+    """A stolen session must not buy guesses of the current code from many addresses either."""
+    staff = users["ipark_staff"]
+    login(staff)  # a complete session; the factor is enrolled after it
+    _enrol(staff)
+    statuses = [client.post("/auth/two-factor/setup", data={"code": "000000", "current_code": "000000"},
+                            environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"}).status_code for n in range(11)]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429

@@ -575,3 +575,61 @@ def test_an_account_deactivated_by_two_administrators_at_once_is_deactivated_onc
 
     one_wins(race(deactivate(ids["admin"]), deactivate(second_admin)))
     assert audit_count("user.deactivated") == 1
+
+
+# Found in review: second factor, conflicts on a proposal, bulk signing in two orders ---------------
+
+def test_one_second_factor_code_posted_twice_at_once_signs_in_once(race, users, ids):
+    import pyotp
+
+    from app.auth import services as accounts
+
+    staff = users["ipark_staff"]
+    secret = pyotp.random_base32()
+    staff.totp_secret = secret
+    db.session.commit()
+    code = pyotp.TOTP(secret).now()
+
+    def check():
+        return lambda: accounts.check_two_factor(as_user("ipark_staff", ids), code)
+
+    one_wins(race(check(), check()))
+
+
+def test_a_conflict_declared_on_a_proposal_from_two_tabs_is_recorded_once(race, make_proposal, ids):
+    from app.review.models import Conflict
+
+    proposal = make_proposal("submitted")
+    proposal_id = proposal.id
+
+    def declare():
+        return lambda: review.declare_proposal_conflict(get(Proposal, proposal_id), actor=as_user("mss_staff", ids))
+
+    one_wins(race(declare(), declare()))
+    assert count(Conflict, Conflict.proposal_id == proposal_id) == 1
+
+
+def test_two_staff_signing_the_same_decisions_in_opposite_orders_do_not_deadlock(app, users, make_user, make_challenge,
+                                                                               make_proposal, race):
+    """The bulk view signs in one order whatever the form's: two staff of different institutions
+    sending the same ids reversed both finish, with no 409 for the whole batch."""
+    challenge = make_challenge("open")
+    decision_ids = []
+    for _ in range(4):
+        proposal = make_proposal("submitted", challenge=challenge, creator=make_user("venture"))
+        decision_ids.append(review.request_proposal_decision(proposal, ProposalState.shortlisted,
+                                                             actor=users["ipark_staff2"]).id)
+    db.session.commit()
+    emails = {name: users[name].email for name in ("ipark_staff", "mss_staff")}
+
+    def sign_in_bulk(name, order):
+        def call():
+            browser = app.test_client()
+            browser.post("/auth/login", data={"email": emails[name], "password": "correct horse battery"})
+            return browser.post("/staff/decisions/sign", data={"decision_ids": [str(i) for i in order]}).status_code
+        return call
+
+    results = race(sign_in_bulk("ipark_staff", decision_ids), sign_in_bulk("mss_staff", decision_ids[::-1]), hold=0)
+    assert [r.outcome for r in results] == ["ok", "ok"] and [r.value for r in results] == [302, 302]
+    assert count(JointDecision, JointDecision.id.in_(decision_ids),
+                 JointDecision.state == DecisionState.approved) == len(decision_ids)
