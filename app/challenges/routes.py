@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from app.auth.decorators import staff_required
 from app.challenges import bp, search, services
 from app.challenges.forms import (
     EXTRA_CRITERION_ROWS,
@@ -37,7 +38,6 @@ from app.common.taxonomy import Field
 from app.common.views import run_service
 from app.extensions import db
 from app.proposals.models import Proposal, not_conflicted_clause
-from app.staff.routes import staff_required
 
 PER_PAGE = 20
 

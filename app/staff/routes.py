@@ -1,13 +1,12 @@
-from functools import wraps
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth import services as auth_services
+from app.auth.decorators import admin_required, outbox_required, staff_required
 from app.auth.forms import VerificationForm
 from app.auth.models import Organization, OrganizationKind, User, VerificationState
 from app.common import signoff
@@ -27,25 +26,6 @@ PER_PAGE = 25
 MAX_BULK_SIGN = 100
 
 
-def _required(allowed):
-    """Signed-in users for whom ``allowed(user)`` holds; 403 for the others."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not allowed(current_user):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-staff_required = _required(lambda user: user.can_use_staff_pages)
-admin_required = _required(lambda user: user.is_admin)
-outbox_required = _required(OutboxEmail.can_manage)
 
 
 def _page() -> int:
