@@ -10,6 +10,7 @@ from app.common.models import AuditEvent, OutboxEmail
 from app.common.time import utcnow
 from app.demo import DEMO_PASSWORD, seed
 from app.extensions import db
+from tests.clock import stopped_clock
 from tests.conftest import PASSWORD
 
 WRONG = "The e-mail address or the password is not correct."
@@ -553,20 +554,17 @@ def test_the_second_factor_is_throttled_per_account_whatever_the_address(client,
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
 
 
-def test_a_pending_second_factor_expires(client, users, monkeypatch):
+def test_a_pending_second_factor_expires(client, users):
     """The password step is good for ten minutes; an old half-signed-in cookie is worth nothing."""
     from datetime import timedelta
-
-    from app.auth import routes
 
     staff = users["ipark_staff"]
     secret = _enrol(staff)
     client.post("/auth/login", data={"email": staff.email, "password": PASSWORD})
-    later = utcnow() + timedelta(minutes=11)
-    monkeypatch.setattr(routes, "utcnow", lambda: later)
-    response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 302 and response.location.startswith("/auth/login")
-    assert client.get("/auth/profile").status_code == 302
+    with stopped_clock(utcnow() + timedelta(minutes=11)):
+        response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302 and response.location.startswith("/auth/login")
+        assert client.get("/auth/profile").status_code == 302
 
 
 def test_replacing_a_factor_is_throttled_per_account_whatever_the_address(client, login, users):

@@ -23,6 +23,7 @@ from app.common.models import AuditEvent, Institution, OutboxEmail
 from app.common.taxonomy import Field
 from app.common.time import as_utc, utcnow
 from app.extensions import db
+from tests.clock import stopped_clock
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "another horse battery"
@@ -693,18 +694,10 @@ MOMENT = datetime(2030, 4, 1, 9, 0, 15, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """The services' clock, stopped at MOMENT; clock.advance(seconds) moves it."""
-
-    class Clock:
-        now = MOMENT
-
-        def advance(self, seconds):
-            self.now += timedelta(seconds=seconds)
-
-    stopped = Clock()
-    monkeypatch.setattr(services, "utcnow", lambda: stopped.now)
-    return stopped
+def clock():
+    """The whole app's clock, stopped at MOMENT; clock.advance(seconds) moves it."""
+    with stopped_clock(MOMENT) as clock:
+        yield clock
 
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # fixed, so that every code below is known to differ

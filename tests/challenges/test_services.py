@@ -36,6 +36,7 @@ from app.common.outbox import queue_email
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
+from tests.clock import stopped_clock
 
 DRAFT, PENDING, OPEN, CLOSED, AWARDED, CANCELLED = (
     ChallengeState.draft, ChallengeState.pending_review, ChallengeState.open, ChallengeState.closed,
@@ -51,18 +52,10 @@ Mail = namedtuple("Mail", "template to context")
 # Helpers and fixtures ---------------------------------------------------------------------------
 
 @pytest.fixture
-def now(monkeypatch):
-    """The services' and the predicates' clock, frozen at a whole second; `now.set(moment)` moves it."""
-
-    class Clock:
-        def set(self, moment):
-            self.moment = moment
-            monkeypatch.setattr("app.challenges.services.utcnow", lambda: moment)
-            monkeypatch.setattr("app.challenges.models.utcnow", lambda: moment)
-
-    clock = Clock()
-    clock.set(utcnow().replace(microsecond=0))
-    return clock
+def clock():
+    """The whole app's clock, stopped at a whole second; `clock.set(moment)` moves it."""
+    with stopped_clock(utcnow().replace(microsecond=0)) as clock:
+        yield clock
 
 
 @pytest.fixture
@@ -161,9 +154,9 @@ def test_the_transition_table_is_the_designed_state_machine():
 @pytest.mark.parametrize("state", list(ChallengeState))
 @pytest.mark.parametrize(("service", "actor", "sources", "target", "stamp"), TRANSITIONS_BY_SERVICE,
                          ids=[case[0] for case in TRANSITIONS_BY_SERVICE])
-def test_every_service_in_every_state(make_challenge, users, now, service, actor, sources, target, stamp,
+def test_every_service_in_every_state(make_challenge, users, clock, service, actor, sources, target, stamp,
                                       state):
-    challenge = make_challenge(state, deadline=now.moment - timedelta(minutes=1) if service in AFTER_DEADLINE
+    challenge = make_challenge(state, deadline=clock.now - timedelta(minutes=1) if service in AFTER_DEADLINE
                                else None)
     actor = users[actor] if actor else None
     run = partial(getattr(services, service), challenge, actor=actor, **ARGUMENTS.get(service, {}))
@@ -177,7 +170,7 @@ def test_every_service_in_every_state(make_challenge, users, now, service, actor
     run()
     assert challenge.state == target
     if stamp:
-        assert as_utc(getattr(challenge, stamp)) == now.moment
+        assert as_utc(getattr(challenge, stamp)) == clock.now
     path = [(OPEN, CLOSED), (CLOSED, AWARDED)] if (state, target) == (OPEN, AWARDED) else [(state, target)]
     rows = audit_rows(challenge)
     assert [(row.action, row.from_state, row.to_state, row.actor_id) for row in rows] == [
@@ -294,11 +287,11 @@ def test_a_new_challenge_is_searchable_by_its_public_text_only(users):
 
 @pytest.mark.parametrize(("offset", "accepted"), [(-timedelta(days=1), False), (timedelta(0), False),
                                                   (SECOND, True)])
-def test_a_new_challenges_deadline_must_be_in_the_future(users, now, offset, accepted):
+def test_a_new_challenges_deadline_must_be_in_the_future(users, clock, offset, accepted):
     create = partial(services.create_challenge, actor=users["company_owner"], program=Program.open_innovation,
-                     **new_call(deadline=now.moment + offset))
+                     **new_call(deadline=clock.now + offset))
     if accepted:
-        assert as_utc(create().deadline) == now.moment + SECOND
+        assert as_utc(create().deadline) == clock.now + SECOND
         return
     with pytest.raises(services.DeadlineInPast):
         create()
@@ -307,12 +300,12 @@ def test_a_new_challenges_deadline_must_be_in_the_future(users, now, offset, acc
 
 # Editing ----------------------------------------------------------------------------------------
 
-def test_a_draft_takes_every_change(make_challenge, users, mails, now):
+def test_a_draft_takes_every_change(make_challenge, users, mails, clock):
     challenge = make_challenge("draft")
     changed = services.update_challenge(
         challenge, actor=users["company_member"], title="Protein binders by deep learning",
         summary="New summary.", description="New description.", confidential="New secret.", language="ja",
-        trl=4, budget_minor=5_000_000, currency="JPY", deadline=now.moment + timedelta(days=3),
+        trl=4, budget_minor=5_000_000, currency="JPY", deadline=clock.now + timedelta(days=3),
         fields=["cell_gene_therapy"], funding_sources=["company_award"], blind_review=True,
         questions=[{"text": "Your team?", "required": True, "max_length": 500}],
         criteria=[{"name": "Fit", "weight": 60}, {"name": "Team", "weight": 40}], nda_text=" New terms. ")
@@ -321,11 +314,11 @@ def test_a_draft_takes_every_change(make_challenge, users, mails, now):
                             "criteria", "nda"}
     assert (challenge.title, challenge.trl, challenge.budget_minor, challenge.fields) == (
         "Protein binders by deep learning", 4, 5_000_000, ["cell_gene_therapy"])
-    assert as_utc(challenge.deadline) == now.moment + timedelta(days=3)  # a draft may also move it earlier
+    assert as_utc(challenge.deadline) == clock.now + timedelta(days=3)  # a draft may also move it earlier
     assert [(q.text, q.max_length) for q in challenge.questions] == [("Your team?", 500)]
     assert [(c.name, c.weight) for c in challenge.criteria] == [("Fit", 60), ("Team", 40)]
     assert [(v.number, v.body) for v in challenge.nda_versions] == [(1, "New terms.")]  # nobody agreed yet
-    assert as_utc(challenge.updated_at) == now.moment
+    assert as_utc(challenge.updated_at) == clock.now
     [row] = audit_rows(challenge)
     assert (row.action, row.actor_id, set(row.details["changed"])) == (
         "challenge.updated", users["company_member"].id, set(changed))
@@ -350,10 +343,10 @@ def test_a_draft_keeps_its_programme_owner_and_state(make_challenge, users, chan
 
 
 @pytest.mark.parametrize(("offset", "accepted"), [(timedelta(0), False), (SECOND, True)])
-def test_a_drafts_new_deadline_must_be_in_the_future(make_challenge, users, now, offset, accepted):
+def test_a_drafts_new_deadline_must_be_in_the_future(make_challenge, users, clock, offset, accepted):
     challenge = make_challenge("draft")
     update = partial(services.update_challenge, challenge, actor=users["company_owner"],
-                     deadline=now.moment + offset)
+                     deadline=clock.now + offset)
     if accepted:
         assert update() == ["deadline"]
         return
@@ -390,8 +383,8 @@ def test_an_open_challenge_takes_corrections_to_its_text(make_challenge, users, 
 @pytest.mark.parametrize(("offset", "outcome"), [
     (timedelta(days=7), ["deadline"]), (SECOND, ["deadline"]), (timedelta(0), []),
     (-SECOND, services.DeadlineShortened), (-timedelta(days=7), services.DeadlineShortened)])
-def test_an_open_challenges_deadline_moves_later_never_earlier(make_challenge, users, mails, now, offset, outcome):
-    deadline = now.moment + timedelta(days=10)
+def test_an_open_challenges_deadline_moves_later_never_earlier(make_challenge, users, mails, clock, offset, outcome):
+    deadline = clock.now + timedelta(days=10)
     challenge = make_challenge("open", deadline=deadline)
     update = partial(services.update_challenge, challenge, actor=users["company_owner"], deadline=deadline + offset)
     if isinstance(outcome, list):
@@ -406,10 +399,10 @@ def test_an_open_challenges_deadline_moves_later_never_earlier(make_challenge, u
 
 
 @pytest.mark.parametrize(("before_deadline", "allowed"), [(SECOND, True), (timedelta(0), False)])
-def test_an_open_challenge_is_editable_until_its_deadline(make_challenge, users, now, before_deadline, allowed):
-    deadline = now.moment + timedelta(days=1)
+def test_an_open_challenge_is_editable_until_its_deadline(make_challenge, users, clock, before_deadline, allowed):
+    deadline = clock.now + timedelta(days=1)
     challenge = make_challenge("open", deadline=deadline)
-    now.set(deadline - before_deadline)
+    clock.set(deadline - before_deadline)
     update = partial(services.update_challenge, challenge, actor=users["company_owner"],
                      deadline=deadline + timedelta(days=7))
     if allowed:
@@ -464,7 +457,7 @@ def test_a_new_nda_while_open_is_a_new_version_to_accept_again(make_challenge, u
 
 
 def test_corrections_reach_those_following_the_call_in_their_own_language(
-        make_challenge, make_organization, make_user, users, mails, now):
+        make_challenge, make_organization, make_user, users, mails, clock):
     challenge = make_challenge("open")
     accepted = make_user("venture", locale="ko")
     services.accept_nda(challenge, actor=accepted, ip=None)
@@ -492,7 +485,7 @@ def test_corrections_reach_those_following_the_call_in_their_own_language(
 
 # Review and publication ---------------------------------------------------------------------------
 
-def test_submitting_tells_every_staff_member(make_challenge, make_user, users, mails, now):
+def test_submitting_tells_every_staff_member(make_challenge, make_user, users, mails, clock):
     make_user(institution="mss", active=False)
     challenge = make_challenge("draft")
     services.submit_challenge(challenge, actor=users["company_owner"])
@@ -508,9 +501,9 @@ def test_staff_submitting_their_own_call_are_not_told_about_it(make_challenge, u
 
 
 @pytest.mark.parametrize("service", ["submit_challenge", "publish_challenge"])
-def test_a_call_whose_deadline_passed_is_not_submitted_nor_published(make_challenge, users, now, service):
+def test_a_call_whose_deadline_passed_is_not_submitted_nor_published(make_challenge, users, clock, service):
     state, actor = (DRAFT, "company_owner") if service == "submit_challenge" else (PENDING, "ipark_staff")
-    challenge = make_challenge(state, deadline=now.moment)
+    challenge = make_challenge(state, deadline=clock.now)
     before = stamps(challenge)
     with pytest.raises(services.DeadlineInPast):
         getattr(services, service)(challenge, actor=users[actor])
@@ -537,7 +530,7 @@ def test_staff_never_review_a_startup_support_call_they_wrote(make_challenge, us
 
 
 def test_publishing_tells_the_poster_and_verified_ventures_working_in_its_fields(
-        make_challenge, make_organization, make_user, users, mails, now):
+        make_challenge, make_organization, make_user, users, mails, clock):
     matching = make_organization("venture", fields=["ai_drug_discovery", "diagnostics"])
     also_matching = make_organization("venture", fields=["bioinformatics"])
     told = [make_user(organization=matching), make_user(organization=matching, role="member"),
@@ -587,10 +580,10 @@ def test_requesting_changes_needs_a_note_and_sends_it_to_the_poster(make_challen
 # Closing ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("before_deadline", "closes"), [(SECOND, False), (timedelta(0), True), (-SECOND, True)])
-def test_a_challenge_closes_at_its_deadline_to_the_second(make_challenge, users, mails, now, before_deadline, closes):
-    deadline = now.moment + timedelta(hours=1)
+def test_a_challenge_closes_at_its_deadline_to_the_second(make_challenge, users, mails, clock, before_deadline, closes):
+    deadline = clock.now + timedelta(hours=1)
     challenge = make_challenge("open", deadline=deadline)
-    now.set(deadline - before_deadline)
+    clock.set(deadline - before_deadline)
     if not closes:
         before = stamps(challenge)
         with pytest.raises(DomainError):
@@ -602,12 +595,12 @@ def test_a_challenge_closes_at_its_deadline_to_the_second(make_challenge, users,
     assert sent_to(mails, "challenge_closed") == emails(users["company_owner"], users["company_member"])
 
 
-def test_closing_expired_challenges_closes_only_open_ones_past_their_deadline(make_challenge, mails, now):
-    past_due = make_challenge("open", deadline=now.moment - SECOND)
-    due_now = make_challenge("open", deadline=now.moment)
-    not_yet = make_challenge("open", deadline=now.moment + SECOND)
-    draft = make_challenge("draft", deadline=now.moment - timedelta(days=1))
-    pending = make_challenge("pending_review", deadline=now.moment - timedelta(days=1))
+def test_closing_expired_challenges_closes_only_open_ones_past_their_deadline(make_challenge, mails, clock):
+    past_due = make_challenge("open", deadline=clock.now - SECOND)
+    due_now = make_challenge("open", deadline=clock.now)
+    not_yet = make_challenge("open", deadline=clock.now + SECOND)
+    draft = make_challenge("draft", deadline=clock.now - timedelta(days=1))
+    pending = make_challenge("pending_review", deadline=clock.now - timedelta(days=1))
     closed = make_challenge("closed")
 
     assert services.close_expired_challenges() == 2
@@ -672,12 +665,12 @@ def test_cancelling_a_published_call_tells_its_followers_but_not_the_actor(make_
 
 @pytest.mark.parametrize(("before_deadline", "allowed"), [(SECOND, False), (timedelta(0), True)])
 def test_an_open_call_is_awarded_only_once_its_deadline_passed_and_closes_first(
-        make_challenge, users, mails, now, before_deadline, allowed):
-    deadline = now.moment + timedelta(hours=1)
+        make_challenge, users, mails, clock, before_deadline, allowed):
+    deadline = clock.now + timedelta(hours=1)
     challenge = make_challenge("open", deadline=deadline)
     services.accept_nda(challenge, actor=users["venture_owner"], ip=None)
     mails.clear()
-    now.set(deadline - before_deadline)
+    clock.set(deadline - before_deadline)
     if not allowed:
         with pytest.raises(PermissionDenied):
             services.award_challenge(challenge, actor=users["ipark_staff"])
@@ -694,13 +687,13 @@ def test_an_open_call_is_awarded_only_once_its_deadline_passed_and_closes_first(
 
 # The NDA ----------------------------------------------------------------------------------------
 
-def test_accepting_the_nda_records_who_which_version_when_and_where(make_challenge, users, now):
+def test_accepting_the_nda_records_who_which_version_when_and_where(make_challenge, users, clock):
     challenge = make_challenge("open")
     venture = users["venture_member"]
     acceptance = services.accept_nda(challenge, actor=venture, ip="198.51.100.7")
     assert (acceptance.user_id, acceptance.nda_version.number, acceptance.challenge_id, acceptance.ip) == (
         venture.id, 1, challenge.id, "198.51.100.7")
-    assert as_utc(acceptance.accepted_at) == now.moment
+    assert as_utc(acceptance.accepted_at) == clock.now
     [row] = audit_rows(challenge)
     assert (row.action, row.actor_id, row.details) == ("challenge.nda_accepted", venture.id, {"nda_version": 1})
     assert challenge.can_view_confidential(venture)
@@ -710,8 +703,8 @@ def test_accepting_the_nda_records_who_which_version_when_and_where(make_challen
 
 @pytest.mark.parametrize("case", ["company", "staff", "unverified_venture", "rejected_venture", "at_deadline",
                                   "twice", "draft", "pending_review", "closed", "cancelled"])
-def test_accepting_the_nda_is_refused(make_challenge, make_organization, make_user, users, now, case):
-    deadline = now.moment + timedelta(days=1)
+def test_accepting_the_nda_is_refused(make_challenge, make_organization, make_user, users, clock, case):
+    deadline = clock.now + timedelta(days=1)
     state = case if case in {"draft", "pending_review", "closed", "cancelled"} else "open"
     challenge = make_challenge(state, deadline=deadline if state != "closed" else None)
     actor = {
@@ -722,7 +715,7 @@ def test_accepting_the_nda_is_refused(make_challenge, make_organization, make_us
     if case == "twice":
         services.accept_nda(challenge, actor=actor, ip=None)
     if case == "at_deadline":
-        now.set(deadline)
+        clock.set(deadline)
     count = db.session.scalar(select(func.count()).select_from(NdaAcceptance))
     with pytest.raises(PermissionDenied):
         services.accept_nda(challenge, actor=actor, ip="198.51.100.7")
@@ -731,12 +724,12 @@ def test_accepting_the_nda_is_refused(make_challenge, make_organization, make_us
 
 # Clarification questions ------------------------------------------------------------------------
 
-def test_a_question_is_private_until_answered(make_challenge, users, mails, now):
+def test_a_question_is_private_until_answered(make_challenge, users, mails, clock):
     challenge = make_challenge("open")
     asker = users["venture_member"]
     question = services.ask_question(challenge, actor=asker, body="  Is GPU time provided?  ")
     assert (question.body, question.asked_by_id, question.is_answered) == ("Is GPU time provided?", asker.id, False)
-    assert as_utc(question.asked_at) == now.moment
+    assert as_utc(question.asked_at) == clock.now
     assert audit_rows(challenge)[-1].details == {"question_id": question.id}
     assert sent_to(mails, "question_asked") == emails(users["company_owner"], users["company_member"])
     assert all(m.context["question"] is question for m in mails)
@@ -746,14 +739,14 @@ def test_a_question_is_private_until_answered(make_challenge, users, mails, now)
 
     services.answer_question(question, actor=users["company_member"], answer="  Yes, 1,000 GPU hours.  ")
     assert (question.answer, question.answered_by_id, as_utc(question.answered_at)) == (
-        "Yes, 1,000 GPU hours.", users["company_member"].id, now.moment)
+        "Yes, 1,000 GPU hours.", users["company_member"].id, clock.now)
     assert question.can_view(users["other_venture"])
     db.session.commit()
 
 
 @pytest.mark.parametrize("case", ["company", "staff", "unverified_venture", "at_deadline", "draft", "closed"])
-def test_asking_a_question_is_refused(make_challenge, make_organization, make_user, users, now, case):
-    deadline = now.moment + timedelta(days=1)
+def test_asking_a_question_is_refused(make_challenge, make_organization, make_user, users, clock, case):
+    deadline = clock.now + timedelta(days=1)
     state = case if case in {"draft", "closed"} else "open"
     challenge = make_challenge(state, deadline=deadline if state != "closed" else None)
     actor = {"company": users["company_member"], "staff": users["ipark_staff"],
@@ -761,7 +754,7 @@ def test_asking_a_question_is_refused(make_challenge, make_organization, make_us
                                                                             state=VerificationState.pending)),
              }.get(case, users["venture_owner"])
     if case == "at_deadline":
-        now.set(deadline)
+        clock.set(deadline)
     with pytest.raises(PermissionDenied):
         services.ask_question(challenge, actor=actor, body="Anything?")
     assert db.session.scalar(select(func.count()).select_from(ClarificationQuestion)) == 0
@@ -812,11 +805,11 @@ def test_a_question_is_answered_once_and_only_by_the_poster(make_challenge, user
     assert [r.action for r in audit_rows(challenge)].count("challenge.question_answered") == 1
 
 
-def test_questions_are_still_answered_after_the_deadline(make_challenge, users, now):
-    deadline = now.moment + timedelta(days=1)
+def test_questions_are_still_answered_after_the_deadline(make_challenge, users, clock):
+    deadline = clock.now + timedelta(days=1)
     challenge = make_challenge("open", deadline=deadline)
     question = services.ask_question(challenge, actor=users["venture_owner"], body="Which assay?")
-    now.set(deadline + timedelta(days=1))
+    clock.set(deadline + timedelta(days=1))
     services.close_challenge(challenge)
     services.answer_question(question, actor=users["company_owner"], answer="A binding assay.")
     assert question.is_answered
@@ -888,12 +881,12 @@ def test_removing_an_attachment(app, make_challenge, users):
     db.session.commit()
 
 
-def test_attachments_of_a_call_past_its_deadline_are_frozen(make_challenge, users, now):
-    deadline = now.moment + timedelta(days=1)
+def test_attachments_of_a_call_past_its_deadline_are_frozen(make_challenge, users, clock):
+    deadline = clock.now + timedelta(days=1)
     challenge = make_challenge("open", deadline=deadline)
     attachment = services.add_attachment(challenge, actor=users["company_owner"], upload=pdf_upload(),
                                          confidential=False)
-    now.set(deadline)
+    clock.set(deadline)
     with pytest.raises(PermissionDenied):
         services.add_attachment(challenge, actor=users["company_owner"], upload=pdf_upload(), confidential=False)
     with pytest.raises(PermissionDenied):
