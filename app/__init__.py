@@ -84,34 +84,14 @@ def _init_templates(app):
     app.jinja_env.filters.update(moment=format_moment, money=format_money, markdown=render_markdown,
                                  zone_label=zone_label, utc=format_utc,
                                  format_number=format_number)
-    from app.auth.models import (
-        MEMBER_ROLE_LABELS,
-        ORGANIZATION_KIND_LABELS,
-        VERIFICATION_BADGES,
-        VERIFICATION_LABELS,
-    )
-    from app.challenges.models import (
-        CHALLENGE_STATE_BADGES,
-        CHALLENGE_STATE_LABELS,
-        FUNDING_SOURCE_LABELS,
-        PROGRAM_DESCRIPTIONS,
-        PROGRAM_LABELS,
-        programs_for,
-    )
+    from app.challenges.models import Program, programs_for
     from app.common.i18n import current_zone_name, format_countdown
-    from app.common.models import DECISION_STATE_LABELS, OutboxEmail
-    from app.common.taxonomy import FIELD_LABELS, country_name
-    from app.proposals.models import PROPOSAL_STATE_LABELS
+    from app.common.models import OutboxEmail
+    from app.common.taxonomy import Field, country_name
 
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale, current_zone_name=current_zone_name,
-        country_name=country_name, field_labels=FIELD_LABELS, kind_labels=ORGANIZATION_KIND_LABELS,
-        verification_labels=VERIFICATION_LABELS, verification_badges=VERIFICATION_BADGES,
-        role_labels=MEMBER_ROLE_LABELS,
-        decision_state_labels=DECISION_STATE_LABELS, program_labels=PROGRAM_LABELS,
-        program_descriptions=PROGRAM_DESCRIPTIONS,
-        challenge_state_labels=CHALLENGE_STATE_LABELS, challenge_state_badges=CHALLENGE_STATE_BADGES,
-        funding_source_labels=FUNDING_SOURCE_LABELS, proposal_state_labels=PROPOSAL_STATE_LABELS,
+        country_name=country_name, Field=Field, Program=Program,
         format_countdown=format_countdown, programs_for=programs_for,
         outbox_can_manage=OutboxEmail.can_manage)
     app.jinja_env.add_extension("jinja2.ext.do")

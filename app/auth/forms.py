@@ -12,9 +12,9 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, Regexp
 
-from app.auth.models import ORGANIZATION_KIND_LABELS, REGISTRABLE_KINDS
+from app.auth.models import REGISTRABLE_KINDS, OrganizationKind
 from app.common.forms import KakehashiForm, LanguageSelect, MultiCheckboxField, TimezoneSelect
-from app.common.taxonomy import FIELD_LABELS, country_choices
+from app.common.taxonomy import Field, country_choices
 
 PASSWORD_MIN = 10
 
@@ -37,7 +37,7 @@ def new_password_fields():
 
 
 def fields_field():
-    return MultiCheckboxField(_l("Fields of activity"), choices=list(FIELD_LABELS.items()))
+    return MultiCheckboxField(_l("Fields of activity"), choices=Field.choices())
 
 
 class LoginForm(KakehashiForm):
@@ -66,8 +66,7 @@ class RegistrationForm(KakehashiForm):
     password, confirm = new_password_fields()
     locale = LanguageSelect()
     timezone = TimezoneSelect()
-    kind = SelectField(_l("Type of organisation"),
-                       choices=[(kind.value, ORGANIZATION_KIND_LABELS[kind]) for kind in REGISTRABLE_KINDS])
+    kind = SelectField(_l("Type of organisation"), choices=OrganizationKind.choices(REGISTRABLE_KINDS))
     country = SelectField(_l("Country"))
     name_latin = StringField(_l("Organisation name (Latin script)"),
                              validators=[DataRequired(), Length(max=200)])

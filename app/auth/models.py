@@ -1,4 +1,3 @@
-import enum
 import secrets
 from datetime import datetime
 
@@ -10,6 +9,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.common.enums import LabelledEnum
 from app.common.models import EnumRows, Institution
 from app.common.taxonomy import Field
 from app.common.time import as_utc, utcnow
@@ -25,44 +25,24 @@ def hash_password(password: str) -> str:
     return (PasswordHasher(**parameters) if parameters else password_hasher).hash(password)
 
 
-class OrganizationKind(enum.StrEnum):
-    company = "company"
-    university = "university"
-    research_institute = "research_institute"
-    venture = "venture"
-    institution = "institution"
+class OrganizationKind(LabelledEnum):
+    company = "company", _l("Company")
+    university = "university", _l("University")
+    research_institute = "research_institute", _l("Research institute")
+    venture = "venture", _l("Venture")
+    institution = "institution", _l("Institution")
 
-
-ORGANIZATION_KIND_LABELS = {
-    OrganizationKind.company: _l("Company"),
-    OrganizationKind.university: _l("University"),
-    OrganizationKind.research_institute: _l("Research institute"),
-    OrganizationKind.venture: _l("Venture"),
-    OrganizationKind.institution: _l("Institution"),
-}
 
 # Kinds a person may choose when registering; institutions are created by administrators.
 REGISTRABLE_KINDS = (OrganizationKind.company, OrganizationKind.university,
                      OrganizationKind.research_institute, OrganizationKind.venture)
 
 
-class VerificationState(enum.StrEnum):
-    pending = "pending"
-    verified = "verified"
-    rejected = "rejected"
+class VerificationState(LabelledEnum):
+    pending = "pending", _l("Awaiting verification"), "warning"
+    verified = "verified", _l("Verified"), "success"
+    rejected = "rejected", _l("Not verified"), "secondary"
 
-
-VERIFICATION_LABELS = {
-    VerificationState.pending: _l("Awaiting verification"),
-    VerificationState.verified: _l("Verified"),
-    VerificationState.rejected: _l("Not verified"),
-}
-
-VERIFICATION_BADGES = {  # Bootstrap colour of each state's badge
-    VerificationState.pending: "warning",
-    VerificationState.verified: "success",
-    VerificationState.rejected: "secondary",
-}
 
 VERIFICATION_TRANSITIONS: dict[VerificationState, set[VerificationState]] = {
     VerificationState.pending: {VerificationState.verified, VerificationState.rejected},
@@ -71,12 +51,9 @@ VERIFICATION_TRANSITIONS: dict[VerificationState, set[VerificationState]] = {
 }
 
 
-class MemberRole(enum.StrEnum):
-    owner = "owner"
-    member = "member"
-
-
-MEMBER_ROLE_LABELS = {MemberRole.owner: _l("Owner"), MemberRole.member: _l("Member")}
+class MemberRole(LabelledEnum):
+    owner = "owner", _l("Owner")
+    member = "member", _l("Member")
 
 
 class OrganizationField(db.Model):

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.challenges.models import FUNDING_SOURCE_LABELS, TRL_LEVELS, WRITTEN_LANGUAGES
+from app.challenges.models import TRL_LEVELS, WRITTEN_LANGUAGES, FundingSource
 from app.common.forms import (
     DEADLINE_WINDOW,
     LANGUAGE_NAMES,
@@ -27,7 +27,7 @@ from app.common.forms import (
     RowList,
 )
 from app.common.money import Currency
-from app.common.taxonomy import FIELD_LABELS
+from app.common.taxonomy import Field
 
 EXTRA_QUESTION_ROWS = 3
 EXTRA_CRITERION_ROWS = 2
@@ -81,14 +81,14 @@ class CorrectionForm(KakehashiForm):
 
 
 class ChallengeForm(CorrectionForm):
-    fields = MultiCheckboxField(_l("Fields of activity"), choices=list(FIELD_LABELS.items()),
+    fields = MultiCheckboxField(_l("Fields of activity"), choices=Field.choices(),
                                 validators=[DataRequired(message=_l("Choose at least one field."))])
     language = SelectField(_l("Written in"), choices=[(code, LANGUAGE_NAMES[code]) for code in WRITTEN_LANGUAGES])
     trl = SelectField(_l("Technology readiness level sought"), coerce=str,
                       choices=[("", _l("Any"))] + [(str(n), f"TRL {n}") for n in TRL_LEVELS])
     budget = AmountField(_l("Budget or award"), validators=[Optional(), Length(max=24)])
     currency = SelectField(_l("Currency"), choices=[(c.value, c.value) for c in Currency])
-    funding_sources = MultiCheckboxField(_l("Funding offered"), choices=list(FUNDING_SOURCE_LABELS.items()))
+    funding_sources = MultiCheckboxField(_l("Funding offered"), choices=FundingSource.choices())
     blind_review = BooleanField(_l("Blind review: hide the ventures' names from reviewers"))
     questions = RowList(FormField(QuestionRow), min_entries=EXTRA_QUESTION_ROWS, max_entries=30)
     criteria = RowList(FormField(CriterionRow), min_entries=EXTRA_CRITERION_ROWS, max_entries=15)

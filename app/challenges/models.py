@@ -4,7 +4,6 @@ A challenge has a public part (everyone sees it once published) and a confidenti
 venture member sees only after accepting the challenge's current NDA. Every rule about who sees
 or does what is a predicate here; services change state, views ask these predicates.
 """
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Organization, OrganizationKind, User
+from app.common.enums import LabelledEnum
 from app.common.models import EnumRows
 from app.common.money import Currency
 from app.common.taxonomy import Field
@@ -31,19 +31,18 @@ from app.common.time import as_utc, utcnow
 from app.extensions import db
 
 
-class Program(enum.StrEnum):
-    open_innovation = "open_innovation"
-    joint_rnd = "joint_rnd"
-    startup_support = "startup_support"
+class Program(LabelledEnum):
+    open_innovation = "open_innovation", _l("Open innovation")
+    joint_rnd = "joint_rnd", _l("Joint R&D")
+    startup_support = "startup_support", _l("Startup support")
+
+    @property
+    def description(self):
+        """What the programme is, to the poster choosing one."""
+        return PROGRAM_DESCRIPTIONS[self]
 
 
-PROGRAM_LABELS = {
-    Program.open_innovation: _l("Open innovation"),
-    Program.joint_rnd: _l("Joint R&D"),
-    Program.startup_support: _l("Startup support"),
-}
-
-PROGRAM_DESCRIPTIONS = {  # to the poster choosing a programme
+PROGRAM_DESCRIPTIONS = {
     Program.open_innovation: _l("An AI or drug-development challenge for Korean ICT and bio ventures. Winners "
                                 "receive your award, MSS support and a brokered collaboration."),
     Program.joint_rnd: _l("You offer a technology and seek a Korean bio venture as partner; selected teams "
@@ -71,32 +70,14 @@ def programs_for(user) -> list[Program]:
     return [program for program, kinds in POSTER_KINDS.items() if kind in kinds]
 
 
-class ChallengeState(enum.StrEnum):
-    draft = "draft"
-    pending_review = "pending_review"
-    open = "open"
-    closed = "closed"
-    awarded = "awarded"
-    cancelled = "cancelled"
+class ChallengeState(LabelledEnum):
+    draft = "draft", _l("Draft"), "secondary"
+    pending_review = "pending_review", _l("Awaiting review"), "warning"
+    open = "open", _l("Open"), "success"
+    closed = "closed", _l("Closed"), "dark"
+    awarded = "awarded", _l("Awarded"), "primary"
+    cancelled = "cancelled", _l("Cancelled"), "danger"
 
-
-CHALLENGE_STATE_LABELS = {
-    ChallengeState.draft: _l("Draft"),
-    ChallengeState.pending_review: _l("Awaiting review"),
-    ChallengeState.open: _l("Open"),
-    ChallengeState.closed: _l("Closed"),
-    ChallengeState.awarded: _l("Awarded"),
-    ChallengeState.cancelled: _l("Cancelled"),
-}
-
-CHALLENGE_STATE_BADGES = {
-    ChallengeState.draft: "secondary",
-    ChallengeState.pending_review: "warning",
-    ChallengeState.open: "success",
-    ChallengeState.closed: "dark",
-    ChallengeState.awarded: "primary",
-    ChallengeState.cancelled: "danger",
-}
 
 CHALLENGE_TRANSITIONS: dict[ChallengeState, set[ChallengeState]] = {
     ChallengeState.draft: {ChallengeState.pending_review, ChallengeState.cancelled},
@@ -112,19 +93,12 @@ CHALLENGE_TRANSITIONS: dict[ChallengeState, set[ChallengeState]] = {
 PUBLISHED_STATES = {ChallengeState.open, ChallengeState.closed, ChallengeState.awarded}
 
 
-class FundingSource(enum.StrEnum):
-    company_award = "company_award"
-    mss_commercialization = "mss_commercialization"
-    mss_rnd = "mss_rnd"
-    ipark_in_kind = "ipark_in_kind"
+class FundingSource(LabelledEnum):
+    company_award = "company_award", _l("Company award")
+    mss_commercialization = "mss_commercialization", _l("MSS commercialization funding")
+    mss_rnd = "mss_rnd", _l("MSS R&D funding")
+    ipark_in_kind = "ipark_in_kind", _l("Shonan iPark facilities and lab support")
 
-
-FUNDING_SOURCE_LABELS = {
-    FundingSource.company_award: _l("Company award"),
-    FundingSource.mss_commercialization: _l("MSS commercialization funding"),
-    FundingSource.mss_rnd: _l("MSS R&D funding"),
-    FundingSource.ipark_in_kind: _l("Shonan iPark facilities and lab support"),
-}
 
 TRL_LEVELS = range(1, 10)
 WRITTEN_LANGUAGES = ("en", "ja", "ko")

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DDL, JSON, CheckConstraint, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.common.enums import LabelledEnum
 from app.common.time import utcnow
 from app.extensions import db
 
@@ -126,17 +127,10 @@ class Institution(enum.StrEnum):
     mss = "mss"
 
 
-class DecisionState(enum.StrEnum):
-    pending = "pending"
-    approved = "approved"
-    rejected = "rejected"
-
-
-DECISION_STATE_LABELS = {
-    DecisionState.pending: _l("Waiting for signatures"),
-    DecisionState.approved: _l("Approved"),
-    DecisionState.rejected: _l("Rejected"),
-}
+class DecisionState(LabelledEnum):
+    pending = "pending", _l("Waiting for signatures")
+    approved = "approved", _l("Approved")
+    rejected = "rejected", _l("Rejected")
 
 
 class JointDecision(db.Model):

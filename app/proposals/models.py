@@ -4,7 +4,6 @@ Who sees what (DESIGN.md, "Proposal"): the venture's own members see its proposa
 company sees one only once it is shortlisted; staff see every submitted proposal; anyone with a
 declared conflict sees nothing of it. Every such rule is a predicate here; services change state.
 """
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -24,40 +23,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.common.enums import LabelledEnum
 from app.common.money import Currency
 from app.common.time import utcnow
 from app.extensions import db
 
 
-class ProposalState(enum.StrEnum):
-    draft = "draft"
-    submitted = "submitted"
-    revision_requested = "revision_requested"
-    shortlisted = "shortlisted"
-    selected = "selected"
-    declined = "declined"
-    withdrawn = "withdrawn"
+class ProposalState(LabelledEnum):
+    draft = "draft", _l("Draft"), "secondary"
+    submitted = "submitted", _l("Submitted"), "info"
+    revision_requested = "revision_requested", _l("Revision requested"), "warning"
+    shortlisted = "shortlisted", _l("Shortlisted"), "primary"
+    selected = "selected", _l("Selected"), "success"
+    declined = "declined", _l("Declined"), "danger"
+    withdrawn = "withdrawn", _l("Withdrawn"), "dark"
 
-
-PROPOSAL_STATE_LABELS = {
-    ProposalState.draft: _l("Draft"),
-    ProposalState.submitted: _l("Submitted"),
-    ProposalState.revision_requested: _l("Revision requested"),
-    ProposalState.shortlisted: _l("Shortlisted"),
-    ProposalState.selected: _l("Selected"),
-    ProposalState.declined: _l("Declined"),
-    ProposalState.withdrawn: _l("Withdrawn"),
-}
-
-PROPOSAL_STATE_BADGES = {
-    ProposalState.draft: "secondary",
-    ProposalState.submitted: "info",
-    ProposalState.revision_requested: "warning",
-    ProposalState.shortlisted: "primary",
-    ProposalState.selected: "success",
-    ProposalState.declined: "danger",
-    ProposalState.withdrawn: "dark",
-}
 
 PROPOSAL_TRANSITIONS: dict[ProposalState, set[ProposalState]] = {
     ProposalState.draft: {ProposalState.submitted, ProposalState.withdrawn},
@@ -141,14 +121,6 @@ class Proposal(db.Model):
         return f"<Proposal {self.id} {self.state}>"
 
     # -- state ------------------------------------------------------------------------------------
-
-    @property
-    def state_label(self):
-        return PROPOSAL_STATE_LABELS[self.state]
-
-    @property
-    def state_badge(self) -> str:
-        return PROPOSAL_STATE_BADGES[self.state]
 
     @property
     def is_draft(self) -> bool:

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from app.common.models import AuditEvent, JointDecision
 from app.extensions import db
-from app.proposals.models import PROPOSAL_STATE_BADGES, PROPOSAL_STATE_LABELS, Proposal, ProposalState
+from app.proposals.models import Proposal, ProposalState
 
 # In the history, entering the draft state is the moment the proposal was started.
-EVENT_LABELS = PROPOSAL_STATE_LABELS | {ProposalState.draft: _l("Started")}
+STARTED = _l("Started")
 RESUBMITTED = _l("Resubmitted")
 
 # The road every proposal hopes to travel; the other states end it or send it back.
@@ -20,8 +20,8 @@ PROGRESS_STEPS = (ProposalState.draft, ProposalState.submitted, ProposalState.sh
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    state: ProposalState  # the state entered, shown as its badge
     label: str
-    badge: str
     at: datetime
     by: str | None  # the venture member who acted; the institutions' signers stay unnamed
     note: str | None  # what the institutions wrote with a revision request or a decline
@@ -44,7 +44,7 @@ def status_timeline(proposal: Proposal) -> list[TimelineEntry]:
             state = ProposalState(event.to_state)
         except ValueError:  # a state that no longer exists: history stays readable without it
             continue
-        label = EVENT_LABELS[state]
+        label = STARTED if state == ProposalState.draft else state.label
         if state == ProposalState.submitted and event.from_state == ProposalState.revision_requested:
             label = RESUBMITTED
         note = notes.get((event.details or {}).get("decision_id"))
@@ -56,8 +56,7 @@ def status_timeline(proposal: Proposal) -> list[TimelineEntry]:
             note = None
         actor = event.actor
         by = actor.name if actor is not None and actor.organization_id == proposal.organization_id else None
-        entries.append(TimelineEntry(label=label, badge=PROPOSAL_STATE_BADGES[state], at=event.created_at,
-                                     by=by, note=note))
+        entries.append(TimelineEntry(state=state, label=label, at=event.created_at, by=by, note=note))
     return entries
 
 
@@ -71,8 +70,7 @@ class Step:
 @dataclass(frozen=True)
 class Progress:
     steps: list[Step]
-    outcome: str | None  # declined, withdrawn, revision requested: shown after the steps reached
-    outcome_badge: str | None
+    outcome: ProposalState | None  # declined, withdrawn, revision requested: shown after the steps reached
 
 
 def progress_of(proposal: Proposal) -> Progress:
@@ -83,11 +81,10 @@ def progress_of(proposal: Proposal) -> Progress:
         ProposalState.shortlisted: proposal.shortlisted_at is not None,
         ProposalState.selected: proposal.state == ProposalState.selected,
     }
-    steps = [Step(label=PROPOSAL_STATE_LABELS[step], done=reached[step], current=proposal.state == step)
+    steps = [Step(label=step.label, done=reached[step], current=proposal.state == step)
              for step in PROGRESS_STEPS]
     if proposal.state in PROGRESS_STEPS:
-        return Progress(steps=steps, outcome=None, outcome_badge=None)
+        return Progress(steps=steps, outcome=None)
     if proposal.state in {ProposalState.declined, ProposalState.withdrawn}:  # the road ends here
         steps = [step for step in steps if step.done]
-    return Progress(steps=steps, outcome=PROPOSAL_STATE_LABELS[proposal.state],
-                    outcome_badge=PROPOSAL_STATE_BADGES[proposal.state])
+    return Progress(steps=steps, outcome=proposal.state)

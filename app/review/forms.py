@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from app.common.forms import KakehashiForm, coerce_id
 from app.proposals.models import ProposalState
-from app.review.models import RECOMMENDATION_LABELS, SCORES
-from app.review.services import DECISION_LABELS
+from app.review.models import SCORES, Recommendation
+from app.review.services import ProposalDecision
 
 MAX_BULK = 200  # proposals in one bulk decision: a page of the ranking and then some
 
@@ -36,7 +36,7 @@ class ReviewForm(KakehashiForm):
 
     comment = TextAreaField(_l("Overall comment"), validators=[Optional(), Length(max=20000)])
     recommendation = SelectField(_l("Recommendation"), validators=[Optional()],
-                                 choices=[("", _l("Choose…"))] + list(RECOMMENDATION_LABELS.items()))
+                                 choices=[("", _l("Choose…"))] + Recommendation.choices())
     save = SubmitField(_l("Save"))
     submit = SubmitField(_l("Submit review"))
 
@@ -81,11 +81,8 @@ class AssignReviewerForm(KakehashiForm):
     reviewer_id = SelectField(_l("Reviewer"), coerce=_int_or_none, validators=[InputRequired()])
 
 
-_TARGET_CHOICES = [(str(target), label) for target, label in DECISION_LABELS.items()]
-
-
 class DecisionRequestForm(KakehashiForm):
-    target = SelectField(_l("Decision"), choices=_TARGET_CHOICES, validators=[InputRequired()])
+    target = SelectField(_l("Decision"), choices=ProposalDecision.choices(), validators=[InputRequired()])
     note = TextAreaField(_l("Note (required to decline or ask for a revision; the venture reads it)"),
                          validators=[Optional(), Length(max=2000)])
 

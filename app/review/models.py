@@ -5,7 +5,6 @@ e-mail address (then it covers that person's venture). A conflicted user sees no
 cannot review it and cannot sign a decision on it. How declaring keeps blind review blind:
 docs/blind-review.md.
 """
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -28,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
+from app.common.enums import LabelledEnum
 from app.common.time import utcnow
 from app.extensions import db
 from app.proposals.models import SEEN_BY_STAFF, Proposal, ProposalState
@@ -35,19 +35,11 @@ from app.proposals.models import SEEN_BY_STAFF, Proposal, ProposalState
 SCORES = range(1, 6)
 
 
-class Recommendation(enum.StrEnum):
-    strongly_support = "strongly_support"
-    support = "support"
-    neutral = "neutral"
-    oppose = "oppose"
-
-
-RECOMMENDATION_LABELS = {
-    Recommendation.strongly_support: _l("Strongly recommend"),
-    Recommendation.support: _l("Recommend"),
-    Recommendation.neutral: _l("Neutral"),
-    Recommendation.oppose: _l("Do not recommend"),
-}
+class Recommendation(LabelledEnum):
+    strongly_support = "strongly_support", _l("Strongly recommend")
+    support = "support", _l("Recommend")
+    neutral = "neutral", _l("Neutral")
+    oppose = "oppose", _l("Do not recommend")
 
 
 class Conflict(db.Model):
@@ -232,10 +224,6 @@ class Review(db.Model):
     @property
     def awaits_conflict_answer(self) -> bool:
         return self.no_conflict_at is None and self.conflict_declared_at is None
-
-    @property
-    def recommendation_label(self):
-        return RECOMMENDATION_LABELS[self.recommendation] if self.recommendation else ""
 
     def score_for(self, criterion) -> "ReviewScore | None":
         return next((score for score in self.scores if score.criterion_id == criterion.id), None)

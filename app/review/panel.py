@@ -6,7 +6,7 @@ from app.common import signoff
 from app.extensions import db
 from app.review.forms import AssignReviewerForm, DecisionRequestForm
 from app.review.models import Review
-from app.review.services import DECISION_ACTIONS, DECISION_LABELS, NEEDS_REASON, eligible_reviewers, pending_decisions
+from app.review.services import DECISION_ACTIONS, NEEDS_REASON, ProposalDecision, eligible_reviewers, pending_decisions
 
 # How far a reviewer has come, as (label, Bootstrap badge colour).
 _STATUS = {
@@ -58,7 +58,7 @@ def review_panel(proposal, user) -> dict | None:
         "decision": decision,
         "decision_label": signoff.action_for(decision).label if decision is not None else None,
         "decision_targets": [] if decision is not None else
-        [(target, DECISION_LABELS[target], target in NEEDS_REASON) for target in targets],
+        [(target, ProposalDecision(target).label, target in NEEDS_REASON) for target in targets],
         "decision_form": DecisionRequestForm(),
         "review_status": review_status,
     }

@@ -11,7 +11,7 @@ from app.common.csv_export import csv_text
 from app.common.pagination import Page
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
-from app.review.models import RECOMMENDATION_LABELS, Review, ReviewScore, visible_proposals_clause
+from app.review.models import Review, ReviewScore, visible_proposals_clause
 
 PER_PAGE = 50
 
@@ -97,7 +97,7 @@ def export_rows(challenge: Challenge, user) -> Iterator[list]:
                proposal.organization.display_name if proposal.can_see_identity(user) else "",
                str(proposal.state), review.reviewer.name,
                "" if weighted is None else f"{weighted:.2f}",
-               str(RECOMMENDATION_LABELS[review.recommendation]), review.comment]
+               str(review.recommendation.label), review.comment]
         for criterion in criteria:
             score = review.score_for(criterion)
             row += [score.score if score else "", score.comment if score else ""]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.auth.models import Organization, User
 from app.auth.services import normalize_email
 from app.common import audit, signoff
+from app.common.enums import LabelledEnum
 from app.common.errors import DomainError, PermissionDenied
 from app.common.locking import lock
 from app.common.models import DecisionState, JointDecision
@@ -35,12 +36,17 @@ DECISION_ACTIONS = {
     ProposalState.revision_requested: "proposal.request_revision",
     ProposalState.selected: "proposal.select",
 }
-DECISION_LABELS = {
-    ProposalState.shortlisted: _l("Shortlist the proposal"),
-    ProposalState.declined: _l("Decline the proposal"),
-    ProposalState.revision_requested: _l("Ask for a revision"),
-    ProposalState.selected: _l("Select the proposal"),
-}
+
+
+class ProposalDecision(LabelledEnum):
+    """The joint decisions on a proposal, each named by the state it leads to (DECISION_ACTIONS' keys)."""
+
+    shortlisted = "shortlisted", _l("Shortlist the proposal")
+    declined = "declined", _l("Decline the proposal")
+    revision_requested = "revision_requested", _l("Ask for a revision")
+    selected = "selected", _l("Select the proposal")
+
+
 # A decline or a revision request reaches the venture with its reason.
 NEEDS_REASON = {ProposalState.declined, ProposalState.revision_requested}
 
@@ -53,7 +59,7 @@ _EFFECTS = {
 
 for _target, _name in DECISION_ACTIONS.items():
     signoff.register_action(signoff.DecisionAction(
-        name=_name, model=Proposal, label=DECISION_LABELS[_target], on_approved=_EFFECTS[_target],
+        name=_name, model=Proposal, label=ProposalDecision(_target).label, on_approved=_EFFECTS[_target],
         is_conflicted=lambda proposal, user: proposal.is_conflicted(user),
         conflicted_subject_ids=lambda user: select(Proposal.id).where(conflicted_proposals_clause(user.id)),
         subject_page=("proposals.show", "proposal_id"), preload_for=preload_conflicts))

@@ -20,7 +20,6 @@ from app.challenges import services
 from app.challenges.models import (
     CHALLENGE_TRANSITIONS,
     DEFAULT_RUBRIC,
-    PROGRAM_LABELS,
     Challenge,
     ChallengeAttachment,
     ChallengeSearchTerm,
@@ -940,7 +939,7 @@ def test_the_matching_email_shows_programme_and_deadline(app, make_challenge, ma
     challenge = make_challenge("open", program=Program.joint_rnd)
     recipient = make_user(locale="en", timezone="UTC")
     row = queue_email(recipient, "challenge_matching", challenge=challenge, url="http://x.test/c")
-    assert str(PROGRAM_LABELS[Program.joint_rnd]) in row.body_text
+    assert str(Program.joint_rnd.label) in row.body_text
     assert format_datetime(as_utc(challenge.deadline), "medium", tzinfo=ZoneInfo("UTC"), locale="en") in \
         row.body_text
     assert challenge.organization.display_name in row.body_text

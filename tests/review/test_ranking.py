@@ -215,7 +215,7 @@ def test_ranking_uses_a_constant_number_of_queries(app, challenge, make_proposal
             staff.is_staff  # noqa: B018  (the reader's organisation, loaded once per request anyway)
             with count_queries() as queries:
                 page = ranking(call, staff)
-                shown = [(item.proposal.title, item.proposal.organization.display_name, item.proposal.state_label,
+                shown = [(item.proposal.title, item.proposal.organization.display_name, item.proposal.state.label,
                           item.proposal.challenge.blind_review) for item in page.items]  # what the page shows
             return len(queries), len(shown)
 
