@@ -64,7 +64,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def _init_login(app, login_manager):
     from app.auth.models import AnonymousUser
-    from app.auth.services import load_login_session
+    from app.auth.services.sessions import load_login_session
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -25,9 +25,9 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_staff(email, name, institution, admin, password):
         """Create an institution staff account (or an administrator)."""
-        from app.auth.services import create_staff as create
         from app.common.errors import DomainError
         from app.common.models import Institution
+        from app.staff.services import create_staff as create
 
         try:
             create(email=email, name=name, password=password, is_admin=admin or institution == "none",

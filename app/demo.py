@@ -2,12 +2,14 @@
 from sqlalchemy import select
 
 from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState
-from app.auth.services import create_staff, ensure_institutions, find_user_by_email
+from app.auth.services.accounts import find_user_by_email
+from app.auth.services.institutions import ensure_institutions
 from app.challenges.demo import seed_challenges
 from app.common.models import Institution
 from app.common.taxonomy import Field
 from app.common.time import utcnow
 from app.extensions import db
+from app.staff.services import create_staff
 
 DEMO_PASSWORD = "kakehashi-demo"
 

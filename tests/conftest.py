@@ -13,7 +13,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState
-from app.auth.services import ensure_institutions, ensure_secretariat
+from app.auth.services.institutions import ensure_institutions, ensure_secretariat
 from app.common.models import Institution
 from app.common.taxonomy import Field
 from app.common.time import utcnow

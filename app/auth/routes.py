@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app.auth import bp, services
+from app.auth import bp
 from app.auth.forms import (
     ChangePasswordForm,
     EmailForm,
@@ -19,6 +19,16 @@ from app.auth.forms import (
     TwoFactorSetupForm,
 )
 from app.auth.models import Invitation, User
+from app.auth.services import (
+    accounts,
+    invitations,
+    organizations,
+    passwords,
+    registration,
+    sessions,
+    verification,
+)
+from app.auth.services import two_factor as second_factor
 from app.common.errors import DomainError
 from app.common.i18n import DEFAULT_ZONES
 from app.common.routes import safe_next
@@ -30,7 +40,7 @@ TOTP_SETUP = "totp_setup"  # the secret being enrolled, with the id of the accou
 
 
 def _email_key() -> str:
-    return "login:" + services.normalize_email(request.form.get("email", ""))
+    return "login:" + accounts.normalize_email(request.form.get("email", ""))
 
 
 def _login_failed(response) -> bool:
@@ -48,7 +58,7 @@ def _pending_key() -> str:
 def _complete_login(user: User, remember: bool):
     session.pop(PENDING_2FA, None)
     session.pop(TOTP_SETUP, None)
-    services.start_login_session(user)
+    sessions.start_login_session(user)
     login_user(user, remember=remember)
     db.session.commit()
     return redirect(safe_next(request.args.get("next"), url_for("common.index")))
@@ -62,7 +72,7 @@ def login():
         return redirect(url_for("common.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = sessions.authenticate(form.email.data, form.password.data)
         # One message for an unknown address and a wrong password: no account enumeration.
         if user is None:
             db.session.commit()  # the audit row of the refusal
@@ -70,7 +80,7 @@ def login():
             flash(_("The e-mail address or the password is not correct."), "danger")
             return render_template("auth/login.html", form=form), 200
         if not user.email_verified:
-            services.record_failed_login(user.email, "unverified", user=user)
+            sessions.record_failed_login(user.email, "unverified", user=user)
             db.session.commit()
             flash(Markup(_('Please confirm your e-mail address first: follow the link we sent you. '
                            '<a href="%(url)s">Send the link again</a>.', url=url_for(".resend_verification"))),
@@ -111,7 +121,7 @@ def two_factor():
     form = TwoFactorForm()
     if form.validate_on_submit():
         try:
-            services.check_two_factor(user, form.code.data)
+            second_factor.check_two_factor(user, form.code.data)
         except DomainError as error:
             db.session.commit()
             g.login_failed = True
@@ -124,7 +134,7 @@ def two_factor():
 def _setup_secret(user: User) -> str:
     pending = session.get(TOTP_SETUP)
     if not pending or pending.get("uid") != user.id:
-        pending = session[TOTP_SETUP] = {"uid": user.id, "secret": services.new_totp_secret()}
+        pending = session[TOTP_SETUP] = {"uid": user.id, "secret": second_factor.new_totp_secret()}
     return pending["secret"]
 
 
@@ -150,8 +160,8 @@ def two_factor_setup():
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
         try:
-            services.enable_two_factor(user, secret=secret, code=form.code.data,
-                                       current_code=form.current_code.data)
+            second_factor.enable_two_factor(user, secret=secret, code=form.code.data,
+                                            current_code=form.current_code.data)
         except DomainError as error:
             db.session.commit()  # the audit row of a refused replacement
             g.login_failed = True
@@ -165,7 +175,7 @@ def two_factor_setup():
             return _complete_login(user, session[PENDING_2FA]["remember"])
     import segno
 
-    uri = services.totp_uri(user, secret)
+    uri = second_factor.totp_uri(user, secret)
     qr_svg = Markup(segno.make(uri).svg_inline(scale=5, dark="#212529"))
     return render_template("auth/two_factor_setup.html", form=form, secret=secret, qr_svg=qr_svg,
                            enabled=user.has_two_factor)
@@ -174,7 +184,7 @@ def two_factor_setup():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        services.end_login_session(current_user)
+        sessions.end_login_session(current_user)
         db.session.commit()
     logout_user()
     session.clear()
@@ -188,7 +198,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("common.index"))
     token = request.args.get("invitation")
-    invitation = services.find_invitation(token)
+    invitation = invitations.find_invitation(token)
     if token and (invitation is None or not invitation.is_usable()):
         flash(_("This invitation is no longer valid. Please ask your colleague for a new one."), "warning")
         return redirect(url_for(".register"))
@@ -207,9 +217,9 @@ def register():
         # A taken address answers exactly like a new one (its holder is mailed instead).
         try:
             if invitation is not None:
-                services.register_invited_member(invitation, **common)
+                registration.register_invited_member(invitation, **common)
             else:
-                services.register_organization(
+                registration.register_organization(
                     **common, kind=form.kind.data, country=form.country.data,
                     name_latin=form.name_latin.data, name_native=form.name_native.data,
                     fields=form.fields.data)
@@ -229,7 +239,7 @@ def register():
 @bp.get("/verify/<token>")
 def verify_email(token: str):
     try:
-        services.verify_email(token)
+        verification.verify_email(token)
     except DomainError as error:
         flash(error.message, "danger")
         return redirect(url_for(".resend_verification"))
@@ -243,7 +253,7 @@ def verify_email(token: str):
 def resend_verification():
     form = EmailForm()
     if form.validate_on_submit():
-        services.resend_verification(form.email.data)
+        verification.resend_verification(form.email.data)
         db.session.commit()
         flash(_("If an unconfirmed account uses this address, a new link is on its way."), "info")
         return redirect(url_for(".login"))
@@ -257,7 +267,7 @@ def resend_verification():
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        passwords.request_password_reset(form.email.data)
         db.session.commit()
         flash(_("If an account uses this address, we sent it a link to choose a new password. "
                 "The link works once, for one hour."), "info")
@@ -270,13 +280,13 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        services.user_for_reset_token(token)
+        passwords.user_for_reset_token(token)
     except DomainError as error:
         flash(error.message, "danger")
         return redirect(url_for(".forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.reset_password(token, form.password.data)
+        passwords.reset_password(token, form.password.data)
         db.session.commit()
         logout_user()
         flash(_("Your password is changed. Please sign in with the new one."), "success")
@@ -290,8 +300,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, current_password=form.current_password.data,
-                                     new_password=form.password.data)
+            passwords.change_password(current_user, current_password=form.current_password.data,
+                                      new_password=form.password.data)
         except DomainError as error:
             form.current_password.errors.append(error.message)
         else:
@@ -308,7 +318,7 @@ def profile():
     if request.method == "GET" and not current_user.locale:
         form.locale.data = str(get_locale())
     if form.validate_on_submit():
-        services.update_profile(current_user, name=form.name.data, locale=form.locale.data,
+        accounts.update_profile(current_user, name=form.name.data, locale=form.locale.data,
                                 timezone=form.timezone.data)
         db.session.commit()
         flash(_("Your profile is saved."), "success")
@@ -326,7 +336,7 @@ def organization():
     if request.method == "POST" and not organization.can_edit(current_user):
         abort(403)
     if form.validate_on_submit():
-        services.update_organization(
+        organizations.update_organization(
             organization, actor=current_user, country=form.country.data, name_latin=form.name_latin.data,
             name_native=form.name_native.data, website=form.website.data,
             description=form.description.data, fields=form.fields.data)
@@ -362,8 +372,8 @@ def invite():
     form = InvitationForm()
     if form.validate_on_submit():
         try:
-            services.invite_member(organization, actor=current_user, email=form.email.data,
-                                   locale=form.locale.data)
+            invitations.invite_member(organization, actor=current_user, email=form.email.data,
+                                      locale=form.locale.data)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -385,7 +395,7 @@ def revoke_invitation(invitation_id: int):
         abort(404)
     if not invitation.can_revoke(current_user):
         abort(403)
-    services.revoke_invitation(invitation, actor=current_user)
+    invitations.revoke_invitation(invitation, actor=current_user)
     db.session.commit()
     flash(_("The invitation is withdrawn."), "success")
     return redirect(url_for(".members"))
@@ -400,7 +410,7 @@ def remove_member(user_id: int):
     if not member.can_be_removed_by(current_user):
         abort(403)
     try:
-        services.remove_member(member, actor=current_user)
+        organizations.remove_member(member, actor=current_user)
     except DomainError as error:  # e.g. the last owner
         flash(error.message, "danger")
     else:

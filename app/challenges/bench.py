@@ -28,7 +28,7 @@ from app.auth.models import (
     VerificationState,
     hash_password,
 )
-from app.auth.services import ensure_institutions
+from app.auth.services.institutions import ensure_institutions
 from app.challenges.models import (
     DEFAULT_RUBRIC,
     PUBLISHED_STATES,

@@ -15,7 +15,7 @@ from io import BytesIO
 from sqlalchemy import delete, func, select
 from werkzeug.datastructures import FileStorage
 
-from app.auth.services import find_user_by_email
+from app.auth.services.accounts import find_user_by_email
 from app.challenges.models import (
     Challenge,
     ChallengeState,

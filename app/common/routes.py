@@ -40,7 +40,7 @@ def set_language():
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
         if current_user.is_authenticated:
-            from app.auth.services import set_locale
+            from app.auth.services.accounts import set_locale
 
             set_locale(current_user, lang)
             db.session.commit()

@@ -20,7 +20,7 @@ from io import BytesIO
 from sqlalchemy import inspect
 from werkzeug.datastructures import FileStorage
 
-from app.auth.services import find_user_by_email
+from app.auth.services.accounts import find_user_by_email
 from app.challenges.demo import (
     ADC_LINKER_PAYLOAD,
     AI_DRUG_DISCOVERY_COHORT,

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import Organization, User
-from app.auth.services import normalize_email
+from app.auth.services.accounts import normalize_email
 from app.common import audit, signoff
 from app.common.enums import LabelledEnum
 from app.common.errors import DomainError, PermissionDenied

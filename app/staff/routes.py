@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.auth import services as auth_services
 from app.auth.decorators import admin_required, outbox_required, staff_required
 from app.auth.forms import VerificationForm
 from app.auth.models import Organization, OrganizationKind, User, VerificationState
@@ -19,7 +18,7 @@ from app.common.routes import requested_next
 from app.extensions import db
 from app.proposals.models import Proposal
 from app.review.models import conflicted_audit_events_clause
-from app.staff import bp
+from app.staff import bp, services
 from app.staff.forms import RejectDecisionForm, StaffAccountForm
 
 PER_PAGE = 25
@@ -85,8 +84,8 @@ def set_verification(organization_id: int, target: str):
         flash(_("The note is too long (2,000 characters at most)."), "danger")
         return redirect(url_for(".organization", organization_id=organization.id))
     try:
-        auth_services.set_verification(organization, VerificationState(target), actor=current_user,
-                                       note=form.note.data)
+        services.set_verification(organization, VerificationState(target), actor=current_user,
+                                  note=form.note.data)
     except DomainError as error:
         flash(error.message, "danger")
     else:
@@ -259,7 +258,7 @@ def new_account():
     if form.validate_on_submit():
         institution = None if form.institution.data == "none" else Institution(form.institution.data)
         try:
-            auth_services.create_staff_account(
+            services.create_staff_account(
                 actor=current_user, email=form.email.data, name=form.name.data, institution=institution,
                 is_admin=form.is_admin.data or institution is None, locale=form.locale.data)
         except DomainError as error:
@@ -287,7 +286,7 @@ def _account_or_404(user_id: int) -> User:
 def set_account_active(user_id: int, change: str):
     user = _account_or_404(user_id)
     try:
-        auth_services.set_account_active(user, change == "reactivate", actor=current_user)
+        services.set_account_active(user, change == "reactivate", actor=current_user)
     except DomainError as error:
         flash(error.message, "danger")
     else:
@@ -302,7 +301,7 @@ def set_account_active(user_id: int, change: str):
 def reset_two_factor(user_id: int):
     user = _account_or_404(user_id)
     try:
-        auth_services.reset_two_factor(user, actor=current_user)
+        services.reset_two_factor(user, actor=current_user)
     except DomainError as error:
         flash(error.message, "danger")
     else:

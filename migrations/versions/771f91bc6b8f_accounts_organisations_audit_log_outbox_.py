@@ -43,7 +43,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_organizations_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_organizations_verification_state'), ['verification_state'], unique=False)
 
-    # The two partner institutions exist in every database (app.auth.services.INSTITUTIONS).
+    # The two partner institutions exist in every database (app.auth.services.institutions.INSTITUTIONS).
     organizations = sa.table(
         "organizations", sa.column("kind"), sa.column("country"), sa.column("name_latin"),
         sa.column("name_native"), sa.column("website"), sa.column("institution"),

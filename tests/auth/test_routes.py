@@ -261,7 +261,7 @@ def test_member_cannot_invite(client, users, login):
 
 
 def test_invitation_of_another_organisation_is_not_found(client, users, login):
-    from app.auth.services import invite_member
+    from app.auth.services.invitations import invite_member
 
     owner = users["company_owner"]
     invite_member(owner.organization, actor=owner, email="a@example.test", locale="en")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.auth.services import find_user_by_email
+from app.auth.services.accounts import find_user_by_email
 from app.challenges.demo import DEMO_CHALLENGES, one_page_pdf, seed_challenges
 from app.challenges.models import (
     WRITTEN_LANGUAGES,

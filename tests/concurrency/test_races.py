@@ -484,16 +484,16 @@ def test_a_decision_rejected_by_both_institutions_at_once_is_rejected_once(race,
 # Accounts and organisations
 
 def test_an_organisation_verified_by_two_staff_at_once_is_verified_once(race, make_organization, make_user, ids):
-    from app.auth import services as accounts
     from app.auth.models import Organization, VerificationState
+    from app.staff.services import set_verification
 
     organization = make_organization("venture", state=VerificationState.pending)
     make_user(organization=organization)
     organization_id = organization.id
 
     def verify(who):
-        return lambda: accounts.set_verification(get(Organization, organization_id), VerificationState.verified,
-                                                 actor=as_user(who, ids))
+        return lambda: set_verification(get(Organization, organization_id), VerificationState.verified,
+                                        actor=as_user(who, ids))
 
     one_wins(race(verify("ipark_staff"), verify("mss_staff")))
     assert audit_count("organization.verified") == 1
@@ -501,15 +501,15 @@ def test_an_organisation_verified_by_two_staff_at_once_is_verified_once(race, ma
 
 
 def test_two_owners_removing_each_other_at_once_leave_an_owner(race, make_organization, make_user):
-    from app.auth import services as accounts
     from app.auth.models import User as U
+    from app.auth.services.organizations import remove_member
 
     organization = make_organization("venture")
     first, second = make_user(organization=organization), make_user(organization=organization)
     first_id, second_id = first.id, second.id
 
     def remove(member_id, actor_id):
-        return lambda: accounts.remove_member(get(U, member_id), actor=get(U, actor_id))
+        return lambda: remove_member(get(U, member_id), actor=get(U, actor_id))
 
     results = race(remove(first_id, second_id), remove(second_id, first_id))
     one_wins(results)
@@ -518,16 +518,17 @@ def test_two_owners_removing_each_other_at_once_leave_an_owner(race, make_organi
 
 
 def test_an_invitation_used_twice_at_once_makes_one_account(race, users):
-    from app.auth import services as accounts
     from app.auth.models import Invitation
+    from app.auth.services.invitations import invite_member
+    from app.auth.services.registration import register_invited_member
 
     owner = users["venture_owner"]
-    invitation_id = accounts.invite_member(owner.organization, actor=owner, email="colleague@example.test",
-                                           locale=None).id
+    invitation_id = invite_member(owner.organization, actor=owner, email="colleague@example.test",
+                                  locale=None).id
     db.session.commit()
 
     def register(name):
-        return lambda: accounts.register_invited_member(
+        return lambda: register_invited_member(
             get(Invitation, invitation_id), email="colleague@example.test", name=name,
             password="a long enough password", locale="en", timezone="Asia/Seoul")
 
@@ -537,16 +538,17 @@ def test_an_invitation_used_twice_at_once_makes_one_account(race, users):
 
 
 def test_an_invitation_revoked_while_it_is_used_does_one_of_the_two(race, users, ids):
-    from app.auth import services as accounts
     from app.auth.models import Invitation
+    from app.auth.services.invitations import invite_member, revoke_invitation
+    from app.auth.services.registration import register_invited_member
 
     owner = users["venture_owner"]
-    invitation_id = accounts.invite_member(owner.organization, actor=owner, email="colleague@example.test",
-                                           locale=None).id
+    invitation_id = invite_member(owner.organization, actor=owner, email="colleague@example.test",
+                                  locale=None).id
     db.session.commit()
-    results = race(lambda: accounts.revoke_invitation(get(Invitation, invitation_id),
-                                                      actor=as_user("venture_owner", ids)),
-                   lambda: accounts.register_invited_member(
+    results = race(lambda: revoke_invitation(get(Invitation, invitation_id),
+                                             actor=as_user("venture_owner", ids)),
+                   lambda: register_invited_member(
                        get(Invitation, invitation_id), email="colleague@example.test", name="Kim",
                        password="a long enough password", locale="en", timezone="Asia/Seoul"))
     one_wins(results)
@@ -555,23 +557,24 @@ def test_an_invitation_revoked_while_it_is_used_does_one_of_the_two(race, users,
 
 
 def test_a_verification_link_opened_twice_at_once_verifies_once(race, make_user):
-    from app.auth import services as accounts
+    from app.auth.services.tokens import signed_token
+    from app.auth.services.verification import verify_email
 
     person = make_user(verified=False)
-    token = accounts._serializer("verify-email").dumps({"uid": person.id, "email": person.email})
+    token = signed_token("verify-email", {"uid": person.id, "email": person.email})
 
-    no_errors(race(lambda: accounts.verify_email(token), lambda: accounts.verify_email(token)))
+    no_errors(race(lambda: verify_email(token), lambda: verify_email(token)))
     assert audit_count("user.email_verified") == 1
 
 
 def test_an_account_deactivated_by_two_administrators_at_once_is_deactivated_once(race, make_user, users, ids):
-    from app.auth import services as accounts
+    from app.staff.services import set_account_active
 
     person_id = make_user().id
     second_admin = make_user(admin=True).id
 
     def deactivate(admin_id):
-        return lambda: accounts.set_account_active(get(User, person_id), False, actor=get(User, admin_id))
+        return lambda: set_account_active(get(User, person_id), False, actor=get(User, admin_id))
 
     one_wins(race(deactivate(ids["admin"]), deactivate(second_admin)))
     assert audit_count("user.deactivated") == 1
@@ -582,7 +585,7 @@ def test_an_account_deactivated_by_two_administrators_at_once_is_deactivated_onc
 def test_one_second_factor_code_posted_twice_at_once_signs_in_once(race, users, ids):
     import pyotp
 
-    from app.auth import services as accounts
+    from app.auth.services.two_factor import check_two_factor
 
     staff = users["ipark_staff"]
     secret = pyotp.random_base32()
@@ -591,7 +594,7 @@ def test_one_second_factor_code_posted_twice_at_once_signs_in_once(race, users, 
     code = pyotp.TOTP(secret).now()
 
     def check():
-        return lambda: accounts.check_two_factor(as_user("ipark_staff", ids), code)
+        return lambda: check_two_factor(as_user("ipark_staff", ids), code)
 
     one_wins(race(check(), check()))
 

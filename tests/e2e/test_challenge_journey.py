@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from app.auth.models import Institution, MemberRole, Organization, OrganizationKind, User, VerificationState
-from app.auth.services import ensure_institutions
+from app.auth.services.institutions import ensure_institutions
 from app.common.taxonomy import Field
 from app.common.time import utcnow
 from app.extensions import db

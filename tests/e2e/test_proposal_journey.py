@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from app.auth.models import Institution, MemberRole, Organization, OrganizationKind, User, VerificationState
-from app.auth.services import ensure_institutions
+from app.auth.services.institutions import ensure_institutions
 from app.challenges import services as challenges
 from app.challenges.models import Program
 from app.common.taxonomy import Field

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.services import find_user_by_email
+from app.auth.services.accounts import find_user_by_email
 from app.challenges.demo import DEMO_CHALLENGES
 from app.challenges.models import Challenge, ChallengeState
 from app.common import uploads

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import MemberRole, User
-from app.auth.services import ensure_secretariat
+from app.auth.services.institutions import ensure_secretariat
 from app.common import outbox
 from app.common.models import AuditEvent
 from app.common.time import utcnow
