@@ -105,6 +105,11 @@ class Organization(db.Model):
     def is_verified(self) -> bool:
         return self.verification_state == VerificationState.verified
 
+    @property
+    def shows_verification_note(self) -> bool:
+        """Staff's note tells the organisation what is missing; once verified it is staff's own."""
+        return bool(self.verification_note) and not self.is_verified
+
     def can_edit(self, user) -> bool:
         """Its owners; administrators for any organisation."""
         return user.is_authenticated and (
@@ -212,10 +217,20 @@ class User(db.Model):
     def has_two_factor(self) -> bool:
         return self.totp_secret is not None
 
+    @property
+    def should_enrol_two_factor(self) -> bool:
+        """Staff and administrators without a factor yet: reminded to enrol."""
+        return self.needs_two_factor and not self.has_two_factor
+
     def must_enrol_two_factor(self, required: bool) -> bool:
         """The one case where a password alone leads to enrolment: two-factor is required
         (STAFF_REQUIRE_2FA) and this account has no factor yet."""
-        return required and self.needs_two_factor and not self.has_two_factor
+        return required and self.should_enrol_two_factor
+
+    def asks_for_second_factor(self, required: bool) -> bool:
+        """After the password, a code before the sign-in completes (or, when two-factor is
+        ``required`` and there is no factor yet, enrolment first)."""
+        return self.has_two_factor or self.must_enrol_two_factor(required)
 
     def can_be_removed_by(self, actor) -> bool:
         """An owner (or an administrator) removes a colleague, never themselves."""

@@ -86,8 +86,9 @@ def login():
                            '<a href="%(url)s">Send the link again</a>.', url=url_for(".resend_verification"))),
                   "warning")
             return render_template("auth/login.html", form=form)
-        enrol = user.must_enrol_two_factor(current_app.config["STAFF_REQUIRE_2FA"])
-        if user.has_two_factor or enrol:
+        required = current_app.config["STAFF_REQUIRE_2FA"]
+        if user.asks_for_second_factor(required):
+            enrol = user.must_enrol_two_factor(required)
             session.pop(TOTP_SETUP, None)
             session[PENDING_2FA] = {"uid": user.id, "remember": form.remember.data, "enrol": enrol,
                                     "at": int(utcnow().timestamp())}

@@ -146,6 +146,18 @@ def test_organization_can_become(make_organization, current, target):
     assert organization.can_become(target) is allowed
 
 
+@pytest.mark.parametrize(("state", "note", "shown"), [
+    (pending, "Please add the company number.", True),
+    (rejected, "Not a registered company.", True),
+    (verified, "Checked the registry.", False),  # staff's own remark once all is well
+    (pending, None, False),
+    (rejected, None, False),
+])
+def test_organization_shows_verification_note(make_organization, state, note, shown):
+    organization = make_organization(state=state, verification_note=note)
+    assert organization.shows_verification_note is shown
+
+
 def test_every_verification_state_has_its_transitions():
     assert set(VERIFICATION_TRANSITIONS) == set(VerificationState)
 
@@ -243,6 +255,49 @@ def test_user_institution_and_staff(make_user, kind, options, institution, is_st
     assert user.institution == institution
     assert user.is_staff is is_staff
     assert user.needs_two_factor is needs_two_factor
+
+
+ENROLLED_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_factor(user, enrolled):
+    user.totp_secret = ENROLLED_SECRET if enrolled else None
+    return user
+
+
+@pytest.mark.parametrize(("person", "enrolled", "reminded"), [
+    ("venture_owner", False, False),  # only staff and administrators use a second factor
+    ("company_member", False, False),
+    ("ipark_staff", False, True),
+    ("mss_staff", False, True),
+    ("admin", False, True),
+    ("ipark_staff", True, False),
+    ("admin", True, False),
+])
+def test_user_should_enrol_two_factor(users, person, enrolled, reminded):
+    assert with_factor(users[person], enrolled).should_enrol_two_factor is reminded
+
+
+@pytest.mark.parametrize(("person", "enrolled", "required", "must_enrol", "asked"), [
+    # Not required (STAFF_REQUIRE_2FA off): only those who enrolled give a code.
+    ("venture_owner", False, False, False, False),
+    ("ipark_staff", False, False, False, False),
+    ("admin", False, False, False, False),
+    ("ipark_staff", True, False, False, True),
+    ("admin", True, False, False, True),
+    # Required: staff and administrators without a factor enrol before they are signed in.
+    ("venture_owner", False, True, False, False),
+    ("company_owner", False, True, False, False),
+    ("ipark_staff", False, True, True, True),
+    ("mss_staff", False, True, True, True),
+    ("admin", False, True, True, True),
+    ("ipark_staff", True, True, False, True),
+    ("mss_staff", True, True, False, True),
+])
+def test_user_second_factor_at_sign_in(users, person, enrolled, required, must_enrol, asked):
+    user = with_factor(users[person], enrolled)
+    assert user.must_enrol_two_factor(required) is must_enrol
+    assert user.asks_for_second_factor(required) is asked
 
 
 def test_anonymous_is_nobody(anonymous):
