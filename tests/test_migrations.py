@@ -1,0 +1,123 @@
+"""Every migration can be undone: upgrade one revision at a time, downgrade one at a time back to an
+empty database — each step back restores exactly the schema the previous revision built — then upgrade
+again, and the schema is the one the models describe (what `make check-migrations` asks of `flask db
+check`). On SQLite in a temporary file; on PostgreSQL in a database of the test's own, one per xdist
+worker, created and dropped here."""
+import os
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from app import create_app
+from app.extensions import db
+
+ON_POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                                   reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+
+
+def own_postgresql_database(url: str) -> str:
+    """The run's database name plus the worker's and "_migrations": parallel runs never share it."""
+    parsed = make_url(url)
+    name = parsed.database
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and not name.endswith(f"_{worker}"):
+        name = f"{name}_{worker}"
+    return parsed.set(database=f"{name}_migrations").render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    url = own_postgresql_database(os.environ["TEST_DATABASE_URL"])
+    name = make_url(url).database
+    server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # left by an interrupted run
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def _words(sql) -> str:
+    return " ".join(str(sql).split())
+
+
+def schema_of(engine) -> dict:
+    """Tables with their columns, keys, indexes (partial ones with their condition) and checks; on
+    PostgreSQL also the functions and triggers the migrations create. One query per aspect for all tables."""
+    inspector = inspect(engine)
+    aspects = {
+        "columns": (inspector.get_multi_columns(), lambda column: (
+            column["name"], str(column["type"]), column["nullable"], _words(column["default"]))),
+        "primary key": (inspector.get_multi_pk_constraint(), lambda key: key["constrained_columns"]),
+        "foreign keys": (inspector.get_multi_foreign_keys(), lambda key: (
+            key["name"], key["constrained_columns"], key["referred_table"], key["referred_columns"])),
+        "indexes": (inspector.get_multi_indexes(), lambda index: (
+            index["name"], index["column_names"], index["unique"],
+            sorted((option, _words(value)) for option, value in index["dialect_options"].items()))),
+        "unique": (inspector.get_multi_unique_constraints(), lambda unique: (unique["name"], unique["column_names"])),
+        "checks": (inspector.get_multi_check_constraints(), lambda check: (check["name"], _words(check["sqltext"]))),
+    }
+    schema = {}
+    for aspect, (per_table, describe) in aspects.items():
+        for (_, table), found in per_table.items():
+            if table != "alembic_version":
+                found = found if isinstance(found, list) else [found]  # a table has one primary key
+                schema.setdefault(table, {})[aspect] = sorted(map(describe, found), key=repr)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            schema["(not a table)"] = {"functions and triggers": sorted(connection.execute(text(
+                "SELECT routine_name FROM information_schema.routines WHERE routine_schema = 'public' "
+                "UNION ALL SELECT trigger_name || ' ON ' || event_object_table FROM information_schema.triggers"
+            )).scalars())}
+    return schema
+
+
+def differences(expected: dict, found: dict) -> dict:
+    """Per table and aspect, what is missing and what is extra; {} when the two schemas agree."""
+    changed = {}
+    for table in expected.keys() | found.keys():
+        if table not in expected or table not in found:
+            changed[table] = "missing" if table in expected else "extra"
+            continue
+        for aspect, items in expected[table].items():
+            if items != found[table][aspect]:
+                changed.setdefault(table, {})[aspect] = {
+                    "missing": [item for item in items if item not in found[table][aspect]],
+                    "extra": [item for item in found[table][aspect] if item not in items]}
+    return changed
+
+
+@pytest.mark.parametrize("empty_database", ["sqlite", pytest.param("postgresql", marks=ON_POSTGRESQL)], indirect=True)
+def test_every_downgrade_restores_the_previous_revision_and_upgrading_again_matches_the_models(empty_database):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database, SQLALCHEMY_ENGINE_OPTIONS={})
+    with app.app_context():
+        try:
+            config = current_app.extensions["migrate"].migrate.get_config()
+            oldest_first = [script.revision for script in reversed(list(
+                ScriptDirectory.from_config(config).walk_revisions()))]
+            built = {"base": schema_of(db.engine)}
+            for revision in oldest_first:
+                upgrade(revision=revision)
+                built[revision] = schema_of(db.engine)
+            for previous in reversed(["base", *oldest_first[:-1]]):
+                downgrade(revision=previous)
+                assert differences(built[previous], schema_of(db.engine)) == {}, f"downgrade to {previous}"
+            assert inspect(db.engine).get_table_names() == ["alembic_version"]  # nothing left behind
+            upgrade()
+            command.check(config)  # raises AutogenerateDiffsDetected, naming each difference
+        finally:
+            db.session.remove()
+            db.engine.dispose()
