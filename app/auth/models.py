@@ -236,6 +236,11 @@ class User(db.Model):
         """An owner (or an administrator) removes a colleague, never themselves."""
         return self.active and self.organization.can_edit(actor) and actor.id != self.id
 
+    def is_colleague_of(self, user) -> bool:
+        """An active member of ``user``'s own organisation (``user`` included): the people on
+        their members page, and the only ones an owner removes from there."""
+        return user.is_authenticated and self.active and self.organization_id == user.organization_id
+
     def can_be_managed_by(self, actor) -> bool:
         """Administrators manage other people's accounts, never their own (no self lock-out)."""
         return actor.is_authenticated and actor.is_admin and actor.id != self.id
@@ -295,6 +300,10 @@ class Invitation(db.Model):
     def is_usable(self) -> bool:
         return (self.accepted_at is None and self.revoked_at is None
                 and as_utc(self.expires_at) > utcnow())
+
+    def can_view(self, user) -> bool:
+        """Members of the inviting organisation; to anyone else it does not exist."""
+        return user.is_authenticated and user.organization_id == self.organization_id
 
     def can_revoke(self, user) -> bool:
         return self.organization.can_invite(user) and self.is_usable()

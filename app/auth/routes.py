@@ -357,7 +357,7 @@ def members():
             select(Invitation).where(Invitation.organization_id == organization.id,
                                      Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
             .order_by(Invitation.created_at.desc())).all()
-    members = [m for m in organization.members if m.active]
+    members = [m for m in organization.members if m.is_colleague_of(current_user)]
     return render_template("auth/members.html", organization=organization, members=members,
                            invitations=[i for i in invitations if i.is_usable()],
                            form=InvitationForm(locale=current_user.locale or "en"))
@@ -392,7 +392,7 @@ def invite():
 @login_required
 def revoke_invitation(invitation_id: int):
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.organization_id != current_user.organization_id:
+    if invitation is None or not invitation.can_view(current_user):
         abort(404)
     if not invitation.can_revoke(current_user):
         abort(403)
@@ -406,7 +406,7 @@ def revoke_invitation(invitation_id: int):
 @login_required
 def remove_member(user_id: int):
     member = db.session.get(User, user_id)
-    if member is None or member.organization_id != current_user.organization_id or not member.active:
+    if member is None or not member.is_colleague_of(current_user):
         abort(404)
     if not member.can_be_removed_by(current_user):
         abort(403)

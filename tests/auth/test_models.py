@@ -208,6 +208,19 @@ def test_invitation_can_revoke(make_invitation, users, anonymous, person, condit
     assert make_invitation(condition).can_revoke(who(users, anonymous, person)) is allowed
 
 
+@pytest.mark.parametrize(("person", "allowed"), [
+    ("venture_owner", True),
+    ("venture_member", True),  # sees it exists (the members page lists it to owners); revoking is the owner's
+    ("other_venture", False),
+    ("company_owner", False),
+    ("ipark_staff", False),
+    ("admin", False),
+    ("anonymous", False),
+])
+def test_invitation_can_view(make_invitation, users, anonymous, person, allowed):
+    assert make_invitation("fresh").can_view(who(users, anonymous, person)) is allowed
+
+
 # User --------------------------------------------------------------------------------------
 
 def test_check_password_against_an_argon2id_hash(make_user):
@@ -402,6 +415,26 @@ def test_can_use_staff_pages(users, anonymous, person, allowed):
 ])
 def test_can_be_removed_by(users, actor, member, allowed):
     assert users[member].can_be_removed_by(users[actor]) is allowed
+
+
+@pytest.mark.parametrize(("person", "member", "colleague"), [
+    ("venture_owner", "venture_member", True),
+    ("venture_member", "venture_owner", True),
+    ("venture_owner", "venture_owner", True),  # oneself is on the members page too
+    ("other_venture", "venture_member", False),
+    ("company_owner", "venture_member", False),
+    ("ipark_staff", "venture_member", False),
+    ("admin", "venture_member", False),  # administrators manage accounts from the staff pages
+    ("ipark_staff", "ipark_staff2", True),
+    ("anonymous", "venture_member", False),
+])
+def test_user_is_colleague_of(users, anonymous, person, member, colleague):
+    assert users[member].is_colleague_of(who(users, anonymous, person)) is colleague
+
+
+def test_a_removed_member_is_nobodys_colleague(users):
+    users["venture_member"].active = False
+    assert not users["venture_member"].is_colleague_of(users["venture_owner"])
 
 
 def test_a_removed_member_cannot_be_removed_again(users):
