@@ -20,8 +20,8 @@ from app.challenges.models import TRL_LEVELS, WRITTEN_LANGUAGES, FundingSource
 from app.common.forms import (
     DEADLINE_WINDOW,
     LANGUAGE_NAMES,
-    AmountField,
     KakehashiForm,
+    MoneyField,
     MultiCheckboxField,
     RowForm,
     RowList,
@@ -86,7 +86,7 @@ class ChallengeForm(CorrectionForm):
     language = SelectField(_l("Written in"), choices=[(code, LANGUAGE_NAMES[code]) for code in WRITTEN_LANGUAGES])
     trl = SelectField(_l("Technology readiness level sought"), coerce=str,
                       choices=[("", _l("Any"))] + [(str(n), f"TRL {n}") for n in TRL_LEVELS])
-    budget = AmountField(_l("Budget or award"), validators=[Optional(), Length(max=24)])
+    budget = MoneyField(_l("Budget or award"), validators=[Optional(), Length(max=24)])
     currency = SelectField(_l("Currency"), choices=[(c.value, c.value) for c in Currency])
     funding_sources = MultiCheckboxField(_l("Funding offered"), choices=FundingSource.choices())
     blind_review = BooleanField(_l("Blind review: hide the ventures' names from reviewers"))
@@ -108,12 +108,10 @@ class ChallengeForm(CorrectionForm):
                 for row in self.criteria if row.form.name.data and row.form.name.data.strip()]
 
     def changes(self, zone: str) -> dict:
-        budget = self.budget.minor
         return super().changes(zone) | {
             "fields": self.fields.data, "language": self.language.data,
             "trl": int(self.trl.data) if self.trl.data else None,
-            "budget_minor": budget,
-            "currency": Currency(self.currency.data) if budget is not None else None,
+            "budget_minor": self.budget.minor, "currency": self.budget.currency,
             "funding_sources": self.funding_sources.data, "blind_review": self.blind_review.data,
         }
 

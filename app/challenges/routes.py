@@ -32,7 +32,7 @@ from app.challenges.models import (
 from app.common import uploads
 from app.common.errors import DomainError
 from app.common.i18n import select_timezone
-from app.common.money import from_minor_units
+from app.common.money import Money
 from app.common.pagination import requested_page
 from app.common.taxonomy import Field
 from app.common.views import run_service
@@ -163,8 +163,7 @@ def _challenge_form(challenge: Challenge | None = None) -> ChallengeForm:
         form = ChallengeForm(
             obj=challenge, deadline=utc_to_local(challenge.deadline, zone),
             trl=str(challenge.trl or ""), nda_text=challenge.current_nda.body,
-            budget=str(from_minor_units(challenge.budget_minor, challenge.currency))
-            if challenge.budget_minor is not None else "",
+            budget=Money.stored(challenge.budget_minor, challenge.currency),
             currency=challenge.currency.value if challenge.currency else None,
             fields=[f.value for f in challenge.fields],
             funding_sources=[s.value for s in challenge.funding_sources],

@@ -27,7 +27,7 @@ from wtforms.csrf.core import CSRFTokenField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.common.converters import MAX_ID
-from app.common.money import AmountTooLarge, Currency, to_minor_units
+from app.common.money import AmountTooLarge, Currency, Money, to_minor_units
 from app.common.time import utcnow
 
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
@@ -140,19 +140,25 @@ def coerce_id(value) -> int:
     return number
 
 
-class AmountField(StringField):
-    """An amount as people type it ('5,000,000', '1500.50'), read in the currency chosen in the
-    sibling field ``currency_field``; ``minor`` holds it in minor units once the form is valid.
-    Refuses special decimals (NaN, Infinity, exponents), signs and amounts beyond MAX_AMOUNT_MINOR."""
+class MoneyField(StringField):
+    """An amount as people type it ('5,000,000', '1500.50'), in the currency chosen in the sibling
+    field ``currency_field``. Shown from a stored ``Money`` (or None: empty); once the form is valid,
+    ``minor`` and ``currency`` hold the amount in minor units and its Currency, both None when the
+    field is left empty. Refuses special decimals (NaN, Infinity, exponents), signs and amounts
+    beyond MAX_AMOUNT_MINOR."""
 
     def __init__(self, label=None, validators=None, *, currency_field: str = "currency", message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.currency_field = currency_field
         self.message = message or _l("Enter an amount such as 5000000 (or 1500.50 in USD).")
         self.minor: int | None = None
+        self.currency: Currency | None = None
+
+    def process_data(self, value):
+        super().process_data(value.as_typed() if isinstance(value, Money) else value)
 
     def post_validate(self, form, validation_stopped):
-        self.minor = None
+        self.minor = self.currency = None
         if validation_stopped or not (self.data or "").strip():
             return
         currency = form[self.currency_field].data
@@ -167,6 +173,7 @@ class AmountField(StringField):
                                     amount=format_money(error.limit, currency))) from None
         except ValueError:
             raise ValidationError(self.message) from None
+        self.currency = Currency(currency)
 
 
 # Dates ------------------------------------------------------------------------------------------------

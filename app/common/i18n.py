@@ -1,7 +1,6 @@
 """Which language and time zone a request is served in, and locale-aware formatting."""
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import (
@@ -13,12 +12,12 @@ from babel.dates import (
     get_timezone_name,
 )
 from babel.dates import format_datetime as babel_format_datetime
-from babel.numbers import get_currency_precision
 from flask import current_app, g, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 from flask_babel import get_timezone as active_timezone
 from flask_login import current_user
 
+from app.common.money import Currency, from_minor_units
 from app.common.time import as_utc, utcnow
 
 LANGUAGE_COOKIE = "lang"
@@ -131,10 +130,10 @@ def _date_and_minute(moment: datetime, zone=None) -> str:
             .replace("{1}", format_date(moment, "medium", locale=locale)))
 
 
-def format_money(amount_minor: int, currency: str) -> str:
-    """Amounts are integers in the currency's minor unit (JPY and KRW have none)."""
-    digits = get_currency_precision(currency)
-    return format_currency(Decimal(amount_minor).scaleb(-digits), currency)
+def format_money(amount_minor: int, currency: Currency | str) -> str:
+    """An amount in the currency's minor unit (JPY and KRW have none), for the reader's language:
+    150025 USD → '$1,500.25'; the ``money`` filter of the templates."""
+    return format_currency(from_minor_units(amount_minor, currency), str(currency))
 
 
 def zone_label(zone: str) -> str:

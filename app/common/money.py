@@ -3,6 +3,7 @@ import enum
 import re
 import unicodedata
 from decimal import Decimal
+from typing import NamedTuple
 
 from babel.numbers import get_currency_precision
 
@@ -46,4 +47,21 @@ def to_minor_units(amount: Decimal | str, currency: Currency | str) -> int:
 
 
 def from_minor_units(amount_minor: int, currency: Currency | str) -> Decimal:
+    """150025 USD → Decimal('1500.25'); 5000000 JPY → Decimal('5000000')."""
     return Decimal(amount_minor).scaleb(-get_currency_precision(str(currency)))
+
+
+class Money(NamedTuple):
+    """An amount in its currency's minor unit, as the columns store it, with its currency."""
+
+    minor: int
+    currency: Currency
+
+    @classmethod
+    def stored(cls, minor: int | None, currency: Currency | str | None) -> "Money | None":
+        """A pair of columns (``*_minor`` and ``currency``) as one value; None where no amount is stored."""
+        return None if minor is None else cls(minor, Currency(currency))
+
+    def as_typed(self) -> str:
+        """The amount as people type it in a form: '1500.25', '5000000' (no separators, no symbol)."""
+        return str(from_minor_units(self.minor, self.currency))

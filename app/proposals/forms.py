@@ -6,8 +6,8 @@ from wtforms import FormField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.challenges.models import TRL_LEVELS
-from app.common.forms import MILESTONE_WINDOW, AmountField, CalendarDateField, KakehashiForm, RowForm, RowList
-from app.common.money import Currency, from_minor_units
+from app.common.forms import MILESTONE_WINDOW, CalendarDateField, KakehashiForm, MoneyField, RowForm, RowList
+from app.common.money import Currency, Money
 
 EXTRA_MILESTONE_ROWS = 3
 MAX_MILESTONES = 20
@@ -49,8 +49,8 @@ class ProposalForm(KakehashiForm):
     team = TextAreaField(_l("Team"), filters=[normalize_newlines], validators=[Optional(), Length(max=10000)])
     trl = SelectField(_l("Technology readiness level"), coerce=str,
                       choices=[("", _l("Not stated"))] + [(str(n), f"TRL {n}") for n in TRL_LEVELS])
-    budget = AmountField(_l("Budget requested"), validators=[Optional(), Length(max=24)],
-                         message=_l("Enter an amount such as 50000000 (or 1500.50 in USD)."))
+    budget = MoneyField(_l("Budget requested"), validators=[Optional(), Length(max=24)],
+                        message=_l("Enter an amount such as 50000000 (or 1500.50 in USD)."))
     currency = SelectField(_l("Currency"), choices=[(c.value, c.value) for c in Currency])
     milestones = RowList(FormField(MilestoneRow), min_entries=EXTRA_MILESTONE_ROWS, max_entries=MAX_MILESTONES)
     save = SubmitField(_l("Save draft"))
@@ -63,13 +63,11 @@ class ProposalForm(KakehashiForm):
 
     def changes(self) -> dict:
         """What update_proposal takes as ``changes``."""
-        budget = self.budget.minor
         return {
             "title": _stripped(self.title.data), "summary": _stripped(self.summary.data),
             "approach": _stripped(self.approach.data), "team": _stripped(self.team.data),
             "trl": int(self.trl.data) if self.trl.data else None,
-            "budget_minor": budget,
-            "currency": Currency(self.currency.data) if budget is not None else None,
+            "budget_minor": self.budget.minor, "currency": self.budget.currency,
         }
 
     def answers(self) -> dict[int, str]:
@@ -103,8 +101,7 @@ def proposal_form(questions, proposal=None, *, default_currency: str = Currency.
         data = {
             "title": proposal.title, "summary": proposal.summary, "approach": proposal.approach,
             "team": proposal.team, "trl": str(proposal.trl or ""),
-            "budget": str(from_minor_units(proposal.budget_minor, proposal.currency))
-            if proposal.budget_minor is not None else "",
+            "budget": Money.stored(proposal.budget_minor, proposal.currency),
             "currency": proposal.currency.value if proposal.currency else default_currency,
             "milestones": [{"due_on": m.due_on, "title": m.title} for m in proposal.milestones],
         } | {f"answer_{question.id}": proposal.answer_to(question) for question in questions}
