@@ -6,7 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.enums import LabelledEnum
@@ -32,6 +32,11 @@ class OrganizationKind(LabelledEnum):
     venture = "venture", _l("Venture")
     institution = "institution", _l("Institution")
 
+
+# Kinds that post calls in the partners' programmes (DESIGN.md, the programme table) and review the
+# proposals shortlisted for them; the institutions post the cohort calls of startup support.
+CALL_POSTING_KINDS = frozenset({OrganizationKind.company, OrganizationKind.university,
+                                OrganizationKind.research_institute})
 
 # Kinds a person may choose when registering; institutions are created by administrators.
 REGISTRABLE_KINDS = (OrganizationKind.company, OrganizationKind.university,
@@ -94,6 +99,14 @@ class Organization(db.Model):
     )
 
     fields = EnumRows("field_rows", "field", Field, OrganizationField)
+
+    def pending_invitations(self) -> list["Invitation"]:
+        """Invitations still open to use, the latest first."""
+        invitations = db.session.scalars(
+            select(Invitation).where(Invitation.organization_id == self.id, Invitation.accepted_at.is_(None),
+                                     Invitation.revoked_at.is_(None))
+            .order_by(Invitation.created_at.desc()))
+        return [invitation for invitation in invitations if invitation.is_usable()]
 
     @property
     def display_name(self) -> str:
@@ -209,6 +222,12 @@ class User(db.Model):
         return self.is_staff or self.is_admin
 
     @property
+    def can_use_review_pages(self) -> bool:
+        """Staff review every call's proposals; members of organisations that post calls review those
+        shortlisted for them (the "Reviews" menu)."""
+        return self.is_staff or self.organization.kind in CALL_POSTING_KINDS
+
+    @property
     def needs_two_factor(self) -> bool:
         """Staff and administrators sign money and decisions: they may (or must) use TOTP."""
         return self.can_use_staff_pages
@@ -250,6 +269,7 @@ class AnonymousUser(AnonymousUserMixin):
     is_admin = False
     is_staff = False
     can_use_staff_pages = False
+    can_use_review_pages = False
     is_owner = False
     is_venture = False
     institution = None

@@ -1,9 +1,10 @@
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from functools import partial
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from app.auth import bp
 from app.auth.forms import (
@@ -33,6 +34,7 @@ from app.common.errors import DomainError
 from app.common.i18n import DEFAULT_ZONES
 from app.common.routes import safe_next
 from app.common.time import utcnow
+from app.common.views import attempt, flash_refusal, require, run_service, visible_or_404
 from app.extensions import db, limiter
 
 PENDING_2FA = "pending_two_factor"  # password given, second factor (or required enrolment) pending
@@ -123,7 +125,7 @@ def two_factor():
     if form.validate_on_submit():
         try:
             second_factor.check_two_factor(user, form.code.data)
-        except DomainError as error:
+        except DomainError as error:  # not attempt(): a wrong code is kept (audit row, throttling), not undone
             db.session.commit()
             g.login_failed = True
             flash(error.message, "danger")
@@ -155,16 +157,15 @@ def two_factor_setup():
         if not user.must_enrol_two_factor(current_app.config["STAFF_REQUIRE_2FA"]):
             session.pop(PENDING_2FA, None)
             return redirect(url_for(".login"))
-    if not user.needs_two_factor:
-        abort(403)
+    require(user.needs_two_factor)
     secret = _setup_secret(user)
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
         try:
             second_factor.enable_two_factor(user, secret=secret, code=form.code.data,
                                             current_code=form.current_code.data)
-        except DomainError as error:
-            db.session.commit()  # the audit row of a refused replacement
+        except DomainError as error:  # not attempt(): the audit row of a refused replacement is kept
+            db.session.commit()
             g.login_failed = True
             flash(error.message, "danger")
         else:
@@ -185,8 +186,7 @@ def two_factor_setup():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        sessions.end_login_session(current_user)
-        db.session.commit()
+        attempt(lambda: sessions.end_login_session(current_user))
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -216,19 +216,12 @@ def register():
         common = dict(email=form.email.data, name=form.name.data, password=form.password.data,
                       locale=form.locale.data, timezone=form.timezone.data)
         # A taken address answers exactly like a new one (its holder is mailed instead).
-        try:
-            if invitation is not None:
-                registration.register_invited_member(invitation, **common)
-            else:
-                registration.register_organization(
-                    **common, kind=form.kind.data, country=form.country.data,
-                    name_latin=form.name_latin.data, name_native=form.name_native.data,
-                    fields=form.fields.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(error.message)
-        else:
-            db.session.commit()
+        register = partial(registration.register_invited_member, invitation, **common) if invitation is not None \
+            else partial(registration.register_organization, **common, kind=form.kind.data,
+                         country=form.country.data, name_latin=form.name_latin.data,
+                         name_native=form.name_native.data, fields=form.fields.data)
+        if attempt(register, refused=lambda error: form.email.errors.append(error.message),
+                   denied_is_403=False).done:
             if invitation is not None:
                 flash(_("Welcome! Your account is ready: please sign in."), "success")
             else:
@@ -239,12 +232,8 @@ def register():
 
 @bp.get("/verify/<token>")
 def verify_email(token: str):
-    try:
-        verification.verify_email(token)
-    except DomainError as error:
-        flash(error.message, "danger")
+    if not attempt(lambda: verification.verify_email(token), denied_is_403=False).done:
         return redirect(url_for(".resend_verification"))
-    db.session.commit()
     flash(_("Thank you: your e-mail address is confirmed. You can sign in now."), "success")
     return redirect(url_for("common.index") if current_user.is_authenticated else url_for(".login"))
 
@@ -253,9 +242,7 @@ def verify_email(token: str):
 @limiter.limit("5 per 15 minutes", methods=["POST"])
 def resend_verification():
     form = EmailForm()
-    if form.validate_on_submit():
-        verification.resend_verification(form.email.data)
-        db.session.commit()
+    if form.validate_on_submit() and attempt(lambda: verification.resend_verification(form.email.data)).done:
         flash(_("If an unconfirmed account uses this address, a new link is on its way."), "info")
         return redirect(url_for(".login"))
     return render_template("auth/email_form.html", form=form, title=_("Confirm your e-mail address"),
@@ -267,9 +254,7 @@ def resend_verification():
 @limiter.limit("5 per 15 minutes", methods=["POST"])
 def forgot_password():
     form = EmailForm()
-    if form.validate_on_submit():
-        passwords.request_password_reset(form.email.data)
-        db.session.commit()
+    if form.validate_on_submit() and attempt(lambda: passwords.request_password_reset(form.email.data)).done:
         flash(_("If an account uses this address, we sent it a link to choose a new password. "
                 "The link works once, for one hour."), "info")
         return redirect(url_for(".login"))
@@ -282,13 +267,12 @@ def forgot_password():
 def reset_password(token: str):
     try:
         passwords.user_for_reset_token(token)
-    except DomainError as error:
-        flash(error.message, "danger")
+    except DomainError as error:  # not attempt(): a check of the link, nothing to commit or undo
+        flash_refusal(error)
         return redirect(url_for(".forgot_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        passwords.reset_password(token, form.password.data)
-        db.session.commit()
+    if form.validate_on_submit() and attempt(lambda: passwords.reset_password(token, form.password.data),
+                                             denied_is_403=False).done:
         logout_user()
         flash(_("Your password is changed. Please sign in with the new one."), "success")
         return redirect(url_for(".login"))
@@ -299,16 +283,12 @@ def reset_password(token: str):
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            passwords.change_password(current_user, current_password=form.current_password.data,
-                                      new_password=form.password.data)
-        except DomainError as error:
-            form.current_password.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed. You were signed out everywhere else."), "success")
-            return redirect(url_for(".profile"))
+    if form.validate_on_submit() and attempt(
+            lambda: passwords.change_password(current_user, current_password=form.current_password.data,
+                                              new_password=form.password.data),
+            refused=lambda error: form.current_password.errors.append(error.message), denied_is_403=False).done:
+        flash(_("Your password is changed. You were signed out everywhere else."), "success")
+        return redirect(url_for(".profile"))
     return render_template("auth/change_password.html", form=form)
 
 
@@ -318,10 +298,8 @@ def profile():
     form = ProfileForm(obj=current_user)
     if request.method == "GET" and not current_user.locale:
         form.locale.data = str(get_locale())
-    if form.validate_on_submit():
-        accounts.update_profile(current_user, name=form.name.data, locale=form.locale.data,
-                                timezone=form.timezone.data)
-        db.session.commit()
+    if form.validate_on_submit() and attempt(lambda: accounts.update_profile(
+            current_user, name=form.name.data, locale=form.locale.data, timezone=form.timezone.data)).done:
         flash(_("Your profile is saved."), "success")
         return redirect(url_for(".profile"))
     return render_template("auth/profile.html", form=form)
@@ -334,14 +312,12 @@ def organization():
     form = OrganizationForm(obj=organization)
     if request.method == "GET":
         form.fields.data = [str(f) for f in organization.fields]
-    if request.method == "POST" and not organization.can_edit(current_user):
-        abort(403)
-    if form.validate_on_submit():
-        organizations.update_organization(
+    if request.method == "POST":
+        require(organization.can_edit(current_user))
+    if form.validate_on_submit() and attempt(lambda: organizations.update_organization(
             organization, actor=current_user, country=form.country.data, name_latin=form.name_latin.data,
-            name_native=form.name_native.data, website=form.website.data,
-            description=form.description.data, fields=form.fields.data)
-        db.session.commit()
+            name_native=form.name_native.data, website=form.website.data, description=form.description.data,
+            fields=form.fields.data)).done:
         flash(_("The organisation profile is saved."), "success")
         return redirect(url_for(".organization"))
     return render_template("auth/organization.html", organization=organization, form=form)
@@ -351,15 +327,9 @@ def organization():
 @login_required
 def members():
     organization = current_user.organization
-    invitations = []
-    if organization.can_invite(current_user):
-        invitations = db.session.scalars(
-            select(Invitation).where(Invitation.organization_id == organization.id,
-                                     Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
-            .order_by(Invitation.created_at.desc())).all()
+    pending = organization.pending_invitations() if organization.can_invite(current_user) else []
     members = [m for m in organization.members if m.is_colleague_of(current_user)]
-    return render_template("auth/members.html", organization=organization, members=members,
-                           invitations=[i for i in invitations if i.is_usable()],
+    return render_template("auth/members.html", organization=organization, members=members, invitations=pending,
                            form=InvitationForm(locale=current_user.locale or "en"))
 
 
@@ -368,53 +338,30 @@ def members():
 @limiter.limit("30 per hour")
 def invite():
     organization = current_user.organization
-    if not organization.can_invite(current_user):
-        abort(403)
+    require(organization.can_invite(current_user))
     form = InvitationForm()
-    if form.validate_on_submit():
-        try:
-            invitations.invite_member(organization, actor=current_user, email=form.email.data,
-                                      locale=form.locale.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The invitation is on its way to %(email)s.", email=form.email.data), "success")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
-    return redirect(url_for(".members"))
+    return run_service(
+        lambda: invitations.invite_member(organization, actor=current_user, email=form.email.data,
+                                          locale=form.locale.data),
+        lambda _result: _("The invitation is on its way to %(email)s.", email=form.email.data),
+        back=redirect(url_for(".members")), form=form, denied_is_403=False)
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @login_required
 def revoke_invitation(invitation_id: int):
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or not invitation.can_view(current_user):
-        abort(404)
-    if not invitation.can_revoke(current_user):
-        abort(403)
-    invitations.revoke_invitation(invitation, actor=current_user)
-    db.session.commit()
-    flash(_("The invitation is withdrawn."), "success")
-    return redirect(url_for(".members"))
+    invitation = visible_or_404(Invitation, invitation_id)
+    require(invitation.can_revoke(current_user))
+    return run_service(lambda: invitations.revoke_invitation(invitation, actor=current_user),
+                       _("The invitation is withdrawn."), back=redirect(url_for(".members")))
 
 
 @bp.post("/members/<int:user_id>/remove")
 @login_required
 def remove_member(user_id: int):
-    member = db.session.get(User, user_id)
-    if member is None or not member.is_colleague_of(current_user):
-        abort(404)
-    if not member.can_be_removed_by(current_user):
-        abort(403)
-    try:
-        organizations.remove_member(member, actor=current_user)
-    except DomainError as error:  # e.g. the last owner
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s no longer has access.", name=member.name), "success")
-    return redirect(url_for(".members"))
+    member = visible_or_404(User, user_id, visible=lambda member: member.is_colleague_of(current_user))
+    require(member.can_be_removed_by(current_user))
+    # Refused, for example, for the last owner.
+    return run_service(lambda: organizations.remove_member(member, actor=current_user),
+                       _("%(name)s no longer has access.", name=member.name), back=redirect(url_for(".members")),
+                       denied_is_403=False)

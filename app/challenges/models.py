@@ -4,6 +4,7 @@ A challenge has a public part (everyone sees it once published) and a confidenti
 venture member sees only after accepting the challenge's current NDA. Every rule about who sees
 or does what is a predicate here; services change state, views ask these predicates.
 """
+import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import Organization, OrganizationKind, User
+from app.auth.models import CALL_POSTING_KINDS, Organization, OrganizationKind, User
 from app.common.enums import LabelledEnum
 from app.common.models import EnumRows
 from app.common.money import Currency
@@ -41,6 +42,12 @@ class Program(LabelledEnum):
         """What the programme is, to the poster choosing one."""
         return PROGRAM_DESCRIPTIONS[self]
 
+    @property
+    def company_chooses(self) -> bool:
+        """A call posted by a company (or a university, an institute) is decided with it: it chooses
+        among the shortlisted first. The institutions' own cohort calls have no company to ask."""
+        return self in {Program.open_innovation, Program.joint_rnd}
+
 
 PROGRAM_DESCRIPTIONS = {
     Program.open_innovation: _l("An AI or drug-development challenge for Korean ICT and bio ventures. Winners "
@@ -52,10 +59,8 @@ PROGRAM_DESCRIPTIONS = {
 
 # Who may post a call in each programme (DESIGN.md, the programme table).
 POSTER_KINDS = {
-    Program.open_innovation: {OrganizationKind.company, OrganizationKind.university,
-                              OrganizationKind.research_institute},
-    Program.joint_rnd: {OrganizationKind.company, OrganizationKind.university,
-                        OrganizationKind.research_institute},
+    Program.open_innovation: CALL_POSTING_KINDS,
+    Program.joint_rnd: CALL_POSTING_KINDS,
     Program.startup_support: {OrganizationKind.institution},
 }
 
@@ -91,6 +96,27 @@ CHALLENGE_TRANSITIONS: dict[ChallengeState, set[ChallengeState]] = {
 # States in which anyone may read the public part (a cancelled call stays readable if it was
 # ever published, so that those who followed it learn what happened).
 PUBLISHED_STATES = {ChallengeState.open, ChallengeState.closed, ChallengeState.awarded}
+
+
+class ConfidentialAccess(enum.StrEnum):
+    """Where a person stands with a challenge's confidential part: the key of what its page tells them."""
+
+    granted = "granted"  # they read it
+    accept_new_nda = "accept_new_nda"  # they accepted a version the poster has since replaced
+    accept_nda = "accept_nda"
+    sign_in = "sign_in"
+    verify_organization = "verify_organization"  # a venture that staff have not verified
+    closed = "closed"  # a venture, once the call no longer takes signatures
+    parties_only = "parties_only"  # nobody else ever reads it
+
+
+class ProposalBar(LabelledEnum):
+    """Why someone may not write a proposal to a call: the label is what they are told."""
+
+    not_a_venture = "not_a_venture", _l("Proposals are written by members of ventures.")
+    not_verified = "not_verified", _l("Your organisation must be verified by staff before you can write a proposal.")
+    # Not now, or their venture has one already.
+    not_accepting = "not_accepting", _l("This challenge does not accept proposals now.")
 
 
 class FundingSource(LabelledEnum):
@@ -275,6 +301,23 @@ class Challenge(db.Model):
                 and self.is_accepting() and self.current_nda is not None
                 and not self.has_accepted_nda(user))
 
+    def confidential_access(self, user) -> ConfidentialAccess:
+        """What ``user`` may do about the confidential part: read it, accept the NDA (again, after a
+        new version), or why neither."""
+        if self.can_view_confidential(user):
+            return ConfidentialAccess.granted
+        if self.can_accept_nda(user):
+            if self.has_accepted_earlier_nda(user):
+                return ConfidentialAccess.accept_new_nda
+            return ConfidentialAccess.accept_nda
+        if not user.is_authenticated:
+            return ConfidentialAccess.sign_in
+        if user.is_venture:
+            if not user.organization.is_verified:
+                return ConfidentialAccess.verify_organization
+            return ConfidentialAccess.closed
+        return ConfidentialAccess.parties_only
+
     def can_edit(self, user) -> bool:
         """The poster's members, while it is a draft (anything) or open (corrections, a later deadline)."""
         return self.is_poster(user) and (
@@ -317,8 +360,17 @@ class Challenge(db.Model):
 
     def can_start_proposal(self, user, now: datetime | None = None) -> bool:
         """Members of verified ventures, while the call takes proposals; one proposal per venture."""
-        return (user.is_authenticated and user.is_venture and user.organization.is_verified
-                and self.is_accepting(now) and self.proposal_of(user) is None)
+        return self.proposal_bar(user, now) is None
+
+    def proposal_bar(self, user, now: datetime | None = None) -> ProposalBar | None:
+        """Why ``user`` may not start a proposal to this call; None when they may."""
+        if not (user.is_authenticated and user.is_venture):
+            return ProposalBar.not_a_venture
+        if not user.organization.is_verified:
+            return ProposalBar.not_verified
+        if not self.is_accepting(now) or self.proposal_of(user) is not None:
+            return ProposalBar.not_accepting
+        return None
 
     def can_list_proposals(self, user) -> bool:
         """The per-challenge proposals page: staff (all they may see) and the poster (the shortlisted)."""
@@ -328,6 +380,15 @@ class Challenge(db.Model):
         """Scores, the CSV export and bulk decisions are the institutions' tools; the posting company
         sees its shortlisted proposals without the institutions' scores."""
         return user.is_authenticated and user.is_staff and self.can_list_proposals(user)
+
+    def questions_seen_by(self, user) -> list["ClarificationQuestion"]:
+        """The clarification questions ``user`` may read: the latest answers first, then those
+        waiting for an answer, oldest first."""
+        questions = db.session.scalars(
+            select(ClarificationQuestion).where(ClarificationQuestion.challenge_id == self.id)
+            .order_by(ClarificationQuestion.answered_at.is_(None), ClarificationQuestion.answered_at.desc(),
+                      ClarificationQuestion.asked_at))
+        return [question for question in questions if question.can_view(user)]
 
     def can_view_attachment(self, attachment: "ChallengeAttachment", user) -> bool:
         if attachment.challenge_id != self.id or not self.can_view(user):
@@ -495,3 +556,15 @@ def visible_challenges_clause(user):
     if user.is_authenticated:
         return or_(public, Challenge.organization_id == user.organization_id)
     return public
+
+
+def posted_by(organization_id: int):
+    """An organisation's calls in every state, the latest worked on first (a query to paginate)."""
+    return (select(Challenge).where(Challenge.organization_id == organization_id)
+            .order_by(Challenge.updated_at.desc(), Challenge.id.desc()))
+
+
+def awaiting_publication():
+    """Calls waiting for the staff's review, oldest first: first come, first served (a query to paginate)."""
+    return (select(Challenge).where(Challenge.state == ChallengeState.pending_review)
+            .order_by(Challenge.submitted_at, Challenge.id))

@@ -1,9 +1,8 @@
 """Challenge pages. Load or 404, check or 403, validate, call one service, commit, redirect."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from app.auth.decorators import staff_required
 from app.challenges import bp, search, services
@@ -24,34 +23,23 @@ from app.challenges.models import (
     DEFAULT_RUBRIC,
     Challenge,
     ChallengeAttachment,
-    ChallengeState,
     ClarificationQuestion,
+    ConfidentialAccess,
     Program,
+    awaiting_publication,
+    posted_by,
     programs_for,
 )
 from app.common import uploads
-from app.common.errors import DomainError
 from app.common.i18n import select_timezone
 from app.common.money import Money
 from app.common.pagination import requested_page
 from app.common.taxonomy import Field
-from app.common.views import run_service
+from app.common.views import attempt, require, run_service, visible_or_404
 from app.extensions import db
-from app.proposals.models import Proposal, not_conflicted_clause
+from app.proposals.models import proposal_counts
 
 PER_PAGE = 20
-
-
-def _visible_or_404(challenge_id: int) -> Challenge:
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or not challenge.can_view(current_user):
-        abort(404)
-    return challenge
-
-
-def _allowed_or_403(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
 
 
 def _back(challenge: Challenge, anchor: str | None = None):
@@ -81,29 +69,18 @@ def index():
 @login_required
 def mine():
     """The poster's calls in every state, with the number of proposals in each state."""
-    _allowed_or_403(bool(programs_for(current_user)))
-    query = (select(Challenge).where(Challenge.organization_id == current_user.organization_id)
-             .order_by(Challenge.updated_at.desc(), Challenge.id.desc()))
-    page = db.paginate(query, page=requested_page(), per_page=PER_PAGE,
+    require(bool(programs_for(current_user)))
+    page = db.paginate(posted_by(current_user.organization_id), page=requested_page(), per_page=PER_PAGE,
                        error_out=False)
-    counts: dict[int, dict] = {}
-    if page.items:
-        rows = db.session.execute(
-            select(Proposal.challenge_id, Proposal.state, func.count())
-            .where(Proposal.challenge_id.in_([c.id for c in page.items]), not_conflicted_clause(current_user))
-            .group_by(Proposal.challenge_id, Proposal.state))
-        for challenge_id, state, count in rows:
-            counts.setdefault(challenge_id, {})[state] = count
+    counts = proposal_counts([challenge.id for challenge in page.items], current_user)
     return render_template("challenges/mine.html", page=page, counts=counts)
 
 
 @bp.get("/review")
 @staff_required
 def review_queue():
-    """Staff: calls waiting for publication, oldest first (first come, first served)."""
-    page = db.paginate(select(Challenge).where(Challenge.state == ChallengeState.pending_review)
-                       .order_by(Challenge.submitted_at, Challenge.id),
-                       page=requested_page(), per_page=PER_PAGE, error_out=False)
+    """Staff: calls waiting for publication."""
+    page = db.paginate(awaiting_publication(), page=requested_page(), per_page=PER_PAGE, error_out=False)
     return render_template("challenges/review_queue.html", page=page)
 
 
@@ -111,30 +88,25 @@ def review_queue():
 
 @bp.get("/<int:challenge_id>")
 def show(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
-    questions = [question for question in db.session.scalars(
-        select(ClarificationQuestion).where(ClarificationQuestion.challenge_id == challenge.id)
-        .order_by(ClarificationQuestion.answered_at.is_(None), ClarificationQuestion.answered_at.desc(),
-                  ClarificationQuestion.asked_at))
-        if question.can_view(current_user)]
+    challenge = visible_or_404(Challenge, challenge_id)
     return render_template(
-        "challenges/show.html", challenge=challenge, questions=questions,
-        ask_form=AskQuestionForm(), answer_form=AnswerForm(), note_form=NoteForm(), cancel_form=CancelForm(),
-        attachment_form=AttachmentForm())
+        "challenges/show.html", challenge=challenge, questions=challenge.questions_seen_by(current_user),
+        ConfidentialAccess=ConfidentialAccess, ask_form=AskQuestionForm(), answer_form=AnswerForm(),
+        note_form=NoteForm(), cancel_form=CancelForm(), attachment_form=AttachmentForm())
 
 
 @bp.route("/<int:challenge_id>/nda", methods=["GET", "POST"])
 @login_required
 def nda(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
+    challenge = visible_or_404(Challenge, challenge_id)
     if challenge.can_view_confidential(current_user) and not current_user.is_venture:
         return _back(challenge, "confidential")
     form = AcceptNdaForm()
     if request.method == "POST":
-        _allowed_or_403(challenge.can_accept_nda(current_user))
-        if form.validate_on_submit():
-            services.accept_nda(challenge, actor=current_user, ip=request.remote_addr)
-            db.session.commit()
+        require(challenge.can_accept_nda(current_user))
+        if form.validate_on_submit() and attempt(
+                lambda: services.accept_nda(challenge, actor=current_user, ip=request.remote_addr),
+                denied_is_403=False).done:
             flash(_("Thank you. The confidential part is now open to you."), "success")
             return _back(challenge, "confidential")
     return render_template("challenges/nda.html", challenge=challenge, form=form,
@@ -144,10 +116,8 @@ def nda(challenge_id: int):
 
 @bp.get("/<int:challenge_id>/attachments/<int:attachment_id>")
 def attachment(challenge_id: int, attachment_id: int):
-    challenge = _visible_or_404(challenge_id)
-    document = db.session.get(ChallengeAttachment, attachment_id)
-    if document is None or not challenge.can_view_attachment(document, current_user):
-        abort(404)
+    challenge = visible_or_404(Challenge, challenge_id)
+    document = _attachment_or_404(challenge, attachment_id)
     return uploads.download(document.storage_key, document.filename)
 
 
@@ -183,7 +153,7 @@ def _challenge_form(challenge: Challenge | None = None) -> ChallengeForm:
 @login_required
 def new():
     programs = programs_for(current_user)
-    _allowed_or_403(bool(programs))
+    require(bool(programs))
     program = request.args.get("program")
     if program not in programs:
         if len(programs) > 1:
@@ -196,25 +166,20 @@ def new():
         form.currency.data = "JPY" if program != Program.startup_support else "KRW"
         form.nda_text.data = services.default_nda_text(program, form.language.data)
     if form.validate_on_submit():
-        try:
-            challenge = services.create_challenge(
-                actor=current_user, program=program, questions=form.question_rows(),
-                criteria=form.criterion_rows(), nda_text=form.nda_text.data.strip(),
-                **form.changes(select_timezone()))
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        outcome = attempt(lambda: services.create_challenge(
+            actor=current_user, program=program, questions=form.question_rows(), criteria=form.criterion_rows(),
+            nda_text=form.nda_text.data.strip(), **form.changes(select_timezone())), denied_is_403=False)
+        if outcome.done:
             flash(_("Draft saved. Submit it for review when it is ready."), "success")
-            return _back(challenge)
+            return _back(outcome.result)
     return render_template("challenges/form.html", form=form, program=program, challenge=None)
 
 
 @bp.route("/<int:challenge_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
-    _allowed_or_403(challenge.can_edit(current_user))
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_edit(current_user))
     zone = select_timezone()
     is_open = challenge.takes_corrections_only
     if is_open:
@@ -224,15 +189,11 @@ def edit(challenge_id: int):
         form = _challenge_form(challenge)
     if form.validate_on_submit():
         extra = {} if is_open else {"questions": form.question_rows(), "criteria": form.criterion_rows()}
-        try:
-            changed = services.update_challenge(challenge, actor=current_user, nda_text=form.nda_text.data,
-                                                **extra, **form.changes(zone))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            if not changed:
+        outcome = attempt(lambda: services.update_challenge(
+            challenge, actor=current_user, nda_text=form.nda_text.data, **extra, **form.changes(zone)),
+            denied_is_403=False)
+        if outcome.done:
+            if not outcome.result:
                 flash(_("Nothing was changed."), "info")
             elif is_open:
                 flash(_("Your corrections are published. Those following the challenge have been told."), "success")
@@ -245,55 +206,52 @@ def edit(challenge_id: int):
 
 # Workflow -----------------------------------------------------------------------------------------
 
-def _act(challenge: Challenge, allowed: bool, action, message: str, form=None):
-    return run_service(allowed, action, message, back=_back(challenge), form=form)
-
-
 @bp.post("/<int:challenge_id>/submit")
 @login_required
 def submit(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
-    return _act(challenge, challenge.can_submit_for_review(current_user),
-                lambda: services.submit_challenge(challenge, actor=current_user),
-                _("Submitted. The partnership's staff will review it before it is published."))
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_submit_for_review(current_user))
+    return run_service(lambda: services.submit_challenge(challenge, actor=current_user),
+                       _("Submitted. The partnership's staff will review it before it is published."),
+                       back=_back(challenge))
 
 
 @bp.post("/<int:challenge_id>/publish")
 @login_required
 def publish(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
-    return _act(challenge, challenge.can_review_publication(current_user),
-                lambda: services.publish_challenge(challenge, actor=current_user),
-                _("The challenge is published and open for proposals."))
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_review_publication(current_user))
+    return run_service(lambda: services.publish_challenge(challenge, actor=current_user),
+                       _("The challenge is published and open for proposals."), back=_back(challenge))
 
 
 @bp.post("/<int:challenge_id>/request-changes")
 @login_required
 def request_changes(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_review_publication(current_user))
     form = NoteForm()
-    return _act(challenge, challenge.can_review_publication(current_user),
-                lambda: services.request_changes(challenge, actor=current_user, note=form.note.data),
-                _("The challenge went back to its poster with your note."), form)
+    return run_service(lambda: services.request_changes(challenge, actor=current_user, note=form.note.data),
+                       _("The challenge went back to its poster with your note."), back=_back(challenge), form=form)
 
 
 @bp.post("/<int:challenge_id>/cancel")
 @login_required
 def cancel(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_cancel(current_user))
     form = CancelForm()
-    return _act(challenge, challenge.can_cancel(current_user),
-                lambda: services.cancel_challenge(challenge, actor=current_user, reason=form.reason.data),
-                _("The challenge is cancelled."), form)
+    return run_service(lambda: services.cancel_challenge(challenge, actor=current_user, reason=form.reason.data),
+                       _("The challenge is cancelled."), back=_back(challenge), form=form)
 
 
 @bp.post("/<int:challenge_id>/award")
 @login_required
 def award(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
-    return _act(challenge, challenge.can_award(current_user),
-                lambda: services.award_challenge(challenge, actor=current_user),
-                _("The challenge is marked as awarded."))
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_award(current_user))
+    return run_service(lambda: services.award_challenge(challenge, actor=current_user),
+                       _("The challenge is marked as awarded."), back=_back(challenge))
 
 
 # Questions ------------------------------------------------------------------------------------------
@@ -301,49 +259,54 @@ def award(challenge_id: int):
 @bp.post("/<int:challenge_id>/questions")
 @login_required
 def ask(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_ask_question(current_user))
     form = AskQuestionForm()
-    return _act(challenge, challenge.can_ask_question(current_user),
-                lambda: services.ask_question(challenge, actor=current_user, body=form.body.data),
-                _("Your question was sent. The answer will be published here without your name."), form)
+    return run_service(lambda: services.ask_question(challenge, actor=current_user, body=form.body.data),
+                       _("Your question was sent. The answer will be published here without your name."),
+                       back=_back(challenge), form=form)
 
 
 @bp.post("/<int:challenge_id>/questions/<int:question_id>/answer")
 @login_required
 def answer(challenge_id: int, question_id: int):
-    challenge = _visible_or_404(challenge_id)
-    question = db.session.get(ClarificationQuestion, question_id)
-    if question is None or question.challenge_id != challenge.id or not question.can_view(current_user):
-        abort(404)
+    challenge = visible_or_404(Challenge, challenge_id)
+    question = visible_or_404(ClarificationQuestion, question_id,
+                              visible=lambda question: question.challenge_id == challenge.id
+                              and question.can_view(current_user))
+    require(question.can_answer(current_user))
     form = AnswerForm()
-    return _act(challenge, question.can_answer(current_user),
-                lambda: services.answer_question(question, actor=current_user, answer=form.answer.data),
-                _("Your answer is published."), form)
+    return run_service(lambda: services.answer_question(question, actor=current_user, answer=form.answer.data),
+                       _("Your answer is published."), back=_back(challenge), form=form)
 
 
 # Attachments ------------------------------------------------------------------------------------
 
+def _attachment_or_404(challenge: Challenge, attachment_id: int) -> ChallengeAttachment:
+    return visible_or_404(ChallengeAttachment, attachment_id,
+                          visible=lambda document: challenge.can_view_attachment(document, current_user))
+
+
 @bp.post("/<int:challenge_id>/attachments")
 @login_required
 def upload(challenge_id: int):
-    challenge = _visible_or_404(challenge_id)
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_manage_attachments(current_user))
     form = AttachmentForm()
-    return _act(challenge, challenge.can_manage_attachments(current_user),
-                lambda: services.add_attachment(challenge, actor=current_user, upload=form.file.data,
-                                                confidential=form.confidential.data),
-                _("The file is attached."), form)
+    return run_service(lambda: services.add_attachment(challenge, actor=current_user, upload=form.file.data,
+                                                       confidential=form.confidential.data),
+                       _("The file is attached."), back=_back(challenge), form=form)
 
 
 @bp.post("/<int:challenge_id>/attachments/<int:attachment_id>/delete")
 @login_required
 def delete_attachment(challenge_id: int, attachment_id: int):
-    challenge = _visible_or_404(challenge_id)
-    document = db.session.get(ChallengeAttachment, attachment_id)
-    if document is None or not challenge.can_view_attachment(document, current_user):
-        abort(404)
-    _allowed_or_403(challenge.can_manage_attachments(current_user))
-    key = services.remove_attachment(document, actor=current_user)
-    db.session.commit()
-    uploads.discard(key)  # only once the row is gone for good
-    flash(_("The file was removed."), "success")
-    return _back(challenge)
+    challenge = visible_or_404(Challenge, challenge_id)
+    document = _attachment_or_404(challenge, attachment_id)
+    require(challenge.can_manage_attachments(current_user))
+    back = _back(challenge)
+    outcome = attempt(lambda: services.remove_attachment(document, actor=current_user), back=back)
+    if outcome.done:
+        uploads.discard(outcome.result)  # only once the row is gone for good
+        flash(_("The file was removed."), "success")
+    return back

@@ -53,6 +53,11 @@ def load_subject(decision: JointDecision):
     return db.session.get(action_for(decision).model, decision.subject_id)
 
 
+def decisions_among(ids) -> list[JointDecision]:
+    """The decisions of ``ids`` that exist (to act on several at once)."""
+    return list(db.session.scalars(select(JointDecision).where(JointDecision.id.in_(set(ids)))))
+
+
 def preload_subjects(decisions, user=None) -> None:
     """Load the subjects of a page of decisions in one query per model, not one per decision (and
     what each action preloads for ``user``)."""

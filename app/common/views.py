@@ -1,14 +1,34 @@
-"""The shared shape of the workflow views: check, validate, call one service, commit, redirect."""
+"""The one way to write a view: load or 404, check or 403, validate, call one service, commit,
+redirect; a collision with another request answers 409 with the page as it is now."""
 import io
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 
 from app.common.errors import DomainError, PermissionDenied
 from app.common.locking import ChangedMeanwhile, is_conflict
 from app.extensions import db
+
+
+def visible_or_404(model, ident: int, *, visible=None):
+    """The ``model`` row with id ``ident``, if the current user may know it exists: ``visible(row)``,
+    by default the model's ``can_view``. Otherwise 404, the answer for a row that does not exist."""
+    row = db.session.get(model, ident)
+    if row is None or not (visible(row) if visible is not None else row.can_view(current_user)):
+        abort(404)
+    return row
+
+
+def require(allowed: bool) -> None:
+    """403 unless the predicate the view asked allows it."""
+    if not allowed:
+        abort(403)
 
 
 def flash_form_errors(form) -> None:
@@ -17,33 +37,103 @@ def flash_form_errors(form) -> None:
             flash(error, "danger")
 
 
-def run_service(allowed: bool, action, message: str, *, back, form=None):
-    """403 unless ``allowed``; then the form (if any), then ``action()`` — one service call. A
-    domain refusal is shown as a message and nothing is kept; success is committed. Returns ``back``
-    (a redirect response) either way; a collision with another request at flush or commit
-    (a constraint, a deadlock) answers the page of ``back`` as it is now, with status 409."""
-    if not allowed:
-        abort(403)
-    if form is not None and not form.validate_on_submit():
-        flash_form_errors(form)
-        return back
+def flash_refusal(error: DomainError) -> None:
+    flash(error.message, "danger")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one service call came to: its result, committed, or a refusal, rolled back."""
+
+    result: Any = None
+    refusal: DomainError | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.refusal is None
+
+
+def attempt(action, *, back=None, refused=flash_refusal, denied_is_403: bool = True) -> Outcome:
+    """``action()``, the one service call of a view, then commit. A refusal of the domain
+    (DomainError) keeps nothing and is passed to ``refused`` (by default, flashed); a PermissionDenied
+    (the predicate said yes, the service no: the state moved meanwhile) answers 403, unless
+    ``denied_is_403`` is false, where it is a refusal like the others. A collision with another
+    request at flush or commit (a constraint, a deadlock) answers the page of ``back`` (a redirect)
+    as it is now, with status 409; without ``back``, the application's handler answers it."""
     try:
-        action()
+        result = action()
         db.session.commit()
-    except PermissionDenied:  # the predicate said yes, the service no: the state moved meanwhile
-        db.session.rollback()
-        abort(403)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "danger")
-        return back
+        if denied_is_403 and isinstance(error, PermissionDenied):
+            abort(403)
+        if refused is not None:
+            refused(error)
+        return Outcome(refusal=error)
     except DBAPIError as error:
-        if not is_conflict(error):
+        if back is None or not is_conflict(error):
             raise
         log_collision(error)
-        return changed_meanwhile(back.location)
-    flash(message, "success")
-    return back
+        abort(changed_meanwhile(back.location))
+    return Outcome(result)
+
+
+def run_service(action, message, *, back, form=None, invalid=None, done=None,
+                denied_is_403: bool = True):
+    """The shape of a view that changes something, once the view has loaded its subject (or 404)
+    and checked who may try (or 403): the form (if any) must validate, else its errors are flashed
+    (or the one message ``invalid``); then ``action()``, the one service call (see ``attempt``).
+    Success flashes ``message`` (or ``message(result)``, when it depends on what the service did)
+    and answers ``done`` (by default ``back``); a refusal flashes its reason and answers ``back``."""
+    if form is not None and not form.validate_on_submit():
+        if invalid is None:
+            flash_form_errors(form)
+        else:
+            flash(invalid, "danger")
+        return back
+    outcome = attempt(action, back=back, denied_is_403=denied_is_403)
+    if not outcome.done:
+        return back
+    flash(message(outcome.result) if callable(message) else message, "success")
+    return done if done is not None else back
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk action came to: the subjects it was applied to, and one reason for each other."""
+
+    done: list = field(default_factory=list)
+    refused: list = field(default_factory=list)
+
+
+def bulk_apply(ids, subjects, apply, *, name, visible=None, refuse=None) -> BulkOutcome:
+    """``apply(subject)``, one service, to each of ``ids`` in turn, then commit.
+
+    ``subjects``: the rows found for those ids (loaded by the caller, with what it preloads). An id
+    with no row, or one the user may not see (``visible``, by default ``can_view``), is "not found";
+    ``refuse(subject)`` may give a reason not to try. Each call runs in its own savepoint, so a
+    refusal (``name(subject)``: its reason) undoes that call only and spoils none of the others.
+    The ids are taken in increasing order: everyone acting in bulk locks in one order, so two
+    people sending the same ids in opposite orders never deadlock."""
+    found = {subject.id: subject for subject in subjects}
+    outcome = BulkOutcome()
+    for ident in sorted(set(ids)):
+        subject = found.get(ident)
+        if subject is None or not (visible(subject) if visible is not None else subject.can_view(current_user)):
+            outcome.refused.append(_("#%(id)d: not found", id=ident))
+            continue
+        if refuse is not None and (reason := refuse(subject)) is not None:
+            outcome.refused.append(reason)
+            continue
+        try:
+            with db.session.begin_nested():
+                apply(subject)
+        except DomainError as error:
+            outcome.refused.append(f"{name(subject)}: {error.message}")
+        else:
+            outcome.done.append(subject)
+    db.session.commit()
+    return outcome
 
 
 def changed_meanwhile(location: str | None = None):

@@ -17,11 +17,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     not_,
     select,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
 from app.common.enums import LabelledEnum
 from app.common.money import Currency
@@ -58,8 +59,6 @@ SEEN_BY_STAFF = set(ProposalState) - {ProposalState.draft}
 # (re)submitting are the venture's own acts.
 JOINTLY_DECIDED = {ProposalState.shortlisted, ProposalState.declined, ProposalState.revision_requested,
                    ProposalState.selected}
-# Programmes in which a company posted the call and chooses among the shortlisted proposals.
-COMPANY_CHOICE_PROGRAMS = {"open_innovation", "joint_rnd"}
 MAX_ATTACHMENTS = 10
 
 
@@ -149,7 +148,7 @@ class Proposal(db.Model):
     @property
     def needs_company_choice(self) -> bool:
         """Company calls are decided with the company: it chooses among the shortlisted first."""
-        return str(self.challenge.program) in COMPANY_CHOICE_PROGRAMS
+        return self.challenge.program.company_chooses
 
     @property
     def company_has_chosen(self) -> bool:
@@ -304,6 +303,34 @@ def not_conflicted_clause(user):
     from app.review.models import conflicted_proposals_clause
 
     return not_(conflicted_proposals_clause(user.id))
+
+
+def proposal_counts(challenge_ids: list[int], user) -> dict[int, dict[ProposalState, int]]:
+    """{challenge id: {state: number of proposals}} for the calls ``challenge_ids``, leaving out the
+    proposals a conflict of ``user``'s hides from them."""
+    counts: dict[int, dict[ProposalState, int]] = {}
+    if challenge_ids:
+        rows = db.session.execute(
+            select(Proposal.challenge_id, Proposal.state, func.count())
+            .where(Proposal.challenge_id.in_(challenge_ids), not_conflicted_clause(user))
+            .group_by(Proposal.challenge_id, Proposal.state))
+        for challenge_id, state, count in rows:
+            counts.setdefault(challenge_id, {})[state] = count
+    return counts
+
+
+def challenge_proposals(challenge_id: int, ids) -> list[Proposal]:
+    """Those of the proposals ``ids`` that answer the call ``challenge_id`` (to act on several at once)."""
+    return list(db.session.scalars(select(Proposal).where(Proposal.id.in_(set(ids)),
+                                                          Proposal.challenge_id == challenge_id)))
+
+
+def proposals_of(organization_id: int):
+    """A venture's proposals, latest activity first (a query to paginate)."""
+    last_activity = func.coalesce(Proposal.withdrawn_at, Proposal.updated_at)
+    return (select(Proposal).options(lazyload(Proposal.answers))
+            .where(Proposal.organization_id == organization_id)
+            .order_by(last_activity.desc(), Proposal.id.desc()))
 
 
 class ProposalAnswer(db.Model):

@@ -1,5 +1,5 @@
 """Review pages (thin views)."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -10,15 +10,15 @@ from app.auth.models import Organization, OrganizationKind, User
 from app.challenges.models import Challenge, ChallengeState
 from app.common import signoff
 from app.common.csv_export import csv_download
-from app.common.errors import DomainError
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
-from app.common.views import flash_form_errors, run_service
+from app.common.views import attempt, bulk_apply, flash_form_errors, require, run_service, visible_or_404
 from app.extensions import db
 from app.proposals.models import (
     UNDER_CONSIDERATION,
     Proposal,
     ProposalState,
+    challenge_proposals,
     not_conflicted_clause,
     preload_conflicts,
 )
@@ -47,25 +47,9 @@ def _page() -> int:
     return requested_page()
 
 
-def _review_or_404(review_id: int) -> Review:
-    review = db.session.get(Review, review_id)
-    if review is None or not review.can_view(current_user):
-        abort(404)
-    return review
-
-
-def _proposal_or_404(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or not proposal.can_view(current_user):
-        abort(404)
-    return proposal
-
-
 def _listable_or_404(challenge_id: int) -> Challenge:
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None or not challenge.can_list_proposals(current_user):
-        abort(404)
-    return challenge
+    return visible_or_404(Challenge, challenge_id,
+                          visible=lambda challenge: challenge.can_list_proposals(current_user))
 
 
 def _to_proposal(proposal: Proposal):
@@ -108,23 +92,18 @@ def _challenges_to_review(user) -> list:
 @bp.route("/<int:review_id>", methods=["GET", "POST"])
 @login_required
 def show(review_id: int):
-    review = _review_or_404(review_id)
+    review = visible_or_404(Review, review_id)
     proposal = review.proposal
     criteria = list(proposal.challenge.criteria)
     form = review_form(criteria, review) if review.can_score(current_user) else None
     if request.method == "POST":
-        if form is None:
-            abort(403)
+        require(form is not None)
         if form.validate_on_submit():
             submitting = bool(form.submit.data)
-            try:
-                services.save_review(review, actor=current_user, scores=form.scores(), comment=form.comment.data,
-                                     recommendation=form.recommendation.data or None, submit=submitting)
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.message, "danger")
-            else:
-                db.session.commit()
+            if attempt(lambda: services.save_review(
+                    review, actor=current_user, scores=form.scores(), comment=form.comment.data,
+                    recommendation=form.recommendation.data or None, submit=submitting),
+                    denied_is_403=False).done:
                 if not submitting:
                     flash(_("Your review is saved."), "success")
                 elif proposal.can_view_reviews(current_user):
@@ -146,29 +125,19 @@ def show(review_id: int):
 @bp.post("/<int:review_id>/conflict")
 @login_required
 def conflict(review_id: int):
-    review = _review_or_404(review_id)
-    if not review.can_answer_conflict(current_user):
-        abort(403)
+    review = visible_or_404(Review, review_id)
+    require(review.can_answer_conflict(current_user))
     form = ConflictAnswerForm()
-    if not form.validate_on_submit():
-        flash(_("Please say whether you have a conflict of interest."), "danger")
-        return redirect(url_for(".show", review_id=review.id))
-    try:
-        if form.answer.data == "none":
-            services.confirm_no_conflict(review, actor=current_user)
-        else:
-            services.declare_review_conflict(review, actor=current_user, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for(".show", review_id=review.id))
-    db.session.commit()
+    back = redirect(url_for(".show", review_id=review.id))
+    invalid = _("Please say whether you have a conflict of interest.")
     if form.answer.data == "none":
-        flash(_("Thank you. You can now read and score the proposal."), "success")
-        return redirect(url_for(".show", review_id=review.id))
-    flash(_("Your conflict is recorded. The proposal is hidden from you and someone else will review it."),
-          "success")
-    return redirect(url_for(".index"))
+        return run_service(lambda: services.confirm_no_conflict(review, actor=current_user),
+                           _("Thank you. You can now read and score the proposal."),
+                           back=back, form=form, invalid=invalid, denied_is_403=False)
+    return run_service(
+        lambda: services.declare_review_conflict(review, actor=current_user, reason=form.reason.data or ""),
+        _("Your conflict is recorded. The proposal is hidden from you and someone else will review it."),
+        back=back, done=redirect(url_for(".index")), form=form, invalid=invalid, denied_is_403=False)
 
 
 # Reviewers and decisions on one proposal ------------------------------------------------------------
@@ -176,53 +145,34 @@ def conflict(review_id: int):
 @bp.post("/proposals/<int:proposal_id>/reviewers")
 @login_required
 def assign(proposal_id: int):
-    proposal = _proposal_or_404(proposal_id)
-    if not proposal.can_assign_reviewers(current_user):
-        abort(403)
+    proposal = visible_or_404(Proposal, proposal_id)
+    require(proposal.can_assign_reviewers(current_user))
     form = AssignReviewerForm()
     form.reviewer_id.choices = [(user.id, user.name) for user in services.eligible_reviewers(proposal)]
-    if not form.validate_on_submit():
-        flash(_("Choose a reviewer from the list."), "danger")
-        return _to_proposal(proposal)
-    reviewer = db.session.get(User, form.reviewer_id.data)
-    try:
-        services.assign_reviewer(proposal, reviewer, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _to_proposal(proposal)
-    db.session.commit()
-    flash(_("%(name)s is asked to review this proposal.", name=reviewer.name), "success")
-    return _to_proposal(proposal)
+    return run_service(
+        lambda: services.assign_reviewer(proposal, db.session.get(User, form.reviewer_id.data), actor=current_user),
+        lambda review: _("%(name)s is asked to review this proposal.", name=review.reviewer.name),
+        back=_to_proposal(proposal), form=form, invalid=_("Choose a reviewer from the list."), denied_is_403=False)
 
 
 @bp.post("/<int:review_id>/unassign")
 @login_required
 def unassign(review_id: int):
-    review = db.session.get(Review, review_id)
-    if review is None or not review.proposal.can_view(current_user):
-        abort(404)
-    if not review.can_unassign(current_user):
-        abort(403)
-    proposal, name = review.proposal, review.reviewer.name
-    try:
-        services.unassign_reviewer(review, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _to_proposal(proposal)
-    db.session.commit()
-    flash(_("%(name)s no longer reviews this proposal.", name=name), "success")
-    return _to_proposal(proposal)
+    review = visible_or_404(Review, review_id, visible=lambda review: review.proposal.can_view(current_user))
+    require(review.can_unassign(current_user))
+    name = review.reviewer.name
+    return run_service(lambda: services.unassign_reviewer(review, actor=current_user),
+                       _("%(name)s no longer reviews this proposal.", name=name), back=_to_proposal(review.proposal),
+                       denied_is_403=False)
 
 
 @bp.post("/proposals/<int:proposal_id>/decisions")
 @login_required
 def request_decision(proposal_id: int):
-    proposal = _proposal_or_404(proposal_id)
+    proposal = visible_or_404(Proposal, proposal_id)
+    require(any(proposal.can_request_decision(current_user, target) for target in services.DECISION_ACTIONS))
     form = DecisionRequestForm()
     return run_service(
-        any(proposal.can_request_decision(current_user, target) for target in services.DECISION_ACTIONS),
         lambda: services.request_proposal_decision(proposal, form.target_state, actor=current_user,
                                                    note=form.note.data),
         _("The decision is proposed. It takes effect when iPark and MSS have both signed."),
@@ -258,8 +208,7 @@ def challenge(challenge_id: int):
 @login_required
 def export(challenge_id: int):
     challenge = _listable_or_404(challenge_id)
-    if not challenge.can_rank_proposals(current_user):
-        abort(403)
+    require(challenge.can_rank_proposals(current_user))
     return csv_download(export_rows(challenge, current_user), f"challenge-{challenge.id}-reviews.csv")
 
 
@@ -267,32 +216,17 @@ def export(challenge_id: int):
 @login_required
 def bulk_decisions(challenge_id: int):
     challenge = _listable_or_404(challenge_id)
-    if not challenge.can_rank_proposals(current_user):
-        abort(403)
+    require(challenge.can_rank_proposals(current_user))
     back = redirect(requested_next(url_for(".challenge", challenge_id=challenge.id)))
     form = BulkDecisionForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
         return back
-    wanted = list(dict.fromkeys(form.proposal_ids.data))
-    found = {proposal.id: proposal for proposal in db.session.scalars(
-        select(Proposal).where(Proposal.id.in_(wanted), Proposal.challenge_id == challenge.id))}
-    preload_conflicts(found.values(), current_user)
-    proposed, failures = 0, []
-    for proposal_id in sorted(wanted):  # one lock order for everyone acting in bulk: no deadlock
-        proposal = found.get(proposal_id)
-        if proposal is None or not proposal.can_view(current_user):
-            failures.append(_("#%(id)d: not found", id=proposal_id))
-            continue
-        try:
-            with db.session.begin_nested():  # one refusal must not undo the others
-                services.request_proposal_decision(proposal, form.target_state, actor=current_user,
-                                                   note=form.note.data)
-        except DomainError as error:
-            failures.append(f"{proposal.title}: {error.message}")
-        else:
-            proposed += 1
-    db.session.commit()
+    found = challenge_proposals(challenge.id, form.proposal_ids.data)
+    preload_conflicts(found, current_user)
+    outcome = bulk_apply(form.proposal_ids.data, found, lambda proposal: services.request_proposal_decision(
+        proposal, form.target_state, actor=current_user, note=form.note.data), name=lambda proposal: proposal.title)
+    proposed, failures = len(outcome.done), outcome.refused
     if proposed:
         flash(ngettext("%(num)d decision proposed; it waits for both institutions' signatures.",
                        "%(num)d decisions proposed; they wait for both institutions' signatures.", proposed),
@@ -310,30 +244,20 @@ def bulk_decisions(challenge_id: int):
 @bp.post("/proposals/<int:proposal_id>/conflict")
 @login_required
 def declare_proposal_conflict(proposal_id: int):
-    proposal = _proposal_or_404(proposal_id)
-    if not proposal.can_declare_conflict(current_user):
-        abort(403)
+    proposal = visible_or_404(Proposal, proposal_id)
+    require(proposal.can_declare_conflict(current_user))
     form = ProposalConflictForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return _to_proposal(proposal)
-    try:
-        services.declare_proposal_conflict(proposal, actor=current_user, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _to_proposal(proposal)
-    db.session.commit()
-    flash(_("Your conflict is recorded. You will no longer see, review or sign decisions on this proposal, "
-            "nor on the team's other proposals under blind review. Only staff can lift it."), "success")
-    return redirect(url_for(".conflicts"))
+    return run_service(
+        lambda: services.declare_proposal_conflict(proposal, actor=current_user, reason=form.reason.data or ""),
+        _("Your conflict is recorded. You will no longer see, review or sign decisions on this proposal, "
+          "nor on the team's other proposals under blind review. Only staff can lift it."),
+        back=_to_proposal(proposal), done=redirect(url_for(".conflicts")), form=form, denied_is_403=False)
 
 
 @bp.route("/conflicts", methods=["GET", "POST"])
 @login_required
 def conflicts():
-    if not Conflict.can_declare(current_user):
-        abort(403)
+    require(Conflict.can_declare(current_user))
     form = ConflictForm()
     ventures = db.session.scalars(select(Organization).where(Organization.kind == OrganizationKind.venture)
                                   .options(lazyload(Organization.field_rows))
@@ -344,20 +268,13 @@ def conflicts():
         organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
         if form.organization_id.data and (organization is None or organization.kind != OrganizationKind.venture):
             form.organization_id.errors.append(_("Choose a venture from the list."))
-        else:
-            try:
-                services.declare_conflict(actor=current_user, organization=organization,
-                                          email=None if organization else form.email.data,
-                                          reason=form.reason.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.message, "danger")
-            else:
-                db.session.commit()
-                # The same words whether or not the address belongs to anyone (no account oracle).
-                flash(_("Your conflict is recorded. You will not review, see or sign decisions on the "
-                        "proposals concerned. Only staff can lift it."), "success")
-                return redirect(url_for(".conflicts"))
+        elif attempt(lambda: services.declare_conflict(
+                actor=current_user, organization=organization, email=None if organization else form.email.data,
+                reason=form.reason.data or ""), denied_is_403=False).done:
+            # The same words whether or not the address belongs to anyone (no account oracle).
+            flash(_("Your conflict is recorded. You will not review, see or sign decisions on the "
+                    "proposals concerned. Only staff can lift it."), "success")
+            return redirect(url_for(".conflicts"))
     declared = db.session.scalars(
         select(Conflict).where(Conflict.user_id == current_user.id)
         .options(selectinload(Conflict.organization), selectinload(Conflict.proposal))
@@ -370,8 +287,7 @@ def conflicts():
 def all_conflicts():
     """Staff: every conflict in force, to lift one declared in error. A conflict declared on a
     proposal shows the proposal, never its venture, and only to those who may see that proposal."""
-    if not Conflict.can_oversee(current_user):
-        abort(403)
+    require(Conflict.can_oversee(current_user))
     query = (select(Conflict).where(Conflict.withdrawn_at.is_(None),
                                     or_(Conflict.proposal_id.is_(None),
                                         Conflict.proposal_id.in_(select(Proposal.id).where(
@@ -386,13 +302,9 @@ def all_conflicts():
 @bp.post("/conflicts/<int:conflict_id>/withdraw")
 @login_required
 def withdraw_conflict(conflict_id: int):
-    conflict = db.session.get(Conflict, conflict_id)
-    if conflict is None or not Conflict.can_oversee(current_user) or (
-            conflict.proposal is not None and not conflict.proposal.can_view(current_user)):
-        abort(404)
-    if not conflict.can_withdraw(current_user):
-        abort(403)
+    conflict = visible_or_404(Conflict, conflict_id, visible=lambda conflict: Conflict.can_oversee(current_user) and (
+        conflict.proposal is None or conflict.proposal.can_view(current_user)))
+    require(conflict.can_withdraw(current_user))
     form = ConflictWithdrawalForm()
-    return run_service(
-        True, lambda: services.withdraw_conflict(conflict, actor=current_user, reason=form.reason.data),
-        _("The conflict is withdrawn."), back=redirect(url_for(".all_conflicts")), form=form)
+    return run_service(lambda: services.withdraw_conflict(conflict, actor=current_user, reason=form.reason.data),
+                       _("The conflict is withdrawn."), back=redirect(url_for(".all_conflicts")), form=form)

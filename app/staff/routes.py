@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -9,12 +9,12 @@ from app.auth.decorators import admin_required, outbox_required, staff_required
 from app.auth.forms import VerificationForm
 from app.auth.models import Organization, OrganizationKind, User, VerificationState
 from app.common import signoff
-from app.common.errors import DomainError
 from app.common.forms import bounded_ids
 from app.common.models import AuditEvent, DecisionState, Institution, JointDecision, OutboxEmail
 from app.common.outbox import retry_email
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
+from app.common.views import attempt, bulk_apply, require, run_service, visible_or_404
 from app.extensions import db
 from app.proposals.models import Proposal
 from app.review.models import conflicted_audit_events_clause
@@ -23,8 +23,6 @@ from app.staff.forms import RejectDecisionForm, StaffAccountForm
 
 PER_PAGE = 25
 MAX_BULK_SIGN = 100
-
-
 
 
 def _page() -> int:
@@ -55,10 +53,8 @@ def organizations():
 
 
 def _organization_or_404(organization_id: int) -> Organization:
-    organization = db.session.get(Organization, organization_id)
-    if organization is None or not organization.can_verify(current_user):
-        abort(404)
-    return organization
+    return visible_or_404(Organization, organization_id,
+                          visible=lambda organization: organization.can_verify(current_user))
 
 
 @bp.get("/organizations/<int:organization_id>")
@@ -80,21 +76,14 @@ def organization(organization_id: int):
 def set_verification(organization_id: int, target: str):
     organization = _organization_or_404(organization_id)
     form = VerificationForm()
-    if not form.validate_on_submit():
-        flash(_("The note is too long (2,000 characters at most)."), "danger")
-        return redirect(url_for(".organization", organization_id=organization.id))
-    try:
-        services.set_verification(organization, VerificationState(target), actor=current_user,
-                                  note=form.note.data)
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        if target == VerificationState.verified:
-            flash(_("%(name)s is verified.", name=organization.name_latin), "success")
-        else:
-            flash(_("%(name)s is marked as not verified.", name=organization.name_latin), "success")
-    return redirect(url_for(".organization", organization_id=organization.id))
+    return run_service(
+        lambda: services.set_verification(organization, VerificationState(target), actor=current_user,
+                                          note=form.note.data),
+        lambda _result: _("%(name)s is verified.", name=organization.name_latin)
+        if target == VerificationState.verified
+        else _("%(name)s is marked as not verified.", name=organization.name_latin),
+        back=redirect(url_for(".organization", organization_id=organization.id)), form=form,
+        invalid=_("The note is too long (2,000 characters at most)."), denied_is_403=False)
 
 
 @bp.get("/decisions")
@@ -116,31 +105,16 @@ def decisions():
                            actions=signoff, reject_form=RejectDecisionForm(), subject_link=signoff.subject_url)
 
 
-def _decision_or_404(decision_id: int) -> JointDecision:
-    decision = db.session.get(JointDecision, decision_id)
-    if decision is None or not decision.can_view(current_user):
-        abort(404)
-    return decision
-
-
 @bp.post("/decisions/<int:decision_id>/sign")
 @staff_required
 def sign_decision(decision_id: int):
-    decision = _decision_or_404(decision_id)
-    if not decision.can_sign(current_user):
-        abort(403)
-    try:
-        signoff.sign_decision(decision, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        if decision.state == DecisionState.approved:
-            flash(_("Signed. Both institutions have signed: the decision takes effect."), "success")
-        else:
-            flash(_("Signed. The decision now waits for the other institution."), "success")
-    return _back_to_decisions()
+    decision = visible_or_404(JointDecision, decision_id)
+    require(decision.can_sign(current_user))
+    return run_service(
+        lambda: signoff.sign_decision(decision, actor=current_user),
+        lambda _result: _("Signed. Both institutions have signed: the decision takes effect.")
+        if decision.state == DecisionState.approved else _("Signed. The decision now waits for the other institution."),
+        back=_back_to_decisions(), denied_is_403=False)
 
 
 @bp.post("/decisions/sign")
@@ -151,29 +125,19 @@ def sign_decisions():
     if not wanted:
         flash(_("Select the decisions to sign."), "danger")
         return _back_to_decisions()
-    found = {decision.id: decision for decision in db.session.scalars(
-        select(JointDecision).where(JointDecision.id.in_(wanted)))}
-    signoff.preload_subjects(found.values(), current_user)
-    signed = effective = 0
-    failures = []
-    for decision_id in sorted(wanted):  # one lock order for everyone signing in bulk: no deadlock
-        decision = found.get(decision_id)
-        if decision is None or not decision.can_view(current_user):
-            failures.append(_("#%(id)d: not found", id=decision_id))
-            continue
-        if not decision.can_sign(current_user):
-            failures.append(_("#%(id)d: not yours to sign (already signed for your institution, already "
-                              "decided, or you declared a conflict)", id=decision_id))
-            continue
-        try:
-            with db.session.begin_nested():  # a refusal undoes this signature only
-                signoff.sign_decision(decision, actor=current_user)
-        except DomainError as error:
-            failures.append(f"#{decision_id}: {error.message}")
-        else:
-            signed += 1
-            effective += decision.state == DecisionState.approved
-    db.session.commit()
+    found = signoff.decisions_among(wanted)
+    signoff.preload_subjects(found, current_user)
+
+    def not_yours(decision: JointDecision) -> str | None:
+        if decision.can_sign(current_user):
+            return None
+        return _("#%(id)d: not yours to sign (already signed for your institution, already decided, or you "
+                 "declared a conflict)", id=decision.id)
+
+    outcome = bulk_apply(wanted, found, lambda decision: signoff.sign_decision(decision, actor=current_user),
+                         name=lambda decision: f"#{decision.id}", refuse=not_yours)
+    signed, failures = len(outcome.done), outcome.refused
+    effective = sum(decision.state == DecisionState.approved for decision in outcome.done)
     if signed:
         flash(_("Signed: %(signed)d. Took effect (both institutions have signed): %(effective)d.",
                 signed=signed, effective=effective), "success")
@@ -187,22 +151,12 @@ def sign_decisions():
 @bp.post("/decisions/<int:decision_id>/reject")
 @staff_required
 def reject_decision(decision_id: int):
-    decision = _decision_or_404(decision_id)
-    if not decision.can_reject(current_user):
-        abort(403)
+    decision = visible_or_404(JointDecision, decision_id)
+    require(decision.can_reject(current_user))
     form = RejectDecisionForm()
-    if not form.validate_on_submit():
-        flash(_("Please give a reason for the rejection."), "danger")
-        return _back_to_decisions()
-    try:
-        signoff.reject_decision(decision, actor=current_user, reason=form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The decision is rejected."), "success")
-    return _back_to_decisions()
+    return run_service(lambda: signoff.reject_decision(decision, actor=current_user, reason=form.reason.data),
+                       _("The decision is rejected."), back=_back_to_decisions(), form=form,
+                       invalid=_("Please give a reason for the rejection."), denied_is_403=False)
 
 
 @bp.get("/audit")
@@ -257,15 +211,10 @@ def new_account():
     form = StaffAccountForm()
     if form.validate_on_submit():
         institution = None if form.institution.data == "none" else Institution(form.institution.data)
-        try:
-            services.create_staff_account(
+        if attempt(lambda: services.create_staff_account(
                 actor=current_user, email=form.email.data, name=form.name.data, institution=institution,
-                is_admin=form.is_admin.data or institution is None, locale=form.locale.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(error.message)
-        else:
-            db.session.commit()
+                is_admin=form.is_admin.data or institution is None, locale=form.locale.data),
+                refused=lambda error: form.email.errors.append(error.message), denied_is_403=False).done:
             flash(_("The account is ready; %(email)s received a link to choose a password.",
                     email=form.email.data), "success")
             return redirect(url_for(".accounts"))
@@ -273,11 +222,9 @@ def new_account():
 
 
 def _account_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    if not user.can_be_managed_by(current_user):
-        abort(403)
+    """Every account is known to administrators; only other people's are theirs to manage."""
+    user = visible_or_404(User, user_id, visible=lambda user: current_user.is_admin)
+    require(user.can_be_managed_by(current_user))
     return user
 
 
@@ -285,29 +232,19 @@ def _account_or_404(user_id: int) -> User:
 @admin_required
 def set_account_active(user_id: int, change: str):
     user = _account_or_404(user_id)
-    try:
-        services.set_account_active(user, change == "reactivate", actor=current_user)
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s can sign in again.", name=user.name) if user.active
-              else _("%(name)s can no longer sign in.", name=user.name), "success")
-    return redirect(url_for(".accounts", q=user.email))
+    return run_service(lambda: services.set_account_active(user, change == "reactivate", actor=current_user),
+                       lambda _result: _("%(name)s can sign in again.", name=user.name) if user.active
+                       else _("%(name)s can no longer sign in.", name=user.name),
+                       back=redirect(url_for(".accounts", q=user.email)), denied_is_403=False)
 
 
 @bp.post("/accounts/<int:user_id>/reset-two-factor")
 @admin_required
 def reset_two_factor(user_id: int):
     user = _account_or_404(user_id)
-    try:
-        services.reset_two_factor(user, actor=current_user)
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Two-factor sign-in is reset for %(name)s.", name=user.name), "success")
-    return redirect(url_for(".accounts", q=user.email))
+    return run_service(lambda: services.reset_two_factor(user, actor=current_user),
+                       _("Two-factor sign-in is reset for %(name)s.", name=user.name),
+                       back=redirect(url_for(".accounts", q=user.email)), denied_is_403=False)
 
 
 @bp.get("/outbox")
@@ -328,16 +265,8 @@ def outbox():
 @bp.post("/outbox/<int:email_id>/retry")
 @outbox_required
 def retry_outbox_email(email_id: int):
-    email = db.session.get(OutboxEmail, email_id)
-    if email is None:
-        abort(404)
-    try:
-        retry_email(email, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The message to %(recipient)s is queued again and will be sent shortly.",
-                recipient=email.recipient), "success")
-    return redirect(requested_next(url_for(".outbox")))
+    email = visible_or_404(OutboxEmail, email_id, visible=lambda email: OutboxEmail.can_manage(current_user))
+    return run_service(lambda: retry_email(email, actor=current_user),
+                       _("The message to %(recipient)s is queued again and will be sent shortly.",
+                         recipient=email.recipient),
+                       back=redirect(requested_next(url_for(".outbox"))), denied_is_403=False)

@@ -405,6 +405,26 @@ def test_can_use_staff_pages(users, anonymous, person, allowed):
     assert who(users, anonymous, person).can_use_staff_pages is allowed
 
 
+# Staff review every call's proposals; the members of the organisations that post calls review
+# those shortlisted for them. Ventures, the administrators' secretariat and visitors review nothing.
+@pytest.mark.parametrize(("kind", "options", "allowed"), [
+    ("venture", {}, False),
+    ("company", {}, True),
+    ("company", {"role": "member"}, True),
+    ("university", {}, True),
+    ("research_institute", {}, True),
+    ("venture", {"institution": "ipark"}, True),
+    ("venture", {"institution": "mss"}, True),
+    ("venture", {"admin": True}, False),
+])
+def test_can_use_review_pages(make_user, kind, options, allowed):
+    assert make_user(kind, **options).can_use_review_pages is allowed
+
+
+def test_visitors_use_no_review_pages(anonymous):
+    assert anonymous.can_use_review_pages is False
+
+
 @pytest.mark.parametrize(("actor", "member", "allowed"), [
     ("venture_owner", "venture_member", True),
     ("venture_owner", "venture_owner", False),  # never oneself

@@ -17,9 +17,11 @@ from app.challenges.models import (
     ChallengeAttachment,
     ChallengeState,
     ClarificationQuestion,
+    ConfidentialAccess,
     NdaAcceptance,
     NdaVersion,
     Program,
+    ProposalBar,
     visible_challenges_clause,
 )
 from app.common.time import utcnow
@@ -321,6 +323,57 @@ def test_a_challenge_without_an_nda_cannot_be_accepted_nor_read_by_ventures(make
     assert challenge.can_view_confidential(people["company_owner"]) is True
 
 
+# What a person is told about the confidential part, where they may not read it: the key the
+# challenge page turns into its message (and its button, where there is one to press).
+G, A = ConfidentialAccess.granted, ConfidentialAccess.accept_nda
+S, V = ConfidentialAccess.sign_in, ConfidentialAccess.verify_organization
+C, P = ConfidentialAccess.closed, ConfidentialAccess.parties_only
+
+CONFIDENTIAL_ACCESS = {
+    #                          draft review open closed awarded cancelled cancelled open past
+    #                                                           unpubl.   publ.     deadline
+    "anonymous":              (S,    S,     S,   S,     S,      S,        S,        S),
+    "venture_owner":          (C,    C,     A,   C,     C,      C,        C,        C),
+    "venture_owner+nda":      (C,    C,     G,   G,     G,      C,        G,        G),
+    "venture_member":         (C,    C,     A,   C,     C,      C,        C,        C),
+    "venture_member+nda":     (C,    C,     G,   G,     G,      C,        G,        G),
+    "other_venture":          (C,    C,     A,   C,     C,      C,        C,        C),
+    "other_venture+nda":      (C,    C,     G,   G,     G,      C,        G,        G),
+    "unverified_venture":     (V,    V,     V,   V,     V,      V,        V,        V),
+    "unverified_venture+nda": (V,    V,     V,   V,     V,      V,        V,        V),
+    "company_owner":          (G,    G,     G,   G,     G,      G,        G,        G),
+    "company_member":         (G,    G,     G,   G,     G,      G,        G,        G),
+    "other_company":          (P,    P,     P,   P,     P,      P,        P,        P),
+    "ipark_staff":            (G,    G,     G,   G,     G,      G,        G,        G),
+    "mss_staff":              (G,    G,     G,   G,     G,      G,        G,        G),
+    "admin":                  (G,    G,     G,   G,     G,      G,        G,        G),
+}
+
+
+@pytest.mark.parametrize(("person", "expected"), rows(CONFIDENTIAL_ACCESS))
+def test_confidential_access(challenges, user_for, person, expected):
+    assert answers(challenges, Challenge.confidential_access, user_for(person)) == expected
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_confidential_access_is_granted_exactly_to_those_who_may_read_it(challenges, user_for, person):
+    user = user_for(person)
+    assert answers(challenges, lambda challenge, user: challenge.confidential_access(user) == G, user) == answers(
+        challenges, Challenge.can_view_confidential, user)
+
+
+def test_a_new_nda_version_asks_for_the_new_acceptance(make_challenge, people):
+    challenge = make_challenge("open")
+    venture = people["venture_owner"]
+    accept_nda(challenge, venture)
+    challenge.nda_versions.append(NdaVersion(number=2, body="Keep it secret, the new data too."))
+    db.session.commit()
+    assert challenge.confidential_access(venture) == ConfidentialAccess.accept_new_nda
+    assert challenge.confidential_access(people["venture_member"]) == ConfidentialAccess.accept_nda
+    accept_nda(challenge, venture)
+    assert challenge.confidential_access(venture) == ConfidentialAccess.granted
+
+
 # The poster's work ---------------------------------------------------------------------------------
 
 # Anything while a draft; corrections while it takes proposals. Under review, it is the staff's turn.
@@ -595,6 +648,68 @@ def test_questions_on_a_call_nobody_may_see_are_hidden_too(make_challenge, peopl
     assert answered.can_view(people["anonymous"]) is False
     assert answered.can_view(people["company_member"]) is True
     assert answered.can_view(people["ipark_staff"]) is True
+
+
+# Who may write a proposal, and what the others are told ------------------------------------------
+
+# Members of verified ventures, while the call takes proposals (one proposal per venture); the
+# others learn why not: None where they may start one.
+O, NV, NA = None, ProposalBar.not_a_venture, ProposalBar.not_verified
+NO = ProposalBar.not_accepting
+
+PROPOSAL_BAR = {
+    #                          draft review open closed awarded cancelled cancelled open past
+    #                                                           unpubl.   publ.     deadline
+    "anonymous":              (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
+    "venture_owner":          (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
+    "venture_owner+nda":      (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
+    "venture_member":         (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
+    "venture_member+nda":     (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
+    "other_venture":          (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
+    "other_venture+nda":      (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
+    "unverified_venture":     (NA,   NA,    NA,  NA,    NA,     NA,       NA,       NA),
+    "unverified_venture+nda": (NA,   NA,    NA,  NA,    NA,     NA,       NA,       NA),
+    "company_owner":          (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
+    "company_member":         (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
+    "other_company":          (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
+    "ipark_staff":            (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
+    "mss_staff":              (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
+    "admin":                  (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
+}
+
+
+@pytest.mark.parametrize(("person", "expected"), rows(PROPOSAL_BAR))
+def test_proposal_bar(challenges, user_for, person, expected):
+    user = user_for(person)
+    assert answers(challenges, Challenge.proposal_bar, user) == expected
+    assert answers(challenges, Challenge.can_start_proposal, user) == {
+        condition: bar is None for condition, bar in expected.items()}
+
+
+def test_a_venture_with_a_proposal_starts_no_other(make_challenge, make_proposal, people):
+    challenge = make_challenge("open")
+    make_proposal("draft", challenge=challenge, creator=people["venture_owner"])
+    assert challenge.proposal_bar(people["venture_member"]) == ProposalBar.not_accepting
+    assert challenge.proposal_bar(people["other_venture"]) is None
+
+
+@pytest.mark.parametrize(("bar", "message"), [
+    (ProposalBar.not_a_venture, "Proposals are written by members of ventures."),
+    (ProposalBar.not_verified, "Your organisation must be verified by staff before you can write a proposal."),
+    (ProposalBar.not_accepting, "This challenge does not accept proposals now."),
+])
+def test_each_proposal_bar_has_its_message(app, bar, message):
+    with app.test_request_context():
+        assert str(bar.label) == message
+
+
+@pytest.mark.parametrize(("program", "chooses"), [
+    (Program.open_innovation, True),
+    (Program.joint_rnd, True),
+    (Program.startup_support, False),  # the institutions' own cohort call: no company to choose
+])
+def test_the_company_chooses_in_company_calls(program, chooses):
+    assert program.company_chooses is chooses
 
 
 # Time -----------------------------------------------------------------------------------------------
