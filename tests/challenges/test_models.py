@@ -654,19 +654,19 @@ def test_questions_on_a_call_nobody_may_see_are_hidden_too(make_challenge, peopl
 
 # Members of verified ventures, while the call takes proposals (one proposal per venture); the
 # others learn why not: None where they may start one.
-O, NV, NA = None, ProposalBar.not_a_venture, ProposalBar.not_verified
+GO, NV, NA = None, ProposalBar.not_a_venture, ProposalBar.not_verified
 NO = ProposalBar.not_accepting
 
 PROPOSAL_BAR = {
     #                          draft review open closed awarded cancelled cancelled open past
     #                                                           unpubl.   publ.     deadline
     "anonymous":              (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
-    "venture_owner":          (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
-    "venture_owner+nda":      (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
-    "venture_member":         (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
-    "venture_member+nda":     (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
-    "other_venture":          (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
-    "other_venture+nda":      (NO,   NO,    O,   NO,    NO,     NO,       NO,       NO),
+    "venture_owner":          (NO,   NO,    GO,  NO,    NO,     NO,       NO,       NO),
+    "venture_owner+nda":      (NO,   NO,    GO,  NO,    NO,     NO,       NO,       NO),
+    "venture_member":         (NO,   NO,    GO,  NO,    NO,     NO,       NO,       NO),
+    "venture_member+nda":     (NO,   NO,    GO,  NO,    NO,     NO,       NO,       NO),
+    "other_venture":          (NO,   NO,    GO,  NO,    NO,     NO,       NO,       NO),
+    "other_venture+nda":      (NO,   NO,    GO,  NO,    NO,     NO,       NO,       NO),
     "unverified_venture":     (NA,   NA,    NA,  NA,    NA,     NA,       NA,       NA),
     "unverified_venture+nda": (NA,   NA,    NA,  NA,    NA,     NA,       NA,       NA),
     "company_owner":          (NV,   NV,    NV,  NV,    NV,     NV,       NV,       NV),
