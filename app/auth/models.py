@@ -6,8 +6,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, or_, select
+from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
 from app.common.enums import LabelledEnum
 from app.common.models import EnumRows, Institution
@@ -292,6 +292,41 @@ class LoginSession(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
     user: Mapped[User] = relationship()
+
+
+def organizations_to_verify(state: VerificationState | None):
+    """Organisations (not the institutions) in ``state``, or in any state, the latest registered
+    first (a query to paginate)."""
+    query = select(Organization).where(Organization.kind != OrganizationKind.institution)
+    if state is not None:
+        query = query.where(Organization.verification_state == state)
+    return query.order_by(Organization.created_at.desc(), Organization.id.desc())
+
+
+def verification_counts() -> dict[VerificationState, int]:
+    """How many organisations (not the institutions) are in each verification state."""
+    return dict(db.session.execute(
+        select(Organization.verification_state, func.count())
+        .where(Organization.kind != OrganizationKind.institution)
+        .group_by(Organization.verification_state)).all())
+
+
+def find_accounts(q: str):
+    """Accounts whose address, name or organisation's name contains ``q`` (all, without it), the
+    latest created first (a query to paginate)."""
+    query = select(User).join(User.organization)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(or_(User.email.like(pattern), func.lower(User.name).like(pattern),
+                                func.lower(Organization.name_latin).like(pattern)))
+    return query.order_by(User.created_at.desc(), User.id.desc())
+
+
+def ventures() -> list[Organization]:
+    """Every venture, by name: the choices of a form."""
+    return db.session.scalars(select(Organization).where(Organization.kind == OrganizationKind.venture)
+                              .options(lazyload(Organization.field_rows))
+                              .order_by(Organization.name_latin, Organization.id)).all()
 
 
 class Invitation(db.Model):

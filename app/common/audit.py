@@ -1,4 +1,5 @@
 from flask import has_request_context, request
+from sqlalchemy import select
 
 from app.common.models import AuditEvent
 from app.extensions import db
@@ -18,3 +19,10 @@ def record(actor, action: str, subject, /, *, from_state=None, to_state=None, **
     )
     db.session.add(event)
     return event
+
+
+def history_of(subject, *, limit: int) -> list[AuditEvent]:
+    """The latest ``limit`` events about ``subject``, the latest first."""
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_type == subject.__tablename__, AuditEvent.subject_id == subject.id)
+        .order_by(AuditEvent.id.desc()).limit(limit)).all()

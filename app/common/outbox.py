@@ -26,7 +26,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.common import audit
 from app.common.errors import DomainError, PermissionDenied
@@ -154,6 +154,18 @@ def send_due(limit: int = 50, *, now: datetime | None = None) -> OutboxRun:
 def send_pending(limit: int = 50, *, now: datetime | None = None) -> int:
     """Send up to ``limit`` due messages. Returns how many were sent."""
     return send_due(limit, now=now).sent
+
+
+def given_up_emails():
+    """E-mail given up for good (refused, or a day of tries in vain), the latest first (a query to paginate)."""
+    return (select(OutboxEmail).where(OutboxEmail.failed_at.is_not(None), OutboxEmail.sent_at.is_(None))
+            .order_by(OutboxEmail.failed_at.desc(), OutboxEmail.id.desc()))
+
+
+def retrying_count() -> int:
+    """How many messages failed at least once and are still being tried."""
+    return db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
+        OutboxEmail.sent_at.is_(None), OutboxEmail.failed_at.is_(None), OutboxEmail.attempts > 0))
 
 
 def retry_email(row: OutboxEmail, *, actor) -> None:

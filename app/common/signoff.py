@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, not_, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.common import audit
 from app.common.errors import DomainError, PermissionDenied
@@ -51,6 +52,15 @@ def load_subject(decision: JointDecision):
     if preloaded is not None:
         return preloaded
     return db.session.get(action_for(decision).model, decision.subject_id)
+
+
+def decisions_in(state: DecisionState, user):
+    """The decisions in ``state`` that no conflict of ``user``'s hides, the latest first, with the
+    people who requested, signed or rejected them (a query to paginate)."""
+    people = [selectinload(getattr(JointDecision, name)) for name in
+              ("requested_by", "ipark_signed_by", "mss_signed_by", "rejected_by")]
+    return (select(JointDecision).where(JointDecision.state == state, not_(conflicted_decisions_clause(user)))
+            .options(*people).order_by(JointDecision.created_at.desc(), JointDecision.id.desc()))
 
 
 def decisions_among(ids) -> list[JointDecision]:

@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    case,
     false,
+    func,
     not_,
     or_,
     select,
@@ -24,13 +26,20 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship, selectinload
 
 from app.auth.models import User
+from app.challenges.models import Challenge, ChallengeState
 from app.common.enums import LabelledEnum
 from app.common.time import utcnow
 from app.extensions import db
-from app.proposals.models import SEEN_BY_STAFF, Proposal, ProposalState
+from app.proposals.models import (
+    SEEN_BY_STAFF,
+    UNDER_CONSIDERATION,
+    Proposal,
+    ProposalState,
+    not_conflicted_clause,
+)
 
 SCORES = range(1, 6)
 
@@ -255,6 +264,12 @@ class Review(db.Model):
             return self.proposal.can_view(user)
         return self.is_submitted and self.proposal.can_view_reviews(user)
 
+    def other_submitted_reviews(self) -> list["Review"]:
+        """The proposal's other submitted reviews, in the order they came."""
+        return list(db.session.scalars(
+            select(Review).where(Review.proposal_id == self.proposal_id, Review.submitted_at.is_not(None),
+                                 Review.id != self.id).order_by(Review.submitted_at, Review.id)))
+
     def can_unassign(self, user) -> bool:
         return (user.is_authenticated and user.is_staff and not self.is_submitted
                 and self.proposal.can_view(user))
@@ -302,3 +317,48 @@ def conflicted_audit_events_clause(user):
                about(Conflict.__tablename__, select(Conflict.id).where(Conflict.proposal_id.in_(proposals))),
                about(JointDecision.__tablename__,
                      select(JointDecision.id).where(signoff.conflicted_decisions_clause(user))))
+
+
+# Lists of the review pages ----------------------------------------------------------------------------
+
+def reviews_of(user):
+    """``user``'s reviews, as far as no conflict hides them: those waiting for them first, then the
+    latest assigned (a query to paginate)."""
+    awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
+                    Proposal.state.in_(UNDER_CONSIDERATION))
+    return (select(Review).join(Review.proposal).options(contains_eager(Review.proposal))
+            .where(Review.reviewer_id == user.id, not_conflicted_clause(user))
+            .order_by(case((awaiting, 0), else_=1), Review.assigned_at.desc(), Review.id.desc()))
+
+
+def challenges_to_review(user, limit: int) -> list:
+    """Open or closed calls with proposals under consideration that ``user`` sees, with their number:
+    all of them for staff, the company's own calls for a company; the nearest deadlines first."""
+    mine = true() if user.is_staff else Challenge.organization_id == user.organization_id
+    counts = (select(Proposal.challenge_id, func.count().label("proposals"))
+              .where(Proposal.state.in_(UNDER_CONSIDERATION), visible_proposals_clause(user))
+              .group_by(Proposal.challenge_id).subquery())
+    return db.session.execute(
+        select(Challenge, counts.c.proposals).join(counts, counts.c.challenge_id == Challenge.id)
+        .where(Challenge.state.in_({ChallengeState.open, ChallengeState.closed}), mine)
+        .order_by(Challenge.deadline, Challenge.id).limit(limit)).all()
+
+
+def conflicts_declared_by(user) -> list[Conflict]:
+    """Every conflict ``user`` declared, withdrawn or not, the latest first."""
+    return db.session.scalars(
+        select(Conflict).where(Conflict.user_id == user.id)
+        .options(selectinload(Conflict.organization), selectinload(Conflict.proposal))
+        .order_by(Conflict.created_at.desc(), Conflict.id.desc())).all()
+
+
+def conflicts_in_force(user):
+    """The conflicts not withdrawn, for staff to lift one declared in error: one declared on a proposal
+    only where ``user`` may see that proposal (a query to paginate)."""
+    return (select(Conflict).where(Conflict.withdrawn_at.is_(None),
+                                   or_(Conflict.proposal_id.is_(None),
+                                       Conflict.proposal_id.in_(select(Proposal.id).where(
+                                           visible_proposals_clause(user)))))
+            .options(selectinload(Conflict.user), selectinload(Conflict.organization),
+                     selectinload(Conflict.person), selectinload(Conflict.proposal))
+            .order_by(Conflict.created_at.desc(), Conflict.id.desc()))

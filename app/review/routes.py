@@ -3,11 +3,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import and_, case, func, or_, select, true
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
-from app.auth.models import Organization, OrganizationKind, User
-from app.challenges.models import Challenge, ChallengeState
+from app.auth.models import Organization, OrganizationKind, User, ventures
+from app.challenges.models import Challenge
 from app.common import signoff
 from app.common.csv_export import csv_download
 from app.common.pagination import requested_page
@@ -15,11 +13,9 @@ from app.common.routes import requested_next
 from app.common.views import attempt, bulk_apply, flash_form_errors, require, run_service, visible_or_404
 from app.extensions import db
 from app.proposals.models import (
-    UNDER_CONSIDERATION,
     Proposal,
     ProposalState,
     challenge_proposals,
-    not_conflicted_clause,
     preload_conflicts,
 )
 from app.review import bp, services  # services also registers the joint decisions on proposals
@@ -33,7 +29,15 @@ from app.review.forms import (
     ProposalConflictForm,
     review_form,
 )
-from app.review.models import Conflict, Review, reviews_pending_of, visible_proposals_clause
+from app.review.models import (
+    Conflict,
+    Review,
+    challenges_to_review,
+    conflicts_declared_by,
+    conflicts_in_force,
+    reviews_of,
+    reviews_pending_of,
+)
 from app.review.panel import review_status
 from app.review.ranking import SORTS, export_rows, ranking
 
@@ -61,30 +65,13 @@ def _to_proposal(proposal: Proposal):
 @bp.get("/")
 @login_required
 def index():
-    awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
-                    Proposal.state.in_(UNDER_CONSIDERATION))
-    query = (select(Review).join(Review.proposal).options(contains_eager(Review.proposal))
-             .where(Review.reviewer_id == current_user.id, not_conflicted_clause(current_user))
-             .order_by(case((awaiting, 0), else_=1), Review.assigned_at.desc(), Review.id.desc()))
-    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(reviews_of(current_user), page=_page(), per_page=PER_PAGE, error_out=False)
     preload_conflicts([review.proposal for review in page.items], current_user)
-    return render_template("review/index.html", page=page, challenges=_challenges_to_review(current_user),
+    return render_template("review/index.html", page=page,
+                           challenges=challenges_to_review(current_user, limit=CHALLENGES_SHOWN),
                            review_status=review_status,
                            may_declare_conflicts=Conflict.can_declare(current_user),
                            oversees_conflicts=Conflict.can_oversee(current_user))
-
-
-def _challenges_to_review(user) -> list:
-    """Open or closed calls with proposals under consideration that ``user`` sees: all of them for
-    staff, the company's own calls for a company."""
-    mine = true() if user.is_staff else Challenge.organization_id == user.organization_id
-    counts = (select(Proposal.challenge_id, func.count().label("proposals"))
-              .where(Proposal.state.in_(UNDER_CONSIDERATION), visible_proposals_clause(user))
-              .group_by(Proposal.challenge_id).subquery())
-    return db.session.execute(
-        select(Challenge, counts.c.proposals).join(counts, counts.c.challenge_id == Challenge.id)
-        .where(Challenge.state.in_({ChallengeState.open, ChallengeState.closed}), mine)
-        .order_by(Challenge.deadline, Challenge.id).limit(CHALLENGES_SHOWN)).all()
 
 
 # One review -----------------------------------------------------------------------------------------
@@ -111,11 +98,7 @@ def show(review_id: int):
                 else:
                     flash(_("Your review is submitted."), "success")
                 return redirect(url_for(".show", review_id=review.id))
-    others = []
-    if proposal.can_view_reviews(current_user):
-        others = list(db.session.scalars(
-            select(Review).where(Review.proposal_id == proposal.id, Review.submitted_at.is_not(None),
-                                 Review.id != review.id).order_by(Review.submitted_at, Review.id)))
+    others = review.other_submitted_reviews() if proposal.can_view_reviews(current_user) else []
     return render_template(
         "review/show.html", review=review, proposal=proposal, criteria=criteria, form=form,
         conflict_form=ConflictAnswerForm(), others=others, review_status=review_status,
@@ -259,11 +242,8 @@ def declare_proposal_conflict(proposal_id: int):
 def conflicts():
     require(Conflict.can_declare(current_user))
     form = ConflictForm()
-    ventures = db.session.scalars(select(Organization).where(Organization.kind == OrganizationKind.venture)
-                                  .options(lazyload(Organization.field_rows))
-                                  .order_by(Organization.name_latin, Organization.id))
     form.organization_id.choices = [("", _("Choose a venture…"))] + [
-        (venture.id, venture.display_name) for venture in ventures]
+        (venture.id, venture.display_name) for venture in ventures()]
     if form.validate_on_submit():
         organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
         if form.organization_id.data and (organization is None or organization.kind != OrganizationKind.venture):
@@ -275,11 +255,7 @@ def conflicts():
             flash(_("Your conflict is recorded. You will not review, see or sign decisions on the "
                     "proposals concerned. Only staff can lift it."), "success")
             return redirect(url_for(".conflicts"))
-    declared = db.session.scalars(
-        select(Conflict).where(Conflict.user_id == current_user.id)
-        .options(selectinload(Conflict.organization), selectinload(Conflict.proposal))
-        .order_by(Conflict.created_at.desc(), Conflict.id.desc())).all()
-    return render_template("review/conflicts.html", form=form, conflicts=declared)
+    return render_template("review/conflicts.html", form=form, conflicts=conflicts_declared_by(current_user))
 
 
 @bp.get("/conflicts/all")
@@ -288,14 +264,7 @@ def all_conflicts():
     """Staff: every conflict in force, to lift one declared in error. A conflict declared on a
     proposal shows the proposal, never its venture, and only to those who may see that proposal."""
     require(Conflict.can_oversee(current_user))
-    query = (select(Conflict).where(Conflict.withdrawn_at.is_(None),
-                                    or_(Conflict.proposal_id.is_(None),
-                                        Conflict.proposal_id.in_(select(Proposal.id).where(
-                                            visible_proposals_clause(current_user)))))
-             .options(selectinload(Conflict.user), selectinload(Conflict.organization),
-                      selectinload(Conflict.person), selectinload(Conflict.proposal))
-             .order_by(Conflict.created_at.desc(), Conflict.id.desc()))
-    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(conflicts_in_force(current_user), page=_page(), per_page=PER_PAGE, error_out=False)
     return render_template("review/conflicts_all.html", page=page, form=ConflictWithdrawalForm())
 
 

@@ -2,23 +2,27 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, not_, or_, select
-from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import admin_required, outbox_required, staff_required
 from app.auth.forms import VerificationForm
-from app.auth.models import Organization, OrganizationKind, User, VerificationState
-from app.common import signoff
+from app.auth.models import (
+    Organization,
+    User,
+    VerificationState,
+    find_accounts,
+    organizations_to_verify,
+    verification_counts,
+)
+from app.common import audit, signoff
 from app.common.forms import bounded_ids
-from app.common.models import AuditEvent, DecisionState, Institution, JointDecision, OutboxEmail
-from app.common.outbox import retry_email
+from app.common.models import DecisionState, Institution, JointDecision, OutboxEmail
+from app.common.outbox import given_up_emails, retry_email, retrying_count
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
 from app.common.views import attempt, bulk_apply, require, run_service, visible_or_404
 from app.extensions import db
-from app.proposals.models import Proposal
-from app.review.models import conflicted_audit_events_clause
 from app.staff import bp, services
+from app.staff.audit_log import blind_actors, events_seen_by
 from app.staff.forms import RejectDecisionForm, StaffAccountForm
 
 PER_PAGE = 25
@@ -37,18 +41,11 @@ def _back_to_decisions():
 @staff_required
 def organizations():
     state = request.args.get("state", VerificationState.pending.value)
-    query = select(Organization).where(Organization.kind != OrganizationKind.institution)
-    if state in VerificationState.__members__:
-        query = query.where(Organization.verification_state == VerificationState(state))
-    else:
+    if state not in VerificationState.__members__:
         state = ""
-    page = db.paginate(query.order_by(Organization.created_at.desc(), Organization.id.desc()),
+    page = db.paginate(organizations_to_verify(VerificationState(state) if state else None),
                        page=_page(), per_page=PER_PAGE, error_out=False)
-    counts = dict(db.session.execute(
-        select(Organization.verification_state, func.count())
-        .where(Organization.kind != OrganizationKind.institution)
-        .group_by(Organization.verification_state)).all())
-    return render_template("staff/organizations.html", page=page, state=state, counts=counts,
+    return render_template("staff/organizations.html", page=page, state=state, counts=verification_counts(),
                            states=list(VerificationState))
 
 
@@ -61,14 +58,9 @@ def _organization_or_404(organization_id: int) -> Organization:
 @staff_required
 def organization(organization_id: int):
     organization = _organization_or_404(organization_id)
-    history = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.subject_type == Organization.__tablename__,
-                                 AuditEvent.subject_id == organization.id)
-        .order_by(AuditEvent.id.desc()).limit(50)).all()
-    members = db.session.scalars(select(User).where(User.organization_id == organization.id)
-                                 .order_by(User.created_at)).all()
-    return render_template("staff/organization.html", organization=organization, history=history,
-                           members=members, form=VerificationForm(), VerificationState=VerificationState)
+    return render_template("staff/organization.html", organization=organization,
+                           history=audit.history_of(organization, limit=50), members=organization.members,
+                           form=VerificationForm(), VerificationState=VerificationState)
 
 
 @bp.post("/organizations/<int:organization_id>/<any(verified, rejected):target>")
@@ -92,13 +84,8 @@ def decisions():
     state = request.args.get("state", DecisionState.pending.value)
     if state not in DecisionState.__members__:
         state = DecisionState.pending.value
-    people = [selectinload(getattr(JointDecision, name)) for name in
-              ("requested_by", "ipark_signed_by", "mss_signed_by", "rejected_by")]
-    page = db.paginate(select(JointDecision).where(JointDecision.state == DecisionState(state),
-                                                   not_(signoff.conflicted_decisions_clause(current_user)))
-                       .options(*people)
-                       .order_by(JointDecision.created_at.desc(), JointDecision.id.desc()),
-                       page=_page(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(signoff.decisions_in(DecisionState(state), current_user), page=_page(), per_page=PER_PAGE,
+                       error_out=False)
     signoff.preload_subjects(page.items, current_user)
     return render_template("staff/decisions.html", page=page, state=DecisionState(state),
                            states=list(DecisionState), DecisionState=DecisionState,
@@ -162,46 +149,18 @@ def reject_decision(decision_id: int):
 @bp.get("/audit")
 @staff_required
 def audit_log():
-    query = select(AuditEvent).where(not_(conflicted_audit_events_clause(current_user)))
-    if action := request.args.get("action", "").strip():
-        query = query.where(AuditEvent.action.startswith(action[:80]))
-    page = db.paginate(query.order_by(AuditEvent.id.desc()), page=_page(), per_page=50, error_out=False)
+    action = request.args.get("action", "").strip()
+    page = db.paginate(events_seen_by(current_user, action=action[:80]), page=_page(), per_page=50,
+                       error_out=False)
     return render_template("staff/audit.html", page=page, action=action,
-                           anonymous_actors=_blind_actors(page.items, current_user))
-
-
-def _blind_actors(events, user) -> set[int]:
-    """The events whose actor is a member of a venture that blind review hides from ``user``: the
-    log shows what happened to the proposal (or to a decision on it: a withdrawal lapses one), not
-    who in the venture did it."""
-    decision_ids = {event.subject_id for event in events if event.subject_type == JointDecision.__tablename__}
-    decided = dict(db.session.execute(select(JointDecision.id, JointDecision.subject_id).where(
-        JointDecision.id.in_(decision_ids), JointDecision.subject_type == Proposal.__tablename__)).all()
-    ) if decision_ids else {}
-
-    def proposal_id(event) -> int | None:
-        if event.subject_type == Proposal.__tablename__:
-            return event.subject_id
-        return decided.get(event.subject_id) if event.subject_type == JointDecision.__tablename__ else None
-
-    ids = {pid for event in events if (pid := proposal_id(event)) is not None}
-    proposals = {proposal.id: proposal for proposal in db.session.scalars(
-        select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
-    return {event.id for event in events
-            if (proposal := proposals.get(proposal_id(event))) is not None and event.actor is not None
-            and event.actor.organization_id == proposal.organization_id and not proposal.can_see_identity(user)}
+                           anonymous_actors=blind_actors(page.items, current_user))
 
 
 @bp.get("/accounts")
 @admin_required
 def accounts():
-    query = select(User).join(User.organization)
-    if q := request.args.get("q", "").strip()[:100]:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(User.email.like(pattern), func.lower(User.name).like(pattern),
-                                func.lower(Organization.name_latin).like(pattern)))
-    page = db.paginate(query.order_by(User.created_at.desc(), User.id.desc()), page=_page(),
-                       per_page=PER_PAGE, error_out=False)
+    q = request.args.get("q", "").strip()[:100]
+    page = db.paginate(find_accounts(q), page=_page(), per_page=PER_PAGE, error_out=False)
     return render_template("staff/accounts.html", page=page, q=q)
 
 
@@ -253,13 +212,8 @@ def outbox():
     """E-mail given up (refused for good, or a day of tries in vain), for administrators to send
     again. Not for institution staff: a recipient and a subject together can name the venture of
     a blind proposal, and staff review. Addresses and subjects only, never bodies."""
-    failed = (OutboxEmail.failed_at.is_not(None), OutboxEmail.sent_at.is_(None))
-    page = db.paginate(select(OutboxEmail).where(*failed)
-                       .order_by(OutboxEmail.failed_at.desc(), OutboxEmail.id.desc()),
-                       page=_page(), per_page=PER_PAGE, error_out=False)
-    retrying = db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
-        OutboxEmail.sent_at.is_(None), OutboxEmail.failed_at.is_(None), OutboxEmail.attempts > 0))
-    return render_template("staff/outbox.html", page=page, retrying=retrying)
+    page = db.paginate(given_up_emails(), page=_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("staff/outbox.html", page=page, retrying=retrying_count())
 
 
 @bp.post("/outbox/<int:email_id>/retry")
