@@ -121,3 +121,48 @@ def test_every_downgrade_restores_the_previous_revision_and_upgrading_again_matc
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+CONFLICTS_ON_PROPOSALS = [  # at b9c1conflict01: a venture's proposals to two calls of a company
+    "INSERT INTO organizations (id, kind, country, name_latin, verification_state, created_at)"
+    " VALUES (101, 'venture', 'KR', 'Venture', 'pending', :now), (102, 'company', 'JP', 'Company', 'pending', :now)",
+    "INSERT INTO users (id, email, name, password_hash, organization_id, role, is_admin, active, timezone,"
+    " password_changed_at, created_at) VALUES"
+    " (101, 'founder@example.test', 'Founder', '-', 101, 'owner', :no, :yes, 'UTC', :now, :now),"
+    " (102, 'first@example.test', 'First reviewer', '-', 102, 'member', :no, :yes, 'UTC', :now, :now),"
+    " (103, 'second@example.test', 'Second reviewer', '-', 102, 'member', :no, :yes, 'UTC', :now, :now)",
+    "INSERT INTO challenges (id, program, state, organization_id, created_by_id, title, summary, description,"
+    " confidential, language, deadline, blind_review, created_at, updated_at)"
+    " VALUES (101, 'open_innovation', 'draft', 102, 102, 'One', '', '', '', 'en', :now, :no, :now, :now),"
+    " (102, 'open_innovation', 'draft', 102, 102, 'Two', '', '', '', 'en', :now, :no, :now, :now)",
+    "INSERT INTO proposals (id, challenge_id, organization_id, created_by_id, state, title, summary, approach, team,"
+    " created_at, updated_at) VALUES (101, 101, 101, 101, 'draft', 'One', '', '', '', :now, :now),"
+    " (102, 102, 101, 101, 'draft', 'Two', '', '', '', :now, :now)",
+    # The first reviewer declared a conflict on each proposal; the second on one, and with the team.
+    "INSERT INTO review_conflicts (id, user_id, organization_id, proposal_id, identity_hidden, reason, created_at)"
+    " VALUES (1, 102, 101, 101, :no, '', :now), (2, 102, 101, 102, :no, '', :now),"
+    " (3, 103, 101, 101, :no, '', :now), (4, 103, 101, NULL, :no, '', :now)",
+]
+
+
+@pytest.mark.parametrize("empty_database", ["sqlite", pytest.param("postgresql", marks=ON_POSTGRESQL)], indirect=True)
+def test_undoing_conflicts_on_proposals_keeps_one_conflict_per_reviewer_and_team(empty_database):
+    """The older schema knows only conflicts with a whole team, one per reviewer and team: the team's own
+    stays where there is one, else the oldest."""
+    from app.common.time import utcnow
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database, SQLALCHEMY_ENGINE_OPTIONS={})
+    with app.app_context():
+        try:
+            upgrade(revision="b9c1conflict01")
+            with db.engine.begin() as connection:
+                for statement in CONFLICTS_ON_PROPOSALS:
+                    connection.execute(text(statement), {"now": utcnow(), "yes": True, "no": False})
+            downgrade(revision="b9e1outbox0001")
+            with db.engine.connect() as connection:
+                kept = connection.execute(text(
+                    "SELECT id, user_id, organization_id, person_id FROM review_conflicts ORDER BY id")).all()
+            assert kept == [(1, 102, 101, None), (4, 103, 101, None)]
+        finally:
+            db.session.remove()
+            db.engine.dispose()

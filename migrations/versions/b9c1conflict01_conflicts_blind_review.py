@@ -68,8 +68,14 @@ def upgrade():
 
 
 def downgrade():
-    # Rows the older schema cannot hold (by address, withdrawn) go; the others stay.
+    # Rows the older schema cannot hold (by address, withdrawn) go; the others stay. A conflict on a
+    # proposal becomes one with its team, so of several with the same team one stays: the team's own
+    # if there is one, else the oldest.
     op.execute("DELETE FROM review_conflicts WHERE email IS NOT NULL OR withdrawn_at IS NOT NULL")
+    op.execute("DELETE FROM review_conflicts WHERE proposal_id IS NOT NULL AND EXISTS ("
+               "SELECT 1 FROM review_conflicts AS kept WHERE kept.user_id = review_conflicts.user_id"
+               " AND kept.organization_id = review_conflicts.organization_id"
+               " AND (kept.proposal_id IS NULL OR kept.id < review_conflicts.id))")
     with op.batch_alter_table('review_conflicts', schema=None) as batch_op:
         for name, (columns, where) in NEW_INDEXES.items():
             _partial(batch_op, name, columns, where, create=False)
