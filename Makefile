@@ -7,13 +7,22 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint check-migrations i18n-extract i18n-update i18n-compile clean bench
+.PHONY: run test lint check-migrations requirements i18n-extract i18n-update i18n-compile clean bench
 
+# requirements-dev.txt holds every package, the application's included, pip itself too, each pinned
+# with its hashes: pip refuses a download that does not match, and upgrades itself to its pin here.
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(STAMP)
+
+# Pin what requirements*.in name, with hashes (pip-tools, itself pinned in requirements-dev.txt).
+# Existing pins stay as they are; UPGRADE="--upgrade-package NAME" moves one (README, Dependencies).
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make requirements" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(UPGRADE)
+requirements: $(STAMP)
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
