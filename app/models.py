@@ -13,5 +13,6 @@ from app.challenges.models import (  # noqa: F401
     RubricCriterion,
 )
 from app.common.models import AuditEvent, JointDecision, OutboxEmail  # noqa: F401
+from app.proposals.conflicts import Conflict  # noqa: F401
 from app.proposals.models import Proposal, ProposalAnswer, ProposalAttachment, ProposalMilestone  # noqa: F401
-from app.review.models import Conflict, Review, ReviewScore  # noqa: F401
+from app.review.models import Review, ReviewScore  # noqa: F401

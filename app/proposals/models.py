@@ -17,17 +17,22 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    false,
     func,
     not_,
+    or_,
     select,
     true,
 )
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
+from app.challenges.models import Challenge
 from app.common.enums import LabelledEnum
 from app.common.money import Currency
 from app.common.time import utcnow
 from app.extensions import db
+from app.proposals.conflicts import conflicted_user_ids, proposals_declared_on_by, teams_met_blind_by, teams_named_by
 
 
 class ProposalState(LabelledEnum):
@@ -175,14 +180,12 @@ class Proposal(db.Model):
         return user.is_authenticated and user.organization_id == self.organization_id
 
     def is_conflicted(self, user) -> bool:
-        """Declared a conflict that covers this proposal (app.review.models.conflicted_proposals_clause)."""
+        """Declared a conflict that covers this proposal (conflicted_proposals_clause)."""
         if not user.is_authenticated or self.is_member(user):
             return False
         preloaded = self.__dict__.get("_preloaded_conflicts", {})
         if user.id in preloaded:
             return preloaded[user.id]
-        from app.review.models import conflicted_user_ids
-
         return user.id in conflicted_user_ids(self, candidates=[user.id])
 
     def _is_company_member(self, user) -> bool:
@@ -263,17 +266,6 @@ class Proposal(db.Model):
             return False
         return True
 
-    def can_view_reviews(self, user) -> bool:
-        """The institutions' reviews and scores: staff who see the proposal, once their own review of
-        it (if they were asked for one) is in. Never the posting company, whose members read their
-        own review only, whether or not they have submitted it (as on the ranking)."""
-        if not (user.is_authenticated and user.is_staff) or self.is_member(user) or not self.can_view(user):
-            return False
-        from app.review.models import Review
-
-        own = db.session.scalar(select(Review).where(Review.proposal_id == self.id, Review.reviewer_id == user.id))
-        return own is None or own.is_submitted
-
     def can_declare_conflict(self, user) -> bool:
         """“I have a conflict with this proposal’s team”: anyone who may review and sees it. It is
         declared on the proposal, so that a blind proposal's venture is never named to the declarer."""
@@ -287,8 +279,6 @@ def preload_conflicts(proposals, user) -> None:
     proposals = list(proposals)
     if not proposals or not user.is_authenticated:
         return
-    from app.review.models import conflicted_proposals_clause
-
     conflicted = set(db.session.scalars(select(Proposal.id).where(
         Proposal.id.in_([proposal.id for proposal in proposals]), conflicted_proposals_clause(user.id))))
     for proposal in proposals:
@@ -300,8 +290,6 @@ def not_conflicted_clause(user):
     lists outside the review pages, which must not count what a conflicted person may not see)."""
     if not user.is_authenticated:
         return true()
-    from app.review.models import conflicted_proposals_clause
-
     return not_(conflicted_proposals_clause(user.id))
 
 
@@ -331,6 +319,32 @@ def proposals_of(organization_id: int):
     return (select(Proposal).options(lazyload(Proposal.answers))
             .where(Proposal.organization_id == organization_id)
             .order_by(last_activity.desc(), Proposal.id.desc()))
+def conflicted_proposals_clause(user_id: int):
+    """SQL condition on Proposal: ``user_id`` declared a conflict that covers it
+    (app.proposals.conflicts).
+
+    A venture named in advance, a person (by account or by e-mail address) and a team met on a
+    proposal whose venture the declarer could see cover every proposal of that venture. A team met
+    on a blind proposal covers that proposal and the venture's other blind proposals only: hiding
+    its named proposals too would show the declarer which venture they had declared against.
+    """
+    blind_calls = select(Challenge.id).where(Challenge.blind_review.is_(True))
+    return or_(Proposal.organization_id.in_(teams_named_by(user_id)),
+               Proposal.id.in_(proposals_declared_on_by(user_id)),
+               and_(Proposal.organization_id.in_(teams_met_blind_by(user_id)), Proposal.challenge_id.in_(blind_calls)))
+
+
+def visible_proposals_clause(user):
+    """SQL condition for the proposals ``user`` may see: the query form of Proposal.can_view."""
+    if not user.is_authenticated:
+        return false()
+    own = Proposal.organization_id == user.organization_id
+    not_conflicted = not_(conflicted_proposals_clause(user.id))
+    if user.is_staff:
+        return or_(own, and_(Proposal.state.in_(SEEN_BY_STAFF), not_conflicted))
+    company = select(Challenge.id).where(Challenge.organization_id == user.organization_id)
+    return or_(own, and_(Proposal.challenge_id.in_(company), Proposal.shortlisted_at.is_not(None),
+                         Proposal.state != ProposalState.withdrawn, not_conflicted))
 
 
 class ProposalAnswer(db.Model):

@@ -14,7 +14,6 @@ from app.proposals import bp, services
 from app.proposals.forms import AttachmentForm, NewProposalForm, proposal_form
 from app.proposals.models import Proposal, ProposalAttachment, proposals_of
 from app.proposals.timeline import progress_of, status_timeline
-from app.review.panel import review_panel
 
 PER_PAGE = 20
 
@@ -115,7 +114,7 @@ def show(proposal_id: int):
     proposal = visible_or_404(Proposal, proposal_id)
     timeline = status_timeline(proposal) if proposal.is_member(current_user) else []
     return render_template("proposals/show.html", proposal=proposal, challenge=proposal.challenge,
-                           timeline=timeline, panel=review_panel(proposal, current_user))
+                           timeline=timeline)
 
 
 @bp.get("/proposals/mine")

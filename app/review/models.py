@@ -1,9 +1,7 @@
-"""Reviews of proposals against the challenge's rubric, and the conflicts reviewers declare.
+"""Reviews of proposals against the challenge's rubric.
 
-A conflict is declared with a venture, on a proposal ("I know this team") or with a person by
-e-mail address (then it covers that person's venture). A conflicted user sees nothing of the proposal,
-cannot review it and cannot sign a decision on it. How declaring keeps blind review blind:
-docs/blind-review.md.
+Conflicts of interest, which decide who may see a proposal at all, live below in
+app.proposals.conflicts; declaring them is a service here.
 """
 from datetime import datetime
 
@@ -13,32 +11,29 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     SmallInteger,
-    String,
     Text,
     and_,
     case,
-    false,
     func,
-    not_,
     or_,
     select,
-    text,
     true,
-    union,
 )
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship, selectinload
 
-from app.auth.models import User
 from app.challenges.models import Challenge, ChallengeState
+from app.common import signoff
 from app.common.enums import LabelledEnum
+from app.common.models import AuditEvent, JointDecision
 from app.common.time import utcnow
 from app.extensions import db
+from app.proposals.conflicts import Conflict
 from app.proposals.models import (
-    SEEN_BY_STAFF,
     UNDER_CONSIDERATION,
     Proposal,
-    ProposalState,
+    conflicted_proposals_clause,
     not_conflicted_clause,
+    visible_proposals_clause,
 )
 
 SCORES = range(1, 6)
@@ -49,147 +44,6 @@ class Recommendation(LabelledEnum):
     support = "support", _l("Recommend")
     neutral = "neutral", _l("Neutral")
     oppose = "oppose", _l("Do not recommend")
-
-
-class Conflict(db.Model):
-    """A reviewer's declared conflict of interest (docs/blind-review.md explains the design).
-
-    Three ways to declare, one table: naming a venture (``organization_id``); on a proposal
-    ("I know this team", ``proposal_id`` with the proposal's venture recorded internally, and
-    ``identity_hidden`` when the declarer could not see who wrote it); or giving a person's e-mail
-    address (``email``), stored as typed and applied to whoever has or will have that address, so
-    that declaring never tells whether the address has an account. ``person_id`` is the older
-    form of the last one. Only staff withdraw a conflict, with a reason; the declarer cannot, so a
-    declare-and-withdraw loop cannot be used to learn who wrote a blind proposal.
-    """
-
-    __tablename__ = "review_conflicts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    email: Mapped[str | None] = mapped_column(String(254))
-    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
-    identity_hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
-    reason: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    withdrawn_at: Mapped[datetime | None]
-    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    withdrawal_reason: Mapped[str | None] = mapped_column(String(500))
-
-    user = relationship("User", foreign_keys=[user_id])
-    organization = relationship("Organization")
-    person = relationship("User", foreign_keys=[person_id])
-    proposal = relationship("Proposal")
-    withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
-
-    __table_args__ = (
-        CheckConstraint("(organization_id IS NOT NULL AND person_id IS NULL AND email IS NULL) "
-                        "OR (organization_id IS NULL AND person_id IS NOT NULL AND email IS NULL) "
-                        "OR (organization_id IS NULL AND person_id IS NULL AND email IS NOT NULL)",
-                        name="one_counterpart"),
-        CheckConstraint("proposal_id IS NULL OR organization_id IS NOT NULL", name="proposal_names_its_team"),
-        CheckConstraint("NOT identity_hidden OR proposal_id IS NOT NULL", name="hidden_identity_on_proposal"),
-        CheckConstraint("email IS NULL OR email = lower(email)", name="email_lowercase"),
-        CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_by_id IS NULL) "
-                        "AND (withdrawn_at IS NULL) = (withdrawal_reason IS NULL)", name="withdrawal_complete"),
-        Index("uq_review_conflicts_organization", "user_id", "organization_id", unique=True,
-              sqlite_where=text("organization_id IS NOT NULL AND proposal_id IS NULL AND withdrawn_at IS NULL"),
-              postgresql_where=text("organization_id IS NOT NULL AND proposal_id IS NULL AND withdrawn_at IS NULL")),
-        Index("uq_review_conflicts_proposal", "user_id", "proposal_id", unique=True,
-              sqlite_where=text("proposal_id IS NOT NULL AND withdrawn_at IS NULL"),
-              postgresql_where=text("proposal_id IS NOT NULL AND withdrawn_at IS NULL")),
-        Index("uq_review_conflicts_person", "user_id", "person_id", unique=True,
-              sqlite_where=text("person_id IS NOT NULL AND withdrawn_at IS NULL"),
-              postgresql_where=text("person_id IS NOT NULL AND withdrawn_at IS NULL")),
-        Index("uq_review_conflicts_email", "user_id", "email", unique=True,
-              sqlite_where=text("email IS NOT NULL AND withdrawn_at IS NULL"),
-              postgresql_where=text("email IS NOT NULL AND withdrawn_at IS NULL")),
-        Index("ix_review_conflicts_organization", "organization_id"),
-        Index("ix_review_conflicts_person", "person_id"),
-        Index("ix_review_conflicts_email", "email"),
-    )
-
-    @staticmethod
-    def can_declare(user) -> bool:
-        """Reviewers are staff and company members; a venture reviews nothing."""
-        return user.is_authenticated and not user.is_venture
-
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.withdrawn_at is not None
-
-    @staticmethod
-    def can_oversee(user) -> bool:
-        """Institution staff keep the list of conflicts in force and lift those declared in error."""
-        return user.is_authenticated and user.is_staff
-
-    def can_withdraw(self, user) -> bool:
-        """Staff, never the declarer: a withdrawal restores visibility, so the one who could learn
-        from it (by watching a proposal come back) is not the one who decides it."""
-        return self.can_oversee(user) and user.id != self.user_id and not self.is_withdrawn
-
-
-def _active_conflicts_of(user_id):
-    return (Conflict.user_id == user_id, Conflict.withdrawn_at.is_(None))
-
-
-def conflicted_proposals_clause(user_id: int):
-    """SQL condition on Proposal: ``user_id`` declared a conflict that covers it.
-
-    A venture named in advance, a person (by account or by e-mail address) and a team met on a
-    proposal whose venture the declarer could see cover every proposal of that venture. A team met
-    on a blind proposal covers that proposal and the venture's other blind proposals only: hiding
-    its named proposals too would show the declarer which venture they had declared against.
-    """
-    from app.challenges.models import Challenge
-
-    active = _active_conflicts_of(user_id)
-    named = select(Conflict.organization_id.label("organization_id")).where(
-        *active, Conflict.organization_id.is_not(None), Conflict.identity_hidden.is_(False))
-    through_people = (select(User.organization_id.label("organization_id"))
-                      .join(Conflict, Conflict.person_id == User.id).where(*active))
-    through_addresses = (select(User.organization_id.label("organization_id"))
-                         .join(Conflict, Conflict.email == User.email).where(*active))
-    unseen_teams = select(Conflict.organization_id).where(*active, Conflict.identity_hidden.is_(True))
-    declared_on = select(Conflict.proposal_id).where(*active, Conflict.proposal_id.is_not(None))
-    blind_calls = select(Challenge.id).where(Challenge.blind_review.is_(True))
-    return or_(Proposal.organization_id.in_(union(named, through_people, through_addresses)),
-               Proposal.id.in_(declared_on),
-               and_(Proposal.organization_id.in_(unseen_teams), Proposal.challenge_id.in_(blind_calls)))
-
-
-def conflicted_user_ids(proposal: Proposal, *, candidates) -> set[int]:
-    """Which of ``candidates`` (user ids) declared a conflict that covers ``proposal``: the
-    one-proposal form of conflicted_proposals_clause."""
-    candidates = list(candidates)
-    if not candidates:
-        return set()
-    team = proposal.organization_id
-    people = select(User.id).where(User.organization_id == team)
-    addresses = select(User.email).where(User.organization_id == team)
-    covers_team = or_(Conflict.identity_hidden.is_(False), Conflict.proposal_id == proposal.id) \
-        if not proposal.challenge.blind_review else true()
-    return set(db.session.scalars(select(Conflict.user_id).where(
-        Conflict.user_id.in_(candidates), Conflict.withdrawn_at.is_(None),
-        or_(and_(Conflict.organization_id == team, covers_team),
-            Conflict.person_id.in_(people), Conflict.email.in_(addresses)))))
-
-
-def visible_proposals_clause(user):
-    """SQL condition for the proposals ``user`` may see: the query form of Proposal.can_view."""
-    from app.challenges.models import Challenge
-
-    if not user.is_authenticated:
-        return false()
-    own = Proposal.organization_id == user.organization_id
-    not_conflicted = not_(conflicted_proposals_clause(user.id))
-    if user.is_staff:
-        return or_(own, and_(Proposal.state.in_(SEEN_BY_STAFF), not_conflicted))
-    company = select(Challenge.id).where(Challenge.organization_id == user.organization_id)
-    return or_(own, and_(Proposal.challenge_id.in_(company), Proposal.shortlisted_at.is_not(None),
-                         Proposal.state != ProposalState.withdrawn, not_conflicted))
 
 
 class Review(db.Model):
@@ -262,7 +116,7 @@ class Review(db.Model):
         """The reviewer, and whoever may read the proposal's reviews."""
         if self._is_reviewer(user):
             return self.proposal.can_view(user)
-        return self.is_submitted and self.proposal.can_view_reviews(user)
+        return self.is_submitted and can_view_reviews(self.proposal, user)
 
     def other_submitted_reviews(self) -> list["Review"]:
         """The proposal's other submitted reviews, in the order they came."""
@@ -289,10 +143,19 @@ class ReviewScore(db.Model):
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
 
 
+def can_view_reviews(proposal: Proposal, user) -> bool:
+    """The institutions' reviews and scores of ``proposal``: staff who see the proposal, once their
+    own review of it (if they were asked for one) is in. Never the posting company, whose members read
+    their own review only, whether or not they have submitted it (as on the ranking)."""
+    if not (user.is_authenticated and user.is_staff) or proposal.is_member(user) or not proposal.can_view(user):
+        return False
+    own = db.session.scalar(select(Review).where(Review.proposal_id == proposal.id, Review.reviewer_id == user.id))
+    return own is None or own.is_submitted
+
 
 def reviews_pending_of(user, proposals) -> set[int]:
     """The proposals whose scores ``user`` may not read yet because they review them and have not
-    submitted: Proposal.can_view_reviews for a whole page, in one query."""
+    submitted: can_view_reviews for a whole page, in one query."""
     if not proposals:
         return set()
     return set(db.session.scalars(select(Review.proposal_id).where(
@@ -304,9 +167,6 @@ def conflicted_audit_events_clause(user):
     """SQL condition on AuditEvent: events about a proposal ``user`` declared a conflict with — the
     proposal itself, its reviews, the conflicts declared on it and the decisions on it — which the
     audit view must not show them."""
-    from app.common import signoff
-    from app.common.models import AuditEvent, JointDecision
-
     proposals = select(Proposal.id).where(conflicted_proposals_clause(user.id))
 
     def about(table: str, ids):

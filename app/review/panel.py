@@ -4,8 +4,9 @@ from sqlalchemy import select
 
 from app.common import signoff
 from app.extensions import db
+from app.review import bp
 from app.review.forms import AssignReviewerForm, DecisionRequestForm
-from app.review.models import Review
+from app.review.models import Review, can_view_reviews
 from app.review.services import DECISION_ACTIONS, NEEDS_REASON, ProposalDecision, eligible_reviewers, pending_decisions
 
 # How far a reviewer has come, as (label, Bootstrap badge colour).
@@ -27,8 +28,10 @@ def review_status(review: Review) -> tuple:
     return _STATUS["in_progress"]
 
 
+@bp.app_template_global()
 def review_panel(proposal, user) -> dict | None:
-    """The template context for review/_panel.html, or None when the user has nothing to see there."""
+    """The template context for review/_panel.html, or None when the user has nothing to see there.
+    A template global: the proposal page shows it without proposals importing review."""
     if not user.is_authenticated or not proposal.can_view(user):
         return None
     reviews = list(db.session.scalars(
@@ -36,9 +39,9 @@ def review_panel(proposal, user) -> dict | None:
     own_review = next((review for review in reviews if review.reviewer_id == user.id), None)
     can_assign = proposal.can_assign_reviewers(user)
     targets = [target for target in DECISION_ACTIONS if proposal.can_request_decision(user, target)]
-    can_view_reviews = proposal.can_view_reviews(user)
+    reads_reviews = can_view_reviews(proposal, user)
     decision = pending_decisions([proposal]).get(proposal.id)
-    oversees = can_assign or bool(targets) or can_view_reviews or (decision is not None and decision.can_view(user))
+    oversees = can_assign or bool(targets) or reads_reviews or (decision is not None and decision.can_view(user))
     if not oversees and own_review is None:
         return None
     assign_form = None
@@ -51,7 +54,7 @@ def review_panel(proposal, user) -> dict | None:
         "oversees": oversees,
         "reviews": reviews if oversees else [],
         "own_review": own_review,
-        "submitted_reviews": [review for review in reviews if review.is_submitted] if can_view_reviews else [],
+        "submitted_reviews": [review for review in reviews if review.is_submitted] if reads_reviews else [],
         "criteria": list(proposal.challenge.criteria),
         "can_assign": can_assign,
         "assign_form": assign_form,

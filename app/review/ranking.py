@@ -10,8 +10,8 @@ from app.challenges.models import Challenge, RubricCriterion
 from app.common.csv_export import csv_text
 from app.common.pagination import Page
 from app.extensions import db
-from app.proposals.models import Proposal, ProposalState
-from app.review.models import Review, ReviewScore, visible_proposals_clause
+from app.proposals.models import Proposal, ProposalState, visible_proposals_clause
+from app.review.models import Review, ReviewScore
 
 PER_PAGE = 50
 

@@ -12,6 +12,7 @@ from app.common.pagination import requested_page
 from app.common.routes import requested_next
 from app.common.views import attempt, bulk_apply, flash_form_errors, require, run_service, visible_or_404
 from app.extensions import db
+from app.proposals.conflicts import Conflict
 from app.proposals.models import (
     Proposal,
     ProposalState,
@@ -30,8 +31,8 @@ from app.review.forms import (
     review_form,
 )
 from app.review.models import (
-    Conflict,
     Review,
+    can_view_reviews,
     challenges_to_review,
     conflicts_declared_by,
     conflicts_in_force,
@@ -93,12 +94,12 @@ def show(review_id: int):
                     denied_is_403=False).done:
                 if not submitting:
                     flash(_("Your review is saved."), "success")
-                elif proposal.can_view_reviews(current_user):
+                elif can_view_reviews(proposal, current_user):
                     flash(_("Your review is submitted. You can now read the other reviews."), "success")
                 else:
                     flash(_("Your review is submitted."), "success")
                 return redirect(url_for(".show", review_id=review.id))
-    others = review.other_submitted_reviews() if proposal.can_view_reviews(current_user) else []
+    others = review.other_submitted_reviews() if can_view_reviews(proposal, current_user) else []
     return render_template(
         "review/show.html", review=review, proposal=proposal, criteria=criteria, form=form,
         conflict_form=ConflictAnswerForm(), others=others, review_status=review_status,

@@ -18,16 +18,9 @@ from app.common.outbox import external_url, queue_email
 from app.common.time import utcnow
 from app.extensions import db
 from app.proposals import services as proposals
-from app.proposals.models import Proposal, ProposalState, preload_conflicts
-from app.review.models import (
-    SCORES,
-    Conflict,
-    Recommendation,
-    Review,
-    ReviewScore,
-    conflicted_proposals_clause,
-    conflicted_user_ids,
-)
+from app.proposals.conflicts import Conflict, conflicted_user_ids
+from app.proposals.models import Proposal, ProposalState, conflicted_proposals_clause, preload_conflicts
+from app.review.models import SCORES, Recommendation, Review, ReviewScore
 
 # The joint decisions on a proposal: the state each one leads to, and what happens when signed.
 DECISION_ACTIONS = {

@@ -418,7 +418,8 @@ def test_the_same_reviewer_assigned_by_two_staff_at_once_reviews_once(race, make
 
 
 def test_answering_the_conflict_question_from_two_tabs_answers_it_once(race, make_proposal, users, ids):
-    from app.review.models import Conflict, Review
+    from app.proposals.conflicts import Conflict
+    from app.review.models import Review
 
     review_id = a_review(make_proposal, users).id
     results = race(lambda: review.confirm_no_conflict(get(Review, review_id), actor=as_user("ipark_staff", ids)),
@@ -600,7 +601,7 @@ def test_one_second_factor_code_posted_twice_at_once_signs_in_once(race, users, 
 
 
 def test_a_conflict_declared_on_a_proposal_from_two_tabs_is_recorded_once(race, make_proposal, ids):
-    from app.review.models import Conflict
+    from app.proposals.conflicts import Conflict
 
     proposal = make_proposal("submitted")
     proposal_id = proposal.id

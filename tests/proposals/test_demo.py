@@ -21,9 +21,10 @@ from app.proposals.models import (
     ProposalAttachment,
     ProposalMilestone,
     ProposalState,
+    visible_proposals_clause,
 )
 from app.review.models import Review as ReviewRow
-from app.review.models import ReviewScore, visible_proposals_clause
+from app.review.models import ReviewScore
 from app.review.services import DECISION_ACTIONS
 
 DEMO_PEOPLE = ("ipark@demo.test", "mss@demo.test", "company@demo.test", "university@demo.test",

@@ -14,8 +14,15 @@ from sqlalchemy import select
 from app.challenges.models import Program, ProposalQuestion
 from app.common.time import utcnow
 from app.extensions import db
-from app.proposals.models import PROPOSAL_TRANSITIONS, Proposal, ProposalAnswer, ProposalAttachment, ProposalState
-from app.review.models import Conflict, visible_proposals_clause
+from app.proposals.conflicts import Conflict
+from app.proposals.models import (
+    PROPOSAL_TRANSITIONS,
+    Proposal,
+    ProposalAnswer,
+    ProposalAttachment,
+    ProposalState,
+    visible_proposals_clause,
+)
 from tests.conftest import who
 
 Y, N = True, False

@@ -12,8 +12,8 @@ from app.challenges.models import ProposalQuestion
 from app.common.models import AuditEvent
 from app.common.time import utcnow
 from app.extensions import db
+from app.proposals.conflicts import Conflict
 from app.proposals.models import Proposal, ProposalAnswer, ProposalAttachment, ProposalState
-from app.review.models import Conflict
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 

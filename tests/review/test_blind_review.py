@@ -6,9 +6,9 @@ from sqlalchemy import select
 from app.common.errors import PermissionDenied
 from app.common.models import AuditEvent
 from app.extensions import db
-from app.proposals.models import Proposal
+from app.proposals.conflicts import Conflict
+from app.proposals.models import Proposal, visible_proposals_clause
 from app.review import services
-from app.review.models import Conflict, visible_proposals_clause
 
 
 def text(response) -> str:

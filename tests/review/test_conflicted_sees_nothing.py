@@ -6,9 +6,10 @@ from sqlalchemy import select
 from app.common import audit, signoff
 from app.common.models import JointDecision, OutboxEmail
 from app.extensions import db
+from app.proposals.conflicts import Conflict
 from app.proposals.models import ProposalState
 from app.review import services
-from app.review.models import Conflict, Review
+from app.review.models import Review
 
 
 def text(response) -> str:

@@ -7,15 +7,9 @@ from sqlalchemy import select
 from app.challenges.models import RubricCriterion
 from app.common.time import utcnow
 from app.extensions import db
-from app.proposals.models import Proposal, ProposalState
-from app.review.models import (
-    Conflict,
-    Recommendation,
-    Review,
-    ReviewScore,
-    conflicted_proposals_clause,
-    conflicted_user_ids,
-)
+from app.proposals.conflicts import Conflict, conflicted_user_ids
+from app.proposals.models import Proposal, ProposalState, conflicted_proposals_clause
+from app.review.models import Recommendation, Review, ReviewScore, can_view_reviews
 from tests.conftest import who
 
 Y, N = True, False
@@ -158,7 +152,7 @@ def test_can_view_reviews(make_challenge, make_proposal, users, anonymous, perso
         theirs = review_of(proposal, colleague, scores=(3,), submitted=True)
         if condition != "no_review" and user.is_authenticated:
             review_of(proposal, user, scores=(4,), submitted=condition == "own_submitted")
-        answers[condition] = proposal.can_view_reviews(user)
+        answers[condition] = can_view_reviews(proposal, user)
         assert theirs.can_view(user) is answers[condition]  # a review of someone else: the same rule
     assert answers == expected
 
@@ -167,10 +161,10 @@ def test_a_conflicted_reviewer_reads_no_reviews(make_proposal, users):
     proposal = make_proposal(ProposalState.shortlisted)
     review_of(proposal, users["ipark_staff"], submitted=True)
     staff = users["mss_staff"]
-    assert proposal.can_view_reviews(staff) is True
+    assert can_view_reviews(proposal, staff) is True
     db.session.add(Conflict(user_id=staff.id, person_id=users["venture_member"].id))
     db.session.commit()
-    assert proposal.can_view_reviews(staff) is False
+    assert can_view_reviews(proposal, staff) is False
 
 
 # Unassigning ------------------------------------------------------------------------------------

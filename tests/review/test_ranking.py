@@ -11,8 +11,9 @@ from app.auth.models import User
 from app.challenges.models import Challenge, RubricCriterion
 from app.common.time import utcnow
 from app.extensions import db
+from app.proposals.conflicts import Conflict
 from app.proposals.models import ProposalState
-from app.review.models import Conflict, Recommendation, Review, ReviewScore
+from app.review.models import Recommendation, Review, ReviewScore
 from app.review.ranking import export_csv, ranking
 
 SUBMITTED, SHORTLISTED = ProposalState.submitted, ProposalState.shortlisted

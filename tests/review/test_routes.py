@@ -11,9 +11,10 @@ from app.challenges.models import RubricCriterion
 from app.common.models import DecisionState, JointDecision
 from app.common.time import utcnow
 from app.extensions import db
+from app.proposals.conflicts import Conflict
 from app.proposals.models import Proposal, ProposalState
 from app.review import services
-from app.review.models import Conflict, Recommendation, Review, ReviewScore
+from app.review.models import Recommendation, Review, ReviewScore
 from app.review.panel import review_panel
 
 

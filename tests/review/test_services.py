@@ -9,9 +9,10 @@ from app.common.errors import PermissionDenied
 from app.common.models import AuditEvent, OutboxEmail
 from app.common.time import utcnow
 from app.extensions import db
+from app.proposals.conflicts import Conflict
 from app.proposals.models import ProposalState
 from app.review import services
-from app.review.models import Conflict, Recommendation, Review
+from app.review.models import Recommendation, Review, can_view_reviews
 
 SUBMITTED, SHORTLISTED = ProposalState.submitted, ProposalState.shortlisted
 
@@ -231,7 +232,7 @@ def test_a_draft_review_keeps_partial_scores(proposal, challenge, users):
 def test_submit_review(proposal, challenge, users):
     reviewer = users["mss_staff"]
     review = assigned(proposal, reviewer, users)
-    assert proposal.can_view_reviews(reviewer) is False
+    assert can_view_reviews(proposal, reviewer) is False
     services.save_review(review, actor=reviewer, scores=full_scores(challenge, 5, 2, 1), comment="Convincing.",
                          recommendation="strongly_support", submit=True)
     db.session.commit()
@@ -241,7 +242,7 @@ def test_submit_review(proposal, challenge, users):
     science, fit, team = challenge.criteria
     assert event.details == {"proposal_id": proposal.id, "recommendation": "strongly_support",
                              "scores": {str(science.id): 5, str(fit.id): 2, str(team.id): 1}}
-    assert proposal.can_view_reviews(reviewer) is True  # now the others' reviews show
+    assert can_view_reviews(proposal, reviewer) is True  # now the others' reviews show
 
     submitted_at = review.submitted_at
     services.save_review(review, actor=reviewer, scores=full_scores(challenge, 4, 2, 1), comment="Corrected.",
@@ -326,12 +327,12 @@ def test_the_company_reviews_a_shortlisted_proposal(make_proposal, challenge, us
                          comment="", recommendation="oppose", submit=True)
     company = users["company_member"]
     review = assigned(proposal, company, users)
-    assert (staff_review.can_view(company), proposal.can_view_reviews(company)) == (False, False)
+    assert (staff_review.can_view(company), can_view_reviews(proposal, company)) == (False, False)
     services.save_review(review, actor=company, scores=full_scores(challenge, 5, 5, 4), comment="We want them.",
                          recommendation="strongly_support", submit=True)
     db.session.commit()
     # Its own review is in; the institutions' stay theirs (the ranking shows a company no scores).
-    assert (staff_review.can_view(company), proposal.can_view_reviews(company), review.can_view(company)) == (
+    assert (staff_review.can_view(company), can_view_reviews(proposal, company), review.can_view(company)) == (
         False, False, True)
 
 
