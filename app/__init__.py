@@ -55,11 +55,25 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     _init_templates(app)
     _init_errors(app)
+    _connect_reactions()
 
     from app.cli import register_cli
 
     register_cli(app)
     return app
+
+
+def _connect_reactions():
+    """What a higher domain does when a lower one signals (app.common.signals), and the joint
+    decisions it registers (app.common.signoff): connected here, never at import time, so the
+    layers stay one-way (docs/architecture.md). Process-wide and idempotent: building the app
+    again (the tests build many) connects nothing twice."""
+    from app.auth import reactions as auth_reactions
+    from app.proposals import reactions as proposals_reactions
+    from app.review import reactions as review_reactions
+
+    for domain in (auth_reactions, proposals_reactions, review_reactions):
+        domain.connect()
 
 
 def _init_login(app, login_manager):

@@ -110,15 +110,6 @@ class ConfidentialAccess(enum.StrEnum):
     parties_only = "parties_only"  # nobody else ever reads it
 
 
-class ProposalBar(LabelledEnum):
-    """Why someone may not write a proposal to a call: the label is what they are told."""
-
-    not_a_venture = "not_a_venture", _l("Proposals are written by members of ventures.")
-    not_verified = "not_verified", _l("Your organisation must be verified by staff before you can write a proposal.")
-    # Not now, or their venture has one already.
-    not_accepting = "not_accepting", _l("This challenge does not accept proposals now.")
-
-
 class FundingSource(LabelledEnum):
     company_award = "company_award", _l("Company award")
     mss_commercialization = "mss_commercialization", _l("MSS commercialization funding")
@@ -348,29 +339,6 @@ class Challenge(db.Model):
 
     def can_manage_attachments(self, user) -> bool:
         return self.can_edit(user)
-
-    def proposal_of(self, user):
-        """The user's venture's proposal to this call, if it has one."""
-        if not user.is_authenticated:
-            return None
-        from app.proposals.models import Proposal
-
-        return db.session.scalar(select(Proposal).where(
-            Proposal.challenge_id == self.id, Proposal.organization_id == user.organization_id))
-
-    def can_start_proposal(self, user, now: datetime | None = None) -> bool:
-        """Members of verified ventures, while the call takes proposals; one proposal per venture."""
-        return self.proposal_bar(user, now) is None
-
-    def proposal_bar(self, user, now: datetime | None = None) -> ProposalBar | None:
-        """Why ``user`` may not start a proposal to this call; None when they may."""
-        if not (user.is_authenticated and user.is_venture):
-            return ProposalBar.not_a_venture
-        if not user.organization.is_verified:
-            return ProposalBar.not_verified
-        if not self.is_accepting(now) or self.proposal_of(user) is not None:
-            return ProposalBar.not_accepting
-        return None
 
     def can_list_proposals(self, user) -> bool:
         """The per-challenge proposals page: staff (all they may see) and the poster (the shortlisted)."""

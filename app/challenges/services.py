@@ -28,14 +28,12 @@ from app.challenges.models import (
     RubricCriterion,
     programs_for,
 )
-from app.common import audit, uploads
+from app.common import audit, signals, uploads
 from app.common.errors import DomainError, PermissionDenied, require_transition
 from app.common.locking import lock
 from app.common.outbox import external_url, queue_email
 from app.common.time import as_utc, utcnow
 from app.extensions import db
-from app.proposals.models import Proposal, ProposalState
-from app.proposals.services import tell_proposers_the_call_closed
 
 # Edition of the default NDA texts (templates/challenges/nda/); a change publishes a new edition.
 NDA_EDITION = "2026-1"
@@ -108,13 +106,12 @@ def staff_members() -> list[User]:
 
 
 def interested_users(challenge: Challenge) -> list[User]:
-    """Those following the call closely: they accepted its NDA or have a proposal under way."""
+    """Those following the call closely: they accepted its NDA or have a proposal under way (the
+    domains above answer signals.challenge_followers)."""
     accepted = select(NdaAcceptance.user_id).where(NdaAcceptance.challenge_id == challenge.id)
-    proposing = (select(User.id).join(Proposal, Proposal.organization_id == User.organization_id)
-                 .where(Proposal.challenge_id == challenge.id,
-                        Proposal.state.not_in({ProposalState.withdrawn, ProposalState.declined})))
+    followers = [answer for _, answer in signals.challenge_followers.send(challenge)]
     return list(db.session.scalars(select(User).where(
-        User.active.is_(True), User.id.in_(accepted.union(proposing)))))
+        User.active.is_(True), User.id.in_(accepted.union(*followers)))))
 
 
 def matching_venture_members(challenge: Challenge) -> list[User]:
@@ -300,7 +297,7 @@ def close_challenge(challenge: Challenge, *, actor: User | None = None, now: dat
     _transition(challenge, ChallengeState.closed, actor=actor)
     challenge.closed_at = now
     _notify(poster_members(challenge), "challenge_closed", challenge)
-    tell_proposers_the_call_closed(challenge)
+    signals.challenge_closed.send(challenge)
     db.session.flush()
 
 

@@ -12,8 +12,8 @@ from babel.dates import (
     get_timezone_name,
 )
 from babel.dates import format_datetime as babel_format_datetime
-from flask import current_app, g, has_request_context, request
-from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import format_currency, format_datetime, format_timedelta, get_locale, refresh
 from flask_babel import get_timezone as active_timezone
 from flask_login import current_user
 
@@ -63,6 +63,9 @@ def is_known_zone(zone: str | None) -> bool:
 
 
 def select_timezone() -> str:
+    """force_timezone's zone, then the profile's, then the language's."""
+    if zone := g.get("forced_timezone") if has_app_context() else None:
+        return zone
     if not has_request_context():
         return DEFAULT_ZONES.get(str(get_locale()), "UTC")
     if profile_readable() and current_user.is_authenticated and is_known_zone(current_user.timezone):
@@ -72,27 +75,33 @@ def select_timezone() -> str:
 
 @contextmanager
 def force_timezone(zone: str):
-    """force_locale's companion, for e-mail rendered for someone else: flask_babel caches the
-    zone per context, and force_locale leaves it as it was (flask_babel has no public switch)."""
-    from flask_babel import _get_current_context
-
-    ctx = _get_current_context()
-    if ctx is None:
+    """force_locale's companion, for e-mail rendered for someone else: select_timezone answers
+    ``zone`` meanwhile, and flask_babel's public refresh() drops the zone it cached (a locale forced
+    by force_locale survives a refresh)."""
+    if not has_app_context():
         yield
         return
-    previous = getattr(ctx, "babel_tzinfo", None)
-    ctx.babel_tzinfo = get_timezone(zone if is_known_zone(zone) else "UTC")
+    previous = g.get("forced_timezone")
+    g.forced_timezone = zone if is_known_zone(zone) else "UTC"
+    refresh()
     try:
         yield
     finally:
-        ctx.babel_tzinfo = previous
+        g.forced_timezone = previous
+        refresh()
+
+
+def remember_language(response, lang: str):
+    """The one place the language cookie is set: by the switcher and by ``?lang=``."""
+    response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def remember_requested_language(response):
     """`?lang=ja` switches for the visit too, not only for one page."""
     if lang := requested_language():
-        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+        remember_language(response, lang)
     return response
 
 

@@ -3,8 +3,8 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.common import bp
-from app.common.i18n import LANGUAGE_COOKIE
+from app.common import bp, signals
+from app.common.i18n import remember_language
 from app.extensions import db
 
 
@@ -32,16 +32,14 @@ def index():
 
 @bp.post("/language")
 def set_language():
-    """The switcher: remembered in a cookie, and in the profile of a signed-in user."""
+    """The switcher: remembered in a cookie, and in the profile of a signed-in user (auth keeps
+    profiles: it hears signals.language_chosen)."""
     lang = request.form.get("lang")
     target = safe_next(request.form.get("next"), url_for("common.index"))
     response = redirect(target)
     if lang in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+        remember_language(response, lang)
         if current_user.is_authenticated:
-            from app.auth.services.accounts import set_locale
-
-            set_locale(current_user, lang)
+            signals.language_chosen.send(current_user._get_current_object(), locale=lang)
             db.session.commit()
     return response

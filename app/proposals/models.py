@@ -67,6 +67,15 @@ JOINTLY_DECIDED = {ProposalState.shortlisted, ProposalState.declined, ProposalSt
 MAX_ATTACHMENTS = 10
 
 
+class ProposalBar(LabelledEnum):
+    """Why someone may not write a proposal to a call: the label is what they are told."""
+
+    not_a_venture = "not_a_venture", _l("Proposals are written by members of ventures.")
+    not_verified = "not_verified", _l("Your organisation must be verified by staff before you can write a proposal.")
+    # Not now, or their venture has one already.
+    not_accepting = "not_accepting", _l("This challenge does not accept proposals now.")
+
+
 class Proposal(db.Model):
     __tablename__ = "proposals"
 
@@ -271,6 +280,32 @@ class Proposal(db.Model):
         declared on the proposal, so that a blind proposal's venture is never named to the declarer."""
         return (user.is_authenticated and not user.is_venture and not self.is_member(user)
                 and self.state != ProposalState.draft and self.can_view(user))
+
+
+# -- what the challenge pages ask of proposals (template globals: challenges sits below) -------------
+
+def proposal_of(challenge: Challenge, user) -> Proposal | None:
+    """The user's venture's proposal to this call, if it has one."""
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Proposal).where(
+        Proposal.challenge_id == challenge.id, Proposal.organization_id == user.organization_id))
+
+
+def can_start_proposal(challenge: Challenge, user, now: datetime | None = None) -> bool:
+    """Members of verified ventures, while the call takes proposals; one proposal per venture."""
+    return proposal_bar(challenge, user, now) is None
+
+
+def proposal_bar(challenge: Challenge, user, now: datetime | None = None) -> ProposalBar | None:
+    """Why ``user`` may not start a proposal to ``challenge``; None when they may."""
+    if not (user.is_authenticated and user.is_venture):
+        return ProposalBar.not_a_venture
+    if not user.organization.is_verified:
+        return ProposalBar.not_verified
+    if not challenge.is_accepting(now) or proposal_of(challenge, user) is not None:
+        return ProposalBar.not_accepting
+    return None
 
 
 def preload_conflicts(proposals, user) -> None:

@@ -12,8 +12,20 @@ from app.common.views import attempt, flash_refusal, require, run_service, visib
 from app.extensions import db
 from app.proposals import bp, services
 from app.proposals.forms import AttachmentForm, NewProposalForm, proposal_form
-from app.proposals.models import Proposal, ProposalAttachment, proposals_of
+from app.proposals.models import (
+    Proposal,
+    ProposalAttachment,
+    can_start_proposal,
+    proposal_bar,
+    proposal_counts,
+    proposal_of,
+    proposals_of,
+)
 from app.proposals.timeline import progress_of, status_timeline
+
+# What the challenge pages show of proposals: challenges sits below proposals and cannot import them.
+for _question in (proposal_of, can_start_proposal, proposal_counts):
+    bp.add_app_template_global(_question)
 
 PER_PAGE = 20
 
@@ -39,10 +51,10 @@ def _to_own(proposal: Proposal):
 @login_required
 def new(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id)
-    if (existing := challenge.proposal_of(current_user)) is not None:
+    if (existing := proposal_of(challenge, current_user)) is not None:
         flash(_("Your organisation already has a proposal for this challenge."), "info")
         return _to_own(existing)
-    if (bar := challenge.proposal_bar(current_user)) is not None:
+    if (bar := proposal_bar(challenge, current_user)) is not None:
         flash(bar.label, "warning")
         abort(403)
     form = NewProposalForm()
@@ -52,7 +64,7 @@ def new(challenge_id: int):
                               denied_is_403=False)
         except IntegrityError:  # a colleague started one at the same moment: one per venture
             db.session.rollback()
-            if (existing := challenge.proposal_of(current_user)) is None:
+            if (existing := proposal_of(challenge, current_user)) is None:
                 raise
             return _to_own(existing)
         if outcome.done:

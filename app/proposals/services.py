@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.challenges.models import Challenge
-from app.common import audit, signoff, uploads
+from app.challenges.services import poster_members
+from app.common import audit, signals, signoff, uploads
 from app.common.errors import DomainError, PermissionDenied, require_transition
 from app.common.locking import lock
 from app.common.outbox import external_url, queue_email
@@ -26,6 +27,8 @@ from app.proposals.models import (
     ProposalAttachment,
     ProposalMilestone,
     ProposalState,
+    can_start_proposal,
+    proposal_of,
 )
 
 EDITABLE = ("title", "summary", "approach", "team", "trl", "budget_minor", "currency")
@@ -77,12 +80,21 @@ def _notify(users, template: str, proposal: Proposal, **context) -> None:
 
 
 def tell_proposers_the_call_closed(challenge: Challenge) -> None:
-    """At the deadline: submitted proposals are locked and go to review; drafts can no longer be sent."""
+    """At the deadline: submitted proposals are locked and go to review; drafts can no longer be sent.
+    Hears signals.challenge_closed."""
     proposals = db.session.scalars(select(Proposal).where(
         Proposal.challenge_id == challenge.id,
         Proposal.state.in_({ProposalState.draft, ProposalState.submitted})).order_by(Proposal.id))
     for proposal in proposals:
         _notify(venture_members(proposal), "proposal_call_closed", proposal, was_draft=proposal.is_draft)
+
+
+def proposers_following(challenge: Challenge):
+    """SELECT of the members of ventures with a proposal under way to ``challenge``: they hear of its
+    changes, answers, cancellation and award (answers signals.challenge_followers)."""
+    return (select(User.id).join(Proposal, Proposal.organization_id == User.organization_id)
+            .where(Proposal.challenge_id == challenge.id,
+                   Proposal.state.not_in({ProposalState.withdrawn, ProposalState.declined})))
 
 
 # -- the venture's work -----------------------------------------------------------------------------
@@ -91,11 +103,11 @@ def start_proposal(challenge: Challenge, *, actor: User, title: str, now: dateti
     """A draft for the actor's venture. One per venture per challenge: the challenge's lock makes a
     colleague starting one at the same moment wait, then find this one."""
     lock(challenge)
-    if challenge.proposal_of(actor) is not None:
+    if proposal_of(challenge, actor) is not None:
         raise ProposalExists()
     if challenge.deadline_passed(now):
         raise SubmissionClosed()
-    if not challenge.can_start_proposal(actor, now):
+    if not can_start_proposal(challenge, actor, now):
         raise PermissionDenied()
     proposal = Proposal(challenge=challenge, organization_id=actor.organization_id, created_by_id=actor.id,
                         title=title.strip())
@@ -264,8 +276,6 @@ def shortlist_proposal(proposal: Proposal, *, decision, actor) -> None:
     if proposal.needs_company_choice:
         # A company's call: the company may now read it. In the institutions' own calls
         # (startup_support) the posters are the ones who just signed.
-        from app.challenges.services import poster_members
-
         _notify(poster_members(proposal.challenge), "proposal_shortlisted_company", proposal)
     db.session.flush()
 
@@ -289,4 +299,5 @@ def select_proposal(proposal: Proposal, *, decision, actor) -> None:
         raise CompanyChoiceMissing()
     _decide(proposal, ProposalState.selected, decision=decision, actor=actor, decided_at=utcnow())
     _notify(venture_members(proposal), "proposal_selected", proposal, note=decision.note)
+    signals.proposal_selected.send(proposal, decision=decision, actor=actor)
     db.session.flush()

@@ -19,7 +19,7 @@ from app.proposals.models import (
     challenge_proposals,
     preload_conflicts,
 )
-from app.review import bp, services  # services also registers the joint decisions on proposals
+from app.review import bp, services
 from app.review.forms import (
     AssignReviewerForm,
     BulkDecisionForm,

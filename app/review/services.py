@@ -50,12 +50,16 @@ _EFFECTS = {
     ProposalState.selected: proposals.select_proposal,
 }
 
-for _target, _name in DECISION_ACTIONS.items():
-    signoff.register_action(signoff.DecisionAction(
-        name=_name, model=Proposal, label=ProposalDecision(_target).label, on_approved=_EFFECTS[_target],
-        is_conflicted=lambda proposal, user: proposal.is_conflicted(user),
-        conflicted_subject_ids=lambda user: select(Proposal.id).where(conflicted_proposals_clause(user.id)),
-        subject_page=("proposals.show", "proposal_id"), preload_for=preload_conflicts))
+
+def register_decision_actions() -> None:
+    """The joint decisions on a proposal, for app.common.signoff: called by the app factory
+    (app.review.reactions), never at import time. Registering again replaces, by name."""
+    for target, name in DECISION_ACTIONS.items():
+        signoff.register_action(signoff.DecisionAction(
+            name=name, model=Proposal, label=ProposalDecision(target).label, on_approved=_EFFECTS[target],
+            is_conflicted=lambda proposal, user: proposal.is_conflicted(user),
+            conflicted_subject_ids=lambda user: select(Proposal.id).where(conflicted_proposals_clause(user.id)),
+            subject_page=("proposals.show", "proposal_id"), preload_for=preload_conflicts))
 
 
 class ReasonRequired(DomainError):

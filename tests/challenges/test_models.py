@@ -21,11 +21,11 @@ from app.challenges.models import (
     NdaAcceptance,
     NdaVersion,
     Program,
-    ProposalBar,
     visible_challenges_clause,
 )
 from app.common.time import utcnow
 from app.extensions import db
+from app.proposals.models import ProposalBar, can_start_proposal, proposal_bar
 
 Y, N = True, False
 
@@ -681,16 +681,16 @@ PROPOSAL_BAR = {
 @pytest.mark.parametrize(("person", "expected"), rows(PROPOSAL_BAR))
 def test_proposal_bar(challenges, user_for, person, expected):
     user = user_for(person)
-    assert answers(challenges, Challenge.proposal_bar, user) == expected
-    assert answers(challenges, Challenge.can_start_proposal, user) == {
+    assert answers(challenges, proposal_bar, user) == expected
+    assert answers(challenges, can_start_proposal, user) == {
         condition: bar is None for condition, bar in expected.items()}
 
 
 def test_a_venture_with_a_proposal_starts_no_other(make_challenge, make_proposal, people):
     challenge = make_challenge("open")
     make_proposal("draft", challenge=challenge, creator=people["venture_owner"])
-    assert challenge.proposal_bar(people["venture_member"]) == ProposalBar.not_accepting
-    assert challenge.proposal_bar(people["other_venture"]) is None
+    assert proposal_bar(challenge, people["venture_member"]) == ProposalBar.not_accepting
+    assert proposal_bar(challenge, people["other_venture"]) is None
 
 
 @pytest.mark.parametrize(("bar", "message"), [

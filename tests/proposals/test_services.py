@@ -18,7 +18,7 @@ from app.common.outbox import queue_email
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.proposals import services
-from app.proposals.models import MAX_ATTACHMENTS, Proposal, ProposalAttachment, ProposalState
+from app.proposals.models import MAX_ATTACHMENTS, Proposal, ProposalAttachment, ProposalState, proposal_of
 from app.review import services as review_services
 
 DRAFT, SUBMITTED, REVISION, SHORTLISTED, SELECTED, DECLINED, WITHDRAWN = (
@@ -113,7 +113,7 @@ def test_start_proposal_opens_a_draft(make_challenge, users):
     assert (proposal.state, proposal.title, proposal.organization_id, proposal.created_by_id) == (
         DRAFT, "Graph networks for KRAS", owner.organization_id, owner.id)
     assert proposal.submitted_at is None
-    assert challenge.proposal_of(users["venture_member"]) == proposal
+    assert proposal_of(challenge, users["venture_member"]) == proposal
     [event] = audit_rows(proposal)
     assert (event.action, event.actor_id, event.to_state, event.details) == (
         "proposal.started", owner.id, "draft", {"challenge_id": challenge.id})
