@@ -92,8 +92,8 @@ def register_cli(app: Flask) -> None:
         Each run adds a new batch with its own accounts (password kakehashi-bench)."""
         from sqlalchemy import func, select
 
-        from app.challenges.bench import generate
         from app.challenges.models import Challenge
+        from bench.data import generate
 
         if if_empty and (existing := db.session.scalar(select(func.count()).select_from(Challenge))):
             click.echo(f"The database already holds {existing} challenges: nothing added.")

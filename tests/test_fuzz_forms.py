@@ -25,7 +25,7 @@ from tests.common.test_inputs import all_form_classes
 from tests.conftest import build_app, teardown_app
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
-ROLES = {  # the demo accounts (app/demo.py), one of each kind
+ROLES = {  # the demo accounts (app/demo/people.py), one of each kind
     "anonymous": None, "venture": "venture@demo.test", "venture2": "venture2@demo.test",
     "company": "company@demo.test", "university": "university@demo.test", "ipark": "ipark@demo.test",
     "mss": "mss@demo.test", "admin": "admin@demo.test",

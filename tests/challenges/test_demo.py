@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.auth.services.accounts import find_user_by_email
-from app.challenges.demo import DEMO_CHALLENGES, one_page_pdf, seed_challenges
 from app.challenges.models import (
     WRITTEN_LANGUAGES,
     Challenge,
@@ -22,7 +21,9 @@ from app.challenges.search import find_challenges
 from app.common import uploads
 from app.common.models import AuditEvent, OutboxEmail
 from app.common.time import as_utc, utcnow
-from app.demo import seed
+from app.demo import seed, seed_challenges
+from app.demo.calls import DEMO_CHALLENGES
+from app.demo.pdf import one_page_pdf
 from app.extensions import db
 from app.proposals.models import Proposal
 

@@ -6,15 +6,16 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.services.accounts import find_user_by_email
-from app.challenges.demo import DEMO_CHALLENGES
 from app.challenges.models import Challenge, ChallengeState
 from app.common import uploads
 from app.common.models import AuditEvent, DecisionState, Institution, JointDecision, OutboxEmail
 from app.common.outbox import queue_email
 from app.common.time import as_utc, utcnow
 from app.demo import seed
+from app.demo.calls import DEMO_CHALLENGES
+from app.demo.proposals import DEMO_PROPOSALS, Revise
+from app.demo.reviews import Decision, Review
 from app.extensions import db
-from app.proposals.demo import DEMO_PROPOSALS, Decision, Review, Revise
 from app.proposals.models import (
     Proposal,
     ProposalAnswer,

@@ -1,27 +1,22 @@
-"""Demo proposals: the two demo ventures' proposals, the staff's reviews and the joint decisions.
+"""The demo's proposals: the two demo ventures' proposals to the demo calls, and their stories.
 
 Each proposal is played through the services a person would use — the venture starts, writes,
-attaches and submits it (or withdraws it); staff assign reviewers, who confirm they have no
-conflict and score; staff propose decisions that iPark and MSS sign or reject; the posting company
-chooses among the shortlisted — so the demo holds only what the application itself could have
-produced. The story of each proposal is dated in days before today: after each step, whatever
-the services stamped with the real clock is moved back to the step's moment. The audit log, as in
-app/challenges/demo.py, keeps the real time of the seeding (append-only, it cannot be moved back), so
-the History on a demo proposal's page, which reads it, dates every step to the day of seeding.
+attaches and submits it (or withdraws it); then its reviews, joint decisions and the company's
+choice (app.demo.reviews) — so the demo holds only what the application itself could have
+produced. The story of each proposal is dated in days before today (app.demo.clock).
 
-The challenge demo calls `seed_proposals` while it plays a call, before the call closes (a closed
-call takes no proposal), so the proposals of a call come and go with it: a call already seeded is
-skipped, and its proposals with it.
+A call is played with its proposals before it closes (a closed call takes no proposal), so the
+proposals of a call come and go with it: a call already seeded is skipped, and its proposals with it.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from io import BytesIO
 
-from sqlalchemy import inspect
 from werkzeug.datastructures import FileStorage
 
-from app.auth.services.accounts import find_user_by_email
-from app.challenges.demo import (
+from app.challenges.models import Challenge
+from app.common.money import Currency
+from app.demo.calls import (
     ADC_LINKER_PAYLOAD,
     AI_DRUG_DISCOVERY_COHORT,
     ANTIBODY_AFFINITY,
@@ -31,33 +26,41 @@ from app.challenges.demo import (
     IMMUNO_ONCOLOGY_TARGETS,
     LIVER_INJURY,
     REGENERATIVE_POC_2025,
-    one_page_pdf,
 )
-from app.challenges.models import Challenge
-from app.common.money import Currency
-from app.common.signoff import reject_decision, sign_decision
-from app.common.time import as_utc, utcnow
-from app.proposals.models import Proposal, ProposalState
+from app.demo.clock import DemoClock
+from app.demo.pdf import one_page_pdf
+from app.demo.people import person
+from app.demo.reviews import (
+    DECLINE,
+    IPARK,
+    MSS,
+    NEUTRAL,
+    REVISE,
+    SELECT,
+    SHORTLIST,
+    STRONGLY_SUPPORT,
+    SUPPORT,
+    Choice,
+    Decision,
+    Rejection,
+    Review,
+    Signature,
+    play_choice,
+    play_decision,
+    play_review,
+)
+from app.proposals.models import Proposal
 from app.proposals.services import (
     add_attachment,
-    choose_proposal,
     start_proposal,
     submit_proposal,
     update_proposal,
     withdraw_proposal,
 )
-from app.review.models import Recommendation
-from app.review.services import assign_reviewer, confirm_no_conflict, request_proposal_decision, save_review
 
-IPARK, MSS = "ipark@demo.test", "mss@demo.test"
 COMPANY = "company@demo.test"
 HANBIT = "venture@demo.test"  # Hanbit AI Discovery: graph neural networks for drug discovery
 SAEAM = "venture2@demo.test"  # Saeam Cell Therapeutics: iPS cell-derived NK cells, cartilage repair
-
-STRONGLY_SUPPORT, SUPPORT, NEUTRAL, OPPOSE = (
-    Recommendation.strongly_support, Recommendation.support, Recommendation.neutral, Recommendation.oppose)
-SHORTLIST, SELECT, DECLINE, REVISE = (
-    ProposalState.shortlisted, ProposalState.selected, ProposalState.declined, ProposalState.revision_requested)
 
 
 # The shape of a story ---------------------------------------------------------------------------
@@ -84,47 +87,6 @@ class Revise:
     days_ago: float
     approach_addition: str
     attachment: Attachment | None = None
-
-
-@dataclass(frozen=True)
-class Review:
-    reviewer: str
-    assigned_by: str
-    days_ago: float  # assigned
-    reviewed_days_ago: float | None = None  # None: assigned, the reviewer has not answered yet
-    scores: tuple[int, ...] = ()  # one per rubric criterion, in the rubric's order
-    recommendation: Recommendation | None = None
-    comment: str = ""
-
-
-@dataclass(frozen=True)
-class Signature:
-    staff: str
-    days_ago: float
-
-
-@dataclass(frozen=True)
-class Rejection:
-    staff: str
-    days_ago: float
-    reason: str
-
-
-@dataclass(frozen=True)
-class Decision:
-    target: ProposalState
-    requested_by: str
-    days_ago: float
-    note: str | None = None
-    signatures: tuple[Signature, ...] = ()  # fewer than two: still waiting
-    rejection: Rejection | None = None
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The posting company wants this shortlisted proposal (company calls only)."""
-    by: str
-    days_ago: float
 
 
 @dataclass(frozen=True)
@@ -652,7 +614,6 @@ DEMO_PROPOSALS = (
     RESIDENCY, CARDIOMYOCYTE_DRAFT, WITHDRAWN_COLONY, REGENERATIVE_POC, IMMUNO_SAEAM,
 )
 
-
 # Playing the stories ----------------------------------------------------------------------------
 
 def seed_proposals(challenge: Challenge) -> int:
@@ -663,117 +624,52 @@ def seed_proposals(challenge: Challenge) -> int:
     return len(specs)
 
 
-def _user(email: str):
-    user = find_user_by_email(email)
-    if user is None:
-        raise LookupError(f"demo account {email} is missing: seed the accounts first")
-    return user
-
-
-class _Story:
-    """The clock of one proposal's story: each step runs on the real clock, then is moved back."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-        self._people: dict[str, object] = {}
-
-    def person(self, email: str):
-        if email not in self._people:
-            self._people[email] = _user(email)
-        return self._people[email]
-
-    def at(self, days_ago: float) -> datetime:
-        return self.now - timedelta(days=days_ago)
-
-    def happened(self, days_ago: float, *rows) -> None:
-        """Whatever the services stamped during this run now reads as ``days_ago``."""
-        moment = self.at(days_ago)
-        for row in rows:
-            for attribute in inspect(row).mapper.column_attrs:
-                value = getattr(row, attribute.key)
-                if isinstance(value, datetime) and as_utc(value) >= self.now:
-                    setattr(row, attribute.key, moment)
-
-
 def _play(challenge: Challenge, spec: DemoProposal) -> Proposal:
-    story = _Story()
-    author = story.person(spec.author)
+    clock = DemoClock()
+    author = person(spec.author)
     first_step = spec.story[0].days_ago if spec.story else 0.1
     written = (spec.started_days_ago + first_step) / 2  # the venture wrote between starting and sending
-    proposal = start_proposal(challenge, actor=author, title=spec.title, now=story.at(spec.started_days_ago))
-    story.happened(spec.started_days_ago, proposal)
+    proposal = start_proposal(challenge, actor=author, title=spec.title, now=clock.at(spec.started_days_ago))
+    clock.happened(spec.started_days_ago, proposal)
     update_proposal(
-        proposal, actor=author, now=story.at(written),
+        proposal, actor=author, now=clock.at(written),
         changes=dict(summary=spec.summary, approach=spec.approach, team=spec.team, trl=spec.trl,
                      budget_minor=spec.budget_minor, currency=spec.currency),
         answers={question.id: answer for question, answer in zip(challenge.questions, spec.answers, strict=False)},
-        milestones=[(story.at(written).date() + timedelta(days=30 * (months + 2)), title)
+        milestones=[(clock.at(written).date() + timedelta(days=30 * (months + 2)), title)
                     for months, title in spec.milestones])
-    story.happened(written, proposal)
+    clock.happened(written, proposal)
     if spec.attachment:
-        _attach(proposal, author, spec.attachment, story, written)
+        _attach(proposal, author, spec.attachment, clock, written)
     for step in spec.story:
-        _STEPS[type(step)](proposal, step, story, author)
+        _STEPS[type(step)](proposal, step, clock, author)
     return proposal
 
 
-def _attach(proposal: Proposal, author, attachment: Attachment, story: _Story, days_ago: float) -> None:
+def _attach(proposal: Proposal, author, attachment: Attachment, clock: DemoClock, days_ago: float) -> None:
     upload = FileStorage(stream=BytesIO(one_page_pdf(attachment.lines)), filename=attachment.filename,
                          content_type="application/pdf")
-    story.happened(days_ago, proposal, add_attachment(proposal, actor=author, upload=upload))
+    clock.happened(days_ago, proposal, add_attachment(proposal, actor=author, upload=upload))
 
 
-def _submit(proposal: Proposal, step: Submit, story: _Story, author) -> None:
-    submit_proposal(proposal, actor=author, now=story.at(step.days_ago))
-    story.happened(step.days_ago, proposal)
+def _submit(proposal: Proposal, step: Submit, clock: DemoClock, author) -> None:
+    submit_proposal(proposal, actor=author, now=clock.at(step.days_ago))
+    clock.happened(step.days_ago, proposal)
 
 
-def _withdraw(proposal: Proposal, step: Withdraw, story: _Story, author) -> None:
+def _withdraw(proposal: Proposal, step: Withdraw, clock: DemoClock, author) -> None:
     withdraw_proposal(proposal, actor=author)
-    story.happened(step.days_ago, proposal)
+    clock.happened(step.days_ago, proposal)
 
 
-def _revise(proposal: Proposal, step: Revise, story: _Story, author) -> None:
+def _revise(proposal: Proposal, step: Revise, clock: DemoClock, author) -> None:
     update_proposal(proposal, actor=author, changes={"approach": proposal.approach + step.approach_addition},
                     answers={}, milestones=[(m.due_on, m.title) for m in proposal.milestones])
-    story.happened(step.days_ago + 0.2, proposal)
+    clock.happened(step.days_ago + 0.2, proposal)
     if step.attachment:
-        _attach(proposal, author, step.attachment, story, step.days_ago + 0.1)
-    _submit(proposal, Submit(step.days_ago), story, author)
+        _attach(proposal, author, step.attachment, clock, step.days_ago + 0.1)
+    _submit(proposal, Submit(step.days_ago), clock, author)
 
 
-def _review(proposal: Proposal, step: Review, story: _Story, author) -> None:
-    reviewer = story.person(step.reviewer)
-    review = assign_reviewer(proposal, reviewer, actor=story.person(step.assigned_by))
-    story.happened(step.days_ago, review)
-    if step.reviewed_days_ago is None:
-        return
-    confirm_no_conflict(review, actor=reviewer)
-    story.happened(step.reviewed_days_ago + 0.05, review)
-    criteria = proposal.challenge.criteria
-    if len(step.scores) != len(criteria):
-        raise ValueError(f"{len(step.scores)} scores for a rubric of {len(criteria)} criteria")
-    save_review(review, actor=reviewer, comment=step.comment, recommendation=str(step.recommendation),
-                scores={criterion.id: (score, "") for criterion, score in zip(criteria, step.scores, strict=True)},
-                submit=True)
-    story.happened(step.reviewed_days_ago, review)
-
-
-def _decide(proposal: Proposal, step: Decision, story: _Story, author) -> None:
-    decision = request_proposal_decision(proposal, step.target, actor=story.person(step.requested_by), note=step.note)
-    story.happened(step.days_ago, decision)
-    for signature in step.signatures:
-        sign_decision(decision, actor=story.person(signature.staff))
-        story.happened(signature.days_ago, decision, proposal)
-    if step.rejection:
-        reject_decision(decision, actor=story.person(step.rejection.staff), reason=step.rejection.reason)
-        story.happened(step.rejection.days_ago, decision)
-
-
-def _choose(proposal: Proposal, step: Choice, story: _Story, author) -> None:
-    choose_proposal(proposal, actor=story.person(step.by))
-    story.happened(step.days_ago, proposal)
-
-
-_STEPS = {Submit: _submit, Withdraw: _withdraw, Revise: _revise, Review: _review, Decision: _decide,
-          Choice: _choose}
+_STEPS = {Submit: _submit, Withdraw: _withdraw, Revise: _revise, Review: play_review, Decision: play_decision,
+          Choice: play_choice}

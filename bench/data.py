@@ -1,6 +1,6 @@
 """Generated data for measuring search: many published challenges in three languages, and proposals.
 
-`flask --app wsgi bench-data --challenges N --proposals M` calls `generate`. The text is built from
+`flask --app wsgi bench-data --challenges N --proposals M` (app/cli.py) calls `generate`. The text is built from
 domain word lists in English, Japanese and Korean, each list drawn with a Zipf-like frequency (the
 first entries often, the last ones rarely), so that common words (抗体, 개발, antibody) match
 thousands of challenges and rare ones (KRAS G12D, 근감소증) a few, and the CJK bigrams are those

@@ -1,10 +1,9 @@
-"""Demo organisations and accounts: every role the application knows, in three languages."""
+"""The demo's organisations and accounts: every role the application knows, in three languages."""
 from sqlalchemy import select
 
 from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState
 from app.auth.services.accounts import find_user_by_email
 from app.auth.services.institutions import ensure_institutions
-from app.challenges.demo import seed_challenges
 from app.common.models import Institution
 from app.common.taxonomy import Field
 from app.common.time import utcnow
@@ -46,8 +45,9 @@ STAFF = [
 ]
 
 
-def seed() -> int:
-    """Idempotent: existing accounts and organisations are left as they are."""
+def seed_people() -> int:
+    """Idempotent: existing accounts and organisations are left as they are; returns how many
+    accounts were created."""
     ensure_institutions()
     created = 0
     for email, name, institution, locale in STAFF:
@@ -74,8 +74,15 @@ def seed() -> int:
         created += 1
     _seed_unverified_organization()
     db.session.flush()
-    seed_challenges()  # posted, reviewed and answered by the accounts above
     return created
+
+
+def person(email: str) -> User:
+    """A demo account, which the stories need to exist already."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise LookupError(f"demo account {email} is missing: seed the accounts first")
+    return user
 
 
 def _seed_unverified_organization() -> None:
