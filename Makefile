@@ -41,8 +41,10 @@ run: $(STAMP) $(COMPILED)
 test: $(STAMP) $(COMPILED)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Style, then the layers (pyproject.toml [tool.importlinter]; docs/architecture.md).
 lint: $(STAMP)
-	$(BIN)/ruff check app tests config.py wsgi.py
+	$(BIN)/ruff check app bench tests config.py wsgi.py
+	$(BIN)/lint-imports --no-cache
 
 # The models and the migrations agree: upgrade an empty database, then ask Alembic for a diff.
 check-migrations: $(STAMP)
