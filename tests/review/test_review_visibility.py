@@ -1,4 +1,4 @@
-"""Who reads the institutions' reviews and scores: one rule (Proposal.can_view_reviews, through
+"""Who reads the institutions' reviews and scores: one rule (app.review.models.can_view_reviews, through
 Review.can_view) on the proposal page, the review page, the ranking and the CSV."""
 import pytest
 
