@@ -64,7 +64,7 @@ def is_known_zone(zone: str | None) -> bool:
 
 def select_timezone() -> str:
     """force_timezone's zone, then the profile's, then the language's."""
-    if zone := g.get("forced_timezone") if has_app_context() else None:
+    if zone := g.get("forced_timezone"):
         return zone
     if not has_request_context():
         return DEFAULT_ZONES.get(str(get_locale()), "UTC")
