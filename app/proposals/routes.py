@@ -23,9 +23,11 @@ from app.proposals.models import (
 )
 from app.proposals.timeline import progress_of, status_timeline
 
-# What the challenge pages show of proposals: challenges sits below proposals and cannot import them.
-for _question in (proposal_of, can_start_proposal, proposal_counts):
-    bp.add_app_template_global(_question)
+# What the challenge pages show of proposals, as template globals: challenges sits below proposals
+# and cannot import them (docs/architecture.md).
+bp.add_app_template_global(proposal_of)
+bp.add_app_template_global(can_start_proposal)
+bp.add_app_template_global(proposal_counts)
 
 PER_PAGE = 20
 
