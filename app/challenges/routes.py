@@ -122,6 +122,17 @@ def attachment(challenge_id: int, attachment_id: int):
 
 # Posting and editing ------------------------------------------------------------------------------
 
+def _prefilled(form_class, challenge: Challenge, **shown):
+    """The form filled from ``challenge``, with ``shown`` values where the stored ones are not what
+    the poster reads (the deadline in their time zone, the TRL as its choice). WTForms prefers an
+    object's attribute to a keyword of the same name, so those are set after."""
+    form = form_class(obj=challenge, **shown)
+    for name, value in shown.items():
+        if name in form and getattr(challenge, name, None) is not None:
+            form[name].process(None, value)
+    return form
+
+
 def _challenge_form(challenge: Challenge | None = None) -> ChallengeForm:
     zone = select_timezone()
     if request.method == "POST":
@@ -129,8 +140,8 @@ def _challenge_form(challenge: Challenge | None = None) -> ChallengeForm:
     elif challenge is None:  # a new call starts from the default rubric, in the poster's language
         form = ChallengeForm(criteria=[{"name": str(name), "weight": weight} for name, weight in DEFAULT_RUBRIC])
     else:
-        form = ChallengeForm(
-            obj=challenge, deadline=utc_to_local(challenge.deadline, zone),
+        form = _prefilled(
+            ChallengeForm, challenge, deadline=utc_to_local(challenge.deadline, zone),
             trl=str(challenge.trl or ""), nda_text=challenge.current_nda.body,
             budget=Money.stored(challenge.budget_minor, challenge.currency),
             currency=challenge.currency.value if challenge.currency else None,
@@ -182,8 +193,9 @@ def edit(challenge_id: int):
     zone = select_timezone()
     is_open = challenge.takes_corrections_only
     if is_open:
-        form = CorrectionForm() if request.method == "POST" else CorrectionForm(
-            obj=challenge, deadline=utc_to_local(challenge.deadline, zone), nda_text=challenge.current_nda.body)
+        form = CorrectionForm() if request.method == "POST" else _prefilled(
+            CorrectionForm, challenge, deadline=utc_to_local(challenge.deadline, zone),
+            nda_text=challenge.current_nda.body)
     else:
         form = _challenge_form(challenge)
     if form.validate_on_submit():

@@ -1,6 +1,7 @@
 """Challenge pages: the wiring (who gets 200, 403, 404), bad input, and what never leaks."""
 import io
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -365,3 +366,20 @@ def test_the_default_nda_comes_with_a_reference_translation_in_the_readers_langu
     challenge.current_nda.body = "当社独自の秘密保持契約です。"  # the poster's own text: no translation to offer
     db.session.commit()
     assert 'id="nda-reference"' not in text(client.get(f"/challenges/{challenge.id}/nda"))
+
+
+@pytest.mark.parametrize("state", ["draft", "open"])
+def test_edit_form_shows_the_deadline_and_choices_as_saved_in_the_posters_time_zone(
+        client, users, login, make_challenge, state):
+    """The form shows what the page shows: a Tokyo poster edits 17:00, not the stored 08:00 UTC, so
+    saving an untouched form keeps the deadline."""
+    user = users["company_owner"]
+    user.timezone = "Asia/Tokyo"
+    deadline = datetime(2031, 3, 1, 8, 0, tzinfo=UTC)
+    challenge = make_challenge(state, deadline=deadline, trl=4)
+    db.session.commit()
+    login(user)
+    page = client.get(f"/challenges/{challenge.id}/edit").get_data(as_text=True)
+    assert 'value="2031-03-01T17:00"' in page
+    if state == "draft":
+        assert re.search(r'<option selected value="4">|<option value="4" selected', page)
