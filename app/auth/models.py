@@ -322,6 +322,12 @@ def find_accounts(q: str):
     return query.order_by(User.created_at.desc(), User.id.desc())
 
 
+def venture(organization_id: int) -> Organization | None:
+    """The venture with this id; None if there is none (another kind of organisation included)."""
+    organization = db.session.get(Organization, organization_id)
+    return organization if organization is not None and organization.kind == OrganizationKind.venture else None
+
+
 def ventures() -> list[Organization]:
     """Every venture, by name: the choices of a form."""
     return db.session.scalars(select(Organization).where(Organization.kind == OrganizationKind.venture)

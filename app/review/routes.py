@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from app.auth.models import Organization, OrganizationKind, User, ventures
+from app.auth.models import User, venture, ventures
 from app.challenges.models import Challenge
 from app.common import signoff
 from app.common.csv_export import csv_download
@@ -246,8 +246,8 @@ def conflicts():
     form.organization_id.choices = [("", _("Choose a venture…"))] + [
         (venture.id, venture.display_name) for venture in ventures()]
     if form.validate_on_submit():
-        organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
-        if form.organization_id.data and (organization is None or organization.kind != OrganizationKind.venture):
+        organization = venture(form.organization_id.data) if form.organization_id.data else None
+        if form.organization_id.data and organization is None:
             form.organization_id.errors.append(_("Choose a venture from the list."))
         elif attempt(lambda: services.declare_conflict(
                 actor=current_user, organization=organization, email=None if organization else form.email.data,
