@@ -39,7 +39,7 @@ run: $(STAMP) $(COMPILED)
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(STAMP) $(COMPILED)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Style, then the layers (pyproject.toml [tool.importlinter]; docs/architecture.md).
 lint: $(STAMP)

@@ -87,6 +87,7 @@ def test_request_too_large_gets_413_page(app, client):
     assert "File too large" in response.get_data(as_text=True)
 
 
+@pytest.mark.fresh_app
 def test_unexpected_error_gets_500_page(app):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 

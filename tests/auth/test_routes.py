@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.auth.models import Invitation, LoginSession, Organization, User, VerificationState
 from app.common.models import AuditEvent, OutboxEmail
 from app.common.time import utcnow
-from app.demo import DEMO_PASSWORD, seed
+from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from tests.clock import stopped_clock
 from tests.conftest import PASSWORD
@@ -30,9 +30,7 @@ def last_link(recipient: str) -> str:
 
 @pytest.mark.parametrize("email", ["admin@demo.test", "ipark@demo.test", "mss@demo.test", "company@demo.test",
                                    "university@demo.test", "venture@demo.test", "venture2@demo.test"])
-def test_every_demo_account_signs_in(app, client, email):
-    seed()
-    db.session.commit()
+def test_every_demo_account_signs_in(app, demo, client, email):
     response = client.post("/auth/login", data={"email": email.upper(), "password": DEMO_PASSWORD})
     assert response.status_code == 302 and response.location == "/"
     assert client.get("/auth/profile").status_code == 200

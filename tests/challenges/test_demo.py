@@ -31,9 +31,7 @@ DEMO_TITLES = {spec.title for spec in DEMO_CHALLENGES}
 
 
 @pytest.fixture
-def seeded(app):
-    seed()
-    db.session.commit()
+def seeded(app, demo):
     return list(db.session.scalars(select(Challenge).order_by(Challenge.id)))
 
 

@@ -26,6 +26,7 @@ from app.challenges.models import (
 from app.common.time import utcnow
 from app.extensions import db
 from app.proposals.models import ProposalBar, can_start_proposal, proposal_bar
+from tests.conftest import shared_fixture
 
 Y, N = True, False
 
@@ -68,7 +69,7 @@ def rows(table: dict[str, tuple[bool, ...]]):
 
 # Fixtures ---------------------------------------------------------------------------------------
 
-@pytest.fixture
+@shared_fixture
 def people(users, anonymous, make_user, make_organization):
     return {
         **users,
@@ -91,7 +92,7 @@ def challenge_in(make_challenge, condition: str, **options) -> Challenge:
     return make_challenge(condition, **options)
 
 
-@pytest.fixture
+@shared_fixture
 def challenges(make_challenge):
     """One challenge by users["company_owner"]'s company in each condition."""
     return {condition: challenge_in(make_challenge, condition) for condition in CONDITIONS}

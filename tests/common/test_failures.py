@@ -89,6 +89,7 @@ def test_a_404_for_a_signed_in_user_renders_while_the_database_is_down(dead_app)
     assert "<html" in response.get_data(as_text=True)
 
 
+@pytest.mark.fresh_app
 def test_other_database_errors_are_not_called_unavailable(app):
     """Only a connection that cannot be made is a 503; a bad statement stays a 500."""
     from sqlalchemy import text

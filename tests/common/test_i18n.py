@@ -10,7 +10,6 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.common.i18n import format_moment, format_money
-from app.demo import seed
 from app.extensions import db
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations"
@@ -84,9 +83,7 @@ PAGES_STAFF = ["/staff/organizations", "/staff/organizations?state=verified", "/
 
 
 @pytest.mark.parametrize("lang", ["ja", "ko"])
-def test_translated_pages_show_no_english_interface_text(app, client, lang):
-    seed()
-    db.session.commit()
+def test_translated_pages_show_no_english_interface_text(app, demo, client, lang):
     english = english_interface_strings(lang)
     assert len(english) > 100
     # What users wrote (organisation and person names) is content, not interface.

@@ -299,6 +299,7 @@ def test_deliver_goes_through_flask_mail_when_a_server_is_set(app, make_user):
 # Several workers ----------------------------------------------------------------------------
 
 @pytest.mark.postgresql_only
+@pytest.mark.commits
 def test_two_workers_never_claim_the_same_message(app, make_user):
     user = make_user()
     rows = [outbox.queue_email(user, "password_changed") for _ in range(6)]

@@ -1,8 +1,10 @@
 """Browser tests: the real application served over HTTP, driven by the system Chromium.
 
-- ``live_server``: the app (CSRF on, real forms) on a free port, in a thread. On SQLite the
-  database is a file, because an in-memory database cannot be shared with the server's threads;
-  with TEST_DATABASE_URL it is PostgreSQL, truncated after each test like the other tests.
+- ``live_server``: the app (CSRF on, real forms) on a free port, in a thread, for one test. The
+  app and its schema are built once per run (per xdist worker): on SQLite its database is a file
+  of the worker, because an in-memory database cannot be shared with the server's threads; with
+  TEST_DATABASE_URL it is the worker's PostgreSQL database. The server's requests commit for real:
+  the tables are emptied after each test, and app.config restored.
 - ``browser``: one headless Chromium for the session. Without /usr/bin/chromium the tests skip,
   unless KAKEHASHI_REQUIRE_BROWSER=1 (CI), where a missing browser fails the run.
 - ``new_context()`` / ``context`` / ``page``: a fresh browser profile per call, English
@@ -22,7 +24,8 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.conftest import build_app, teardown_app
+from app.extensions import db, limiter
+from tests.conftest import build_app, empty_tables, release_shared_data, snapshot_config
 
 E2E_DIR = Path(__file__).resolve().parent
 SHOTS_DIR = Path("/tmp/shots")
@@ -73,12 +76,26 @@ def browser():
     playwright.stop()
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    overrides = dict(MAIL_FILE_DIR=str(tmp_path / "mail"), WTF_CSRF_ENABLED=True)
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e")
+    overrides = dict(WTF_CSRF_ENABLED=True, MAIL_FILE_DIR=str(folder / "mail"), UPLOAD_DIR=str(folder / "uploads"))
     if not os.environ.get("TEST_DATABASE_URL"):
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/e2e.sqlite3"
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{folder}/e2e.sqlite3"
     app, ctx = build_app(**overrides)
+    ctx.pop()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_app, tmp_path):
+    app = live_app
+    release_shared_data()  # the server commits: it must not wait for locks of the other tests' data
+    saved = snapshot_config(app.config)
+    app.config.update(MAIL_FILE_DIR=str(tmp_path / "mail"), UPLOAD_DIR=str(tmp_path / "uploads"))
+    limiter.reset()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
@@ -91,7 +108,10 @@ def live_server(tmp_path):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-        teardown_app(app, ctx)
+        with app.app_context():
+            empty_tables()
+        app.config.clear()
+        app.config.update(saved)
 
 
 @pytest.fixture

@@ -33,9 +33,7 @@ DEMO_PEOPLE = ("ipark@demo.test", "mss@demo.test", "company@demo.test", "univers
 
 
 @pytest.fixture
-def seeded(app):
-    seed()
-    db.session.commit()
+def seeded(app, demo):
     return list(db.session.scalars(select(Proposal).order_by(Proposal.id)))
 
 

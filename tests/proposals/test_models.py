@@ -23,7 +23,7 @@ from app.proposals.models import (
     ProposalState,
     visible_proposals_clause,
 )
-from tests.conftest import who
+from tests.conftest import shared_fixture, who
 
 Y, N = True, False
 (DRAFT, SUBMITTED, REVISION, SHORTLISTED, SELECTED, DECLINED, WITHDRAWN) = (
@@ -87,7 +87,7 @@ def proposal_in(make_challenge, make_proposal, condition, **challenge_options):
 SEEN = STATES + ("declined_after_shortlist", "withdrawn_after_shortlist")
 
 
-@pytest.fixture
+@shared_fixture
 def seen(make_challenge, make_proposal):
     return {condition: proposal_in(make_challenge, make_proposal, condition) for condition in SEEN}
 
@@ -140,7 +140,7 @@ def test_another_company_sees_nothing_even_when_shortlisted(seen, make_user):
     assert not any(answers(seen, Proposal.can_view, outsider).values())
 
 
-@pytest.fixture
+@shared_fixture
 def proposal_world(users, make_user, make_challenge, make_proposal):
     """Proposals of two ventures in every condition, on calls of two companies and of iPark (a
     startup-support call), so that every branch of the visibility rule has a yes and a no."""
@@ -195,7 +195,7 @@ CAN_SEE_IDENTITY = {
 }
 
 
-@pytest.fixture
+@shared_fixture
 def identity(make_challenge, make_proposal):
     return {condition: make_proposal(SELECTED if condition.endswith("selected") else SHORTLISTED,
                                      challenge=make_challenge("open", blind_review=condition.startswith("blind")))
@@ -215,7 +215,7 @@ EDITING = STATES + ("draft_past_deadline", "submitted_past_deadline", "revision_
                     "draft_cancelled_call")
 
 
-@pytest.fixture
+@shared_fixture
 def editing(make_challenge, make_proposal):
     proposals = {}
     for condition in EDITING:
@@ -298,7 +298,7 @@ CHOICE = tuple(f"{program}:{condition}" for program in Program
                for condition in ("submitted", "shortlisted", "shortlisted_chosen", "selected_chosen"))
 
 
-@pytest.fixture
+@shared_fixture
 def choice(make_challenge, make_proposal, users):
     """Every call is posted by company_owner's company, so that only the programme differs."""
     proposals = {}

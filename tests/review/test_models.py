@@ -10,7 +10,7 @@ from app.extensions import db
 from app.proposals.conflicts import Conflict, conflicted_user_ids
 from app.proposals.models import Proposal, ProposalState, conflicted_proposals_clause
 from app.review.models import Recommendation, Review, ReviewScore, can_view_reviews
-from tests.conftest import who
+from tests.conftest import shared_fixture, who
 
 Y, N = True, False
 PEOPLE = ("anonymous", "venture_owner", "venture_member", "other_venture", "company_owner", "company_member",
@@ -54,7 +54,7 @@ REVIEWS = ("awaiting_answer", "no_conflict", "conflict_declared", "submitted", "
            "submitted_declined", "submitted_shortlisted")
 
 
-@pytest.fixture
+@shared_fixture
 def reviews(make_challenge, make_proposal, users):
     reviewer = users["ipark_staff"]
     found = {}

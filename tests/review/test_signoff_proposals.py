@@ -381,6 +381,7 @@ def sign_at_once(app, decision_id: int, signer_ids: list[int], *, linger: float 
 
 
 @pytest.mark.postgresql_only
+@pytest.mark.commits
 def test_two_institutions_signing_at_the_same_moment_decide_once(app, make_proposal, users, venture):
     proposal = make_proposal(SUBMITTED)
     decision = services.request_proposal_decision(proposal, SHORTLISTED, actor=users["ipark_staff"])
@@ -401,6 +402,7 @@ def test_two_institutions_signing_at_the_same_moment_decide_once(app, make_propo
 
 
 @pytest.mark.postgresql_only
+@pytest.mark.commits
 def test_two_ipark_signatures_at_the_same_moment_one_is_refused(app, make_proposal, users):
     proposal = make_proposal(SUBMITTED)
     decision = services.request_proposal_decision(proposal, SHORTLISTED, actor=users["ipark_staff"])
@@ -419,6 +421,7 @@ def test_two_ipark_signatures_at_the_same_moment_one_is_refused(app, make_propos
 
 
 @pytest.mark.postgresql_only
+@pytest.mark.commits
 def test_a_signature_and_a_rejection_at_the_same_moment(app, make_proposal, users):
     """Whichever comes second finds the decision taken or half-signed, never both effects."""
     proposal = make_proposal(SUBMITTED)
