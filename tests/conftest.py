@@ -674,7 +674,10 @@ def count_queries(app):
     return counting
 
 
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests
 def pytest_collection_modifyitems(config, items):
+    # The long modules first, so that parallel workers (make test: --dist loadfile) end together.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         return
     for item in items:

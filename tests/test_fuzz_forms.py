@@ -24,6 +24,8 @@ from app.extensions import db, limiter
 from tests.common.test_inputs import all_form_classes
 from tests.conftest import build_app, teardown_app
 
+pytestmark = pytest.mark.slow  # the longest module: scheduled first
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 ROLES = {  # the demo accounts (app/demo/people.py), one of each kind
     "anonymous": None, "venture": "venture@demo.test", "venture2": "venture2@demo.test",

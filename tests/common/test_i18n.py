@@ -82,6 +82,7 @@ PAGES_STAFF = ["/staff/organizations", "/staff/organizations?state=verified", "/
                "/staff/audit", "/auth/two-factor/setup"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["ja", "ko"])
 def test_translated_pages_show_no_english_interface_text(app, demo, client, lang):
     english = english_interface_strings(lang)

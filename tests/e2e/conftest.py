@@ -12,7 +12,8 @@
   every open page is saved as a screenshot in the test's tmp_path.
 - ``shot(page, name)``: a full-page screenshot in /tmp/shots/ for people to look at.
 
-Every test in this folder is marked ``e2e``: ``pytest -m "not e2e"`` leaves them out.
+Every test in this folder is marked ``e2e`` (and ``slow``, so it is scheduled first): ``pytest -m "not e2e"``
+leaves them out.
 """
 import os
 import shutil
@@ -39,6 +40,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if E2E_DIR in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
