@@ -61,6 +61,41 @@ class MemberRole(LabelledEnum):
     member = "member", _l("Member")
 
 
+# The two institutions' official names (their own, not translations of ours): what every reader sees,
+# each in their language. Korean text never says "MSS" (docs/glossary.md).
+INSTITUTION_NAMES: dict[Institution, dict[str, str]] = {
+    Institution.ipark: {"en": "Shonan Health Innovation Park (Shonan iPark)",
+                        "ja": "湘南ヘルスイノベーションパーク（湘南アイパーク）",
+                        "ko": "쇼난 아이파크"},
+    Institution.mss: {"en": "Ministry of SMEs and Startups (MSS)",
+                      "ja": "韓国中小ベンチャー企業部（MSS）",
+                      "ko": "중소벤처기업부"},
+}
+
+# A name in Han characters alone reads as Japanese only when the organisation is Japanese (a Chinese or
+# Taiwanese name is no easier for a Japanese reader than for anyone else).
+_HAN_READERS = {"JP": "ja"}
+
+
+def script_language(text: str, country: str | None = None) -> str | None:
+    """The site language whose readers read ``text``: Hangul is Korean, kana Japanese, Han characters
+    alone Japanese for a Japanese organisation; None for Latin or any other script."""
+    han = False
+    for character in text:
+        code = ord(character)
+        if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+            return "ko"
+        if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9F:
+            return "ja"
+        han = han or 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
+    return _HAN_READERS.get(country or "") if han else None
+
+
+def language_of(locale) -> str:
+    """'ja' of a Locale, 'ja', 'ja_JP' or 'ja-JP'; English when there is none."""
+    return str(locale or "en").replace("-", "_").split("_")[0]
+
+
 class OrganizationField(db.Model):
     __tablename__ = "organization_fields"
 
@@ -110,8 +145,25 @@ class Organization(db.Model):
 
     @property
     def display_name(self) -> str:
+        """Both names, for staff who verify an organisation; readers get ``name_for``."""
         if self.name_native and self.name_native != self.name_latin:
             return f"{self.name_latin} ({self.name_native})"
+        return self.name_latin
+
+    @property
+    def native_language(self) -> str | None:
+        """The language whose readers read ``name_native`` ('ja', 'ko'), if any of the site's."""
+        return script_language(self.name_native, self.country) if self.name_native else None
+
+    def name_for(self, locale) -> str:
+        """The name a reader of ``locale`` can read: an institution's official name in that language;
+        the name in the organisation's own script for readers of that script; else the Latin name."""
+        language = language_of(locale)
+        if self.institution is not None:
+            names = INSTITUTION_NAMES[self.institution]
+            return names.get(language, names["en"])
+        if self.name_native and self.native_language == language:
+            return self.name_native
         return self.name_latin
 
     @property

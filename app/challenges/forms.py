@@ -19,7 +19,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.challenges.models import TRL_LEVELS, WRITTEN_LANGUAGES, FundingSource
 from app.common.forms import (
     DEADLINE_WINDOW,
-    LANGUAGE_NAMES,
     KakehashiForm,
     MoneyField,
     MultiCheckboxField,
@@ -27,6 +26,7 @@ from app.common.forms import (
     RowList,
 )
 from app.common.money import Currency
+from app.common.names import language_name
 from app.common.taxonomy import Field
 
 EXTRA_QUESTION_ROWS = 3
@@ -83,7 +83,8 @@ class CorrectionForm(KakehashiForm):
 class ChallengeForm(CorrectionForm):
     fields = MultiCheckboxField(_l("Fields of activity"), choices=Field.choices(),
                                 validators=[DataRequired(message=_l("Choose at least one field."))])
-    language = SelectField(_l("Written in"), choices=[(code, LANGUAGE_NAMES[code]) for code in WRITTEN_LANGUAGES])
+    language = SelectField(_l("Written in"),
+                           choices=lambda: [(code, language_name(code)) for code in WRITTEN_LANGUAGES])
     trl = SelectField(_l("Technology readiness level sought"), coerce=str,
                       choices=[("", _l("Any"))] + [(str(n), f"TRL {n}") for n in TRL_LEVELS])
     budget = MoneyField(_l("Budget or award"), validators=[Optional(), Length(max=24)])

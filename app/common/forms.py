@@ -219,8 +219,12 @@ class CalendarDateField(DateField):
 # Choices ------------------------------------------------------------------------------------------------
 
 class LanguageSelect(SelectField):
+    """The language of the interface, or of someone's e-mail: like the switcher, each language in its
+    own name (marked with its ``lang``), so its readers find it whatever the page's language."""
+
     def __init__(self, label=_l("Language"), **kwargs):
-        super().__init__(label, choices=list(LANGUAGE_NAMES.items()), **kwargs)
+        super().__init__(label, choices=[(code, name, {"lang": code}) for code, name in LANGUAGE_NAMES.items()],
+                         **kwargs)
 
 
 class TimezoneSelect(SelectField):

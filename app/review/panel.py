@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.common import signoff
+from app.common.names import org_name
 from app.extensions import db
 from app.review import bp
 from app.review.forms import AssignReviewerForm, DecisionRequestForm
@@ -68,4 +69,4 @@ def review_panel(proposal, user) -> dict | None:
 
 
 def _reviewer_label(reviewer) -> str:
-    return f"{reviewer.name} · {reviewer.organization.display_name}"
+    return f"{reviewer.name} · {org_name(reviewer.organization)}"

@@ -8,6 +8,7 @@ from app.auth.models import User, venture, ventures
 from app.challenges.models import Challenge
 from app.common import signoff
 from app.common.csv_export import csv_download
+from app.common.names import org_name
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
 from app.common.views import attempt, bulk_apply, flash_form_errors, require, run_service, visible_or_404
@@ -244,7 +245,7 @@ def conflicts():
     require(Conflict.can_declare(current_user))
     form = ConflictForm()
     form.organization_id.choices = [("", _("Choose a venture…"))] + [
-        (venture.id, venture.display_name) for venture in ventures()]
+        (venture.id, org_name(venture)) for venture in ventures()]
     if form.validate_on_submit():
         organization = venture(form.organization_id.data) if form.organization_id.data else None
         if form.organization_id.data and organization is None:

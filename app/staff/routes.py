@@ -16,6 +16,7 @@ from app.auth.models import (
 from app.common import audit, signoff
 from app.common.forms import bounded_ids
 from app.common.models import DecisionState, Institution, JointDecision, OutboxEmail
+from app.common.names import org_name
 from app.common.outbox import given_up_emails, retry_email, retrying_count
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
@@ -71,9 +72,9 @@ def set_verification(organization_id: int, target: str):
     return run_service(
         lambda: services.set_verification(organization, VerificationState(target), actor=current_user,
                                           note=form.note.data),
-        lambda _result: _("%(name)s is verified.", name=organization.name_latin)
+        lambda _result: _("%(name)s is verified.", name=org_name(organization))
         if target == VerificationState.verified
-        else _("%(name)s is marked as not verified.", name=organization.name_latin),
+        else _("%(name)s is marked as not verified.", name=org_name(organization)),
         back=redirect(url_for(".organization", organization_id=organization.id)), form=form,
         invalid=_("The note is too long (2,000 characters at most)."), denied_is_403=False)
 

@@ -29,7 +29,7 @@ def create_company_owner(app) -> str:
         owner.set_password(PASSWORD)
         db.session.add_all([organization, owner])
         db.session.commit()
-        return organization.display_name
+        return organization.name_for(owner.locale)
 
 
 def test_owner_invites_a_colleague_who_registers_through_the_link_and_signs_in(

@@ -84,7 +84,7 @@ def create_people_and_call(app) -> dict:
             "challenge_path": f"/challenges/{challenge.id}",
             # The default rubric is written in the call's language: the reviewers score these names.
             "criteria": [criterion.name for criterion in challenge.criteria],
-            "reviewer_labels": {user.id: f"{user.name} · {user.organization.display_name}" for user in (ipark, mss)},
+            "reviewer_labels": {user.id: f"{user.name} · {user.organization.name_for('en')}" for user in (ipark, mss)},
             "ipark_id": ipark.id, "mss_id": mss.id,
         }
 
