@@ -12,6 +12,7 @@ from app.challenges.models import (  # noqa: F401
     ProposalQuestion,
     RubricCriterion,
 )
+from app.challenges.translations import ChallengeTranslation, CriterionTranslation, QuestionTranslation  # noqa: F401
 from app.common.models import AuditEvent, JointDecision, OutboxEmail  # noqa: F401
 from app.proposals.conflicts import Conflict  # noqa: F401
 from app.proposals.models import Proposal, ProposalAnswer, ProposalAttachment, ProposalMilestone  # noqa: F401

@@ -722,7 +722,7 @@ def challenge_factory(users):
             cancelled_at=now if state == ChallengeState.cancelled else None,
             **attributes)
         challenge.fields = fields
-        challenge.nda_versions = [NdaVersion(number=1, body="Keep it secret.")]
+        challenge.nda_versions = [NdaVersion(number=1, language=challenge.language, body="Keep it secret.")]
         db.session.add(challenge)
         db.session.flush()
         search.index_challenge(challenge)

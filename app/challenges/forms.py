@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -15,6 +16,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from app.challenges.models import TRL_LEVELS, WRITTEN_LANGUAGES, FundingSource
 from app.common.forms import (
@@ -126,6 +128,7 @@ class CancelForm(KakehashiForm):
 
 
 class AcceptNdaForm(KakehashiForm):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])  # the NDA row the reader was shown
     agree = BooleanField(_l("I have read this agreement and accept it on behalf of my organisation."),
                          validators=[InputRequired(message=_l("Tick the box to accept the agreement."))])
 
@@ -141,3 +144,38 @@ class AnswerForm(KakehashiForm):
 class AttachmentForm(KakehashiForm):
     file = FileField(_l("PDF file"), validators=[FileRequired(message=_l("Choose a PDF file."))])
     confidential = BooleanField(_l("Confidential: only for those who accepted the NDA"), default=True)
+
+
+class TranslationForm(KakehashiForm):
+    """A call's text in one more language. Questions and criteria are added per call: see
+    ``translation_form``; a blank one stays in the original."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=1000)])
+    description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=50000)])
+    confidential = TextAreaField(_l("Confidential part"), validators=[Optional(), Length(max=50000)])
+    nda = TextAreaField(_l("Non-disclosure agreement"), validators=[Optional(), Length(max=50000)])
+    machine_draft = HiddenField()
+
+    def question_texts(self) -> dict[int, str]:
+        return {int(name.removeprefix("question_")): field.data or ""
+                for name, field in self._fields.items() if name.startswith("question_")}
+
+    def criterion_names(self) -> dict[int, str]:
+        return {int(name.removeprefix("criterion_")): field.data or ""
+                for name, field in self._fields.items() if name.startswith("criterion_")}
+
+
+def translation_form(challenge, **kwargs) -> TranslationForm:
+    """The form for translating ``challenge``: one field per question and per rubric criterion."""
+
+    class Form(TranslationForm):
+        pass
+
+    for question in challenge.questions:
+        setattr(Form, f"question_{question.id}", TextAreaField(
+            question.text, validators=[Optional(), Length(max=500)]))
+    for criterion in challenge.criteria:
+        setattr(Form, f"criterion_{criterion.id}", StringField(
+            criterion.name, validators=[Optional(), Length(max=200)]))
+    return Form(**kwargs)

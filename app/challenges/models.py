@@ -7,6 +7,7 @@ or does what is a predicate here; services change state, views ask these predica
 import enum
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +25,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import CALL_POSTING_KINDS, Organization, OrganizationKind, User
+from app.challenges.translations import (
+    ChallengeText,
+    ChallengeTranslation,
+    CriterionTranslation,
+    QuestionTranslation,
+    digest,
+)
 from app.common.enums import LabelledEnum
 from app.common.models import EnumRows
 from app.common.money import Currency
@@ -158,6 +166,8 @@ class Challenge(db.Model):
     currency: Mapped[Currency | None]
     deadline: Mapped[datetime]
     blind_review: Mapped[bool] = mapped_column(default=False)
+    # The languages proposals may be written in, comma-separated (proposal_language_list).
+    proposal_languages: Mapped[str] = mapped_column(String(8), default="en,ja,ko")
 
     review_note: Mapped[str | None] = mapped_column(Text)  # staff's note when sending it back
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -180,7 +190,11 @@ class Challenge(db.Model):
     attachments: Mapped[list["ChallengeAttachment"]] = relationship(
         back_populates="challenge", cascade="all, delete-orphan", order_by="ChallengeAttachment.id")
     nda_versions: Mapped[list["NdaVersion"]] = relationship(
-        back_populates="challenge", cascade="all, delete-orphan", order_by="NdaVersion.number")
+        back_populates="challenge", cascade="all, delete-orphan", order_by=lambda: [NdaVersion.number, NdaVersion.id])
+    # Title and summary of every translation load with a page of calls, in one query; the long texts
+    # are deferred (translations.py).
+    translations: Mapped[list[ChallengeTranslation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=ChallengeTranslation.language)
 
     __table_args__ = (
         # Everything the listing filters and sorts on (search.find_challenges), so that counting
@@ -245,7 +259,57 @@ class Challenge(db.Model):
 
     @property
     def current_nda(self) -> "NdaVersion | None":
-        return self.nda_versions[-1] if self.nda_versions else None
+        """The latest version of the NDA as its poster wrote it (its translations are versions too)."""
+        originals = [version for version in self.nda_versions if version.is_original]
+        return originals[-1] if originals else None
+
+    def nda_in(self, language: str) -> "NdaVersion | None":
+        """The current NDA in ``language``: the original, or a translation made of the current version."""
+        current = self.current_nda
+        if current is None or language == current.language:
+            return current
+        return next((version for version in self.nda_versions
+                     if version.number == current.number and version.language == language), None)
+
+    def current_nda_languages(self) -> list[str]:
+        current = self.current_nda
+        return [version.language for version in self.nda_versions
+                if current is not None and version.number == current.number]
+
+    # -- languages ---------------------------------------------------------------------------------
+
+    def translation(self, language: str) -> ChallengeTranslation | None:
+        return next((row for row in self.translations if row.language == language), None)
+
+    def text_in(self, language: str) -> ChallengeText:
+        """The call as a reader of ``language`` is shown it (the original when it is their language
+        or nobody has translated it yet)."""
+        translation = None if language == self.language else self.translation(language)
+        return ChallengeText(self, language, translation)
+
+    @property
+    def text(self) -> ChallengeText:
+        """The call in the language of the page or e-mail being rendered."""
+        return self.text_in(str(get_locale()))
+
+    def translation_source_digest(self) -> str:
+        """What a translation of this call is made from: its text, questions and criteria."""
+        return digest(self.title, self.summary, self.description, self.confidential,
+                      *(question.text for question in self.questions),
+                      *(criterion.name for criterion in self.criteria))
+
+    def missing_languages(self) -> list[str]:
+        """The written languages the call has no translation into yet (publication review shows them)."""
+        have = {self.language, *(row.language for row in self.translations)}
+        return [language for language in WRITTEN_LANGUAGES if language not in have]
+
+    @property
+    def proposal_language_list(self) -> list[str]:
+        return [code for code in WRITTEN_LANGUAGES if code in (self.proposal_languages or "").split(",")]
+
+    def search_versions(self) -> list:
+        """What search indexes: the original's public part, then each translation's."""
+        return [self, *self.translations]
 
     # -- predicates -------------------------------------------------------------------------------
 
@@ -270,21 +334,24 @@ class Challenge(db.Model):
             return True
         return user.is_venture and user.organization.is_verified and self.has_accepted_nda(user)
 
+    def accepted_nda_numbers(self, user) -> set[int]:
+        """The NDA versions (numbers) ``user`` accepted, in whichever language."""
+        if not user.is_authenticated:
+            return set()
+        return set(db.session.scalars(
+            select(NdaVersion.number).join(NdaAcceptance, NdaAcceptance.nda_version_id == NdaVersion.id)
+            .where(NdaAcceptance.challenge_id == self.id, NdaAcceptance.user_id == user.id)))
+
     def has_accepted_nda(self, user) -> bool:
+        """Accepted the current version, in its original or in one of its translations."""
         nda = self.current_nda
-        if nda is None or not user.is_authenticated:
-            return False
-        return db.session.scalar(select(NdaAcceptance.id).where(
-            NdaAcceptance.nda_version_id == nda.id, NdaAcceptance.user_id == user.id)) is not None
+        return nda is not None and nda.number in self.accepted_nda_numbers(user)
 
     def has_accepted_earlier_nda(self, user) -> bool:
         """Accepted a version the poster has since replaced: they must accept the new text."""
         nda = self.current_nda
-        if nda is None or not user.is_authenticated:
-            return False
-        accepted = set(db.session.scalars(select(NdaAcceptance.nda_version_id).where(
-            NdaAcceptance.challenge_id == self.id, NdaAcceptance.user_id == user.id)))
-        return bool(accepted) and nda.id not in accepted
+        accepted = self.accepted_nda_numbers(user)
+        return nda is not None and bool(accepted) and nda.number not in accepted
 
     def can_accept_nda(self, user) -> bool:
         """Members of verified ventures, while the call is open and they have not yet accepted."""
@@ -308,6 +375,11 @@ class Challenge(db.Model):
                 return ConfidentialAccess.verify_organization
             return ConfidentialAccess.closed
         return ConfidentialAccess.parties_only
+
+    def can_translate(self, user) -> bool:
+        """The posting organisation and the institutions' staff add and correct translations, in any
+        state but cancelled: translating is part of brokering a call, before and after publication."""
+        return (self.is_poster(user) or (user.is_authenticated and user.is_staff)) and not self.is_cancelled
 
     def can_edit(self, user) -> bool:
         """The poster's members, while it is a draft (anything) or open (corrections, a later deadline)."""
@@ -365,20 +437,41 @@ class Challenge(db.Model):
 
 
 class NdaVersion(db.Model):
-    """The text a venture member agrees to; a change while open makes a new version to accept."""
+    """The text a venture member agrees to; a change while open makes a new version to accept.
+
+    Each language of a version is a version of its own: the original (``is_original``) in the call's
+    language, and translations of the same number added by the poster or staff, each a legal text
+    that a reader may accept instead of the original. An acceptance names the row its reader saw.
+    """
 
     __tablename__ = "nda_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
     number: Mapped[int]
+    language: Mapped[str] = mapped_column(String(2))
+    is_original: Mapped[bool] = mapped_column(default=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Translations only: who wrote it, whether it began as a machine draft, what it translates.
+    written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    machine_draft: Mapped[bool] = mapped_column(default=False)
+    source_digest: Mapped[str | None] = mapped_column(String(64))
 
     challenge: Mapped[Challenge] = relationship(back_populates="nda_versions")
+    written_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("challenge_id", "number"),
+    __table_args__ = (UniqueConstraint("challenge_id", "number", "language"),
                       CheckConstraint("number >= 1", name="number_positive"))
+
+    @property
+    def outdated(self) -> bool:
+        """A translation of a text the poster has since rewritten (before publication, in place)."""
+        if self.is_original:
+            return False
+        original = next((version for version in self.challenge.nda_versions
+                         if version.is_original and version.number == self.number), None)
+        return original is not None and self.source_digest != digest(original.body)
 
 
 class NdaAcceptance(db.Model):
@@ -410,6 +503,8 @@ class ProposalQuestion(db.Model):
     max_length: Mapped[int] = mapped_column(default=2000)
 
     challenge: Mapped[Challenge] = relationship(back_populates="questions")
+    # Read by services only; pages read one language's at once (ChallengeText.question).
+    translations: Mapped[list[QuestionTranslation]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (CheckConstraint("max_length BETWEEN 1 AND 20000", name="max_length_range"),)
 
@@ -426,6 +521,7 @@ class RubricCriterion(db.Model):
     weight: Mapped[int]
 
     challenge: Mapped[Challenge] = relationship(back_populates="criteria")
+    translations: Mapped[list[CriterionTranslation]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (CheckConstraint("weight BETWEEN 1 AND 100", name="weight_range"),)
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.decorators import staff_required
-from app.challenges import bp, search, services
+from app.challenges import bp, search, services, translating
 from app.challenges.forms import (
     EXTRA_CRITERION_ROWS,
     EXTRA_QUESTION_ROWS,
@@ -17,6 +17,7 @@ from app.challenges.forms import (
     ChallengeForm,
     CorrectionForm,
     NoteForm,
+    translation_form,
     utc_to_local,
 )
 from app.challenges.models import (
@@ -31,6 +32,7 @@ from app.challenges.models import (
     programs_for,
 )
 from app.common import uploads
+from app.common.names import language_name
 from app.common.i18n import select_timezone
 from app.common.money import Money
 from app.common.pagination import requested_page
@@ -85,11 +87,18 @@ def review_queue():
 
 # Reading ------------------------------------------------------------------------------------------
 
+def _shown_text(challenge: Challenge):
+    """The call in the reader's language, or its original when they asked for it (?original=1)."""
+    wanted = challenge.language if request.args.get("original") == "1" else str(get_locale())
+    return challenge.text_in(wanted)
+
+
 @bp.get("/<int:challenge_id>")
 def show(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id)
     return render_template(
-        "challenges/show.html", challenge=challenge, questions=challenge.questions_seen_by(current_user),
+        "challenges/show.html", challenge=challenge, text=_shown_text(challenge),
+        questions=challenge.questions_seen_by(current_user),
         ConfidentialAccess=ConfidentialAccess, ask_form=AskQuestionForm(), answer_form=AnswerForm(),
         note_form=NoteForm(), cancel_form=CancelForm(), attachment_form=AttachmentForm())
 
@@ -101,16 +110,59 @@ def nda(challenge_id: int):
     if challenge.can_view_confidential(current_user) and not current_user.is_venture:
         return _back(challenge, "confidential")
     form = AcceptNdaForm()
+    # The reader's language, when the poster or staff have issued the NDA in it; else the original,
+    # which is then the text that binds (?original=1 shows the original beside a translation).
+    shown = challenge.current_nda
+    if request.args.get("original") != "1":
+        shown = challenge.nda_in(str(get_locale())) or shown
     if request.method == "POST":
         require(challenge.can_accept_nda(current_user))
         if form.validate_on_submit() and attempt(
-                lambda: services.accept_nda(challenge, actor=current_user, ip=request.remote_addr),
+                lambda: services.accept_nda(challenge, actor=current_user, ip=request.remote_addr,
+                                            version_id=form.version.data),
                 denied_is_403=False).done:
             flash(_("Thank you. The confidential part is now open to you."), "success")
             return _back(challenge, "confidential")
-    return render_template("challenges/nda.html", challenge=challenge, form=form,
+    form.version.data = shown.id if shown else None
+    return render_template("challenges/nda.html", challenge=challenge, form=form, nda=shown,
                            accepted=challenge.has_accepted_nda(current_user),
-                           reference=services.nda_reference_translation(challenge, str(get_locale())))
+                           reference=None if shown is not challenge.current_nda
+                           else services.nda_reference_translation(challenge, str(get_locale())))
+
+
+@bp.route("/<int:challenge_id>/translations/<any(en, ja, ko):language>", methods=["GET", "POST"])
+@login_required
+def translate(challenge_id: int, language: str):
+    """The poster or staff write the call in one more language: every part on one page, the
+    original beside each field."""
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_translate(current_user))
+    if language == challenge.language:
+        return redirect(url_for(".edit", challenge_id=challenge.id))
+    existing = challenge.translation(language)
+    nda = challenge.nda_in(language) if challenge.current_nda else None
+    nda = nda if nda is not None and not nda.is_original else None
+    if request.method == "POST" or existing is None:
+        form = translation_form(challenge, nda=nda.body if nda else None)
+    else:
+        text = challenge.text_in(language)
+        form = translation_form(
+            challenge, obj=existing, nda=nda.body if nda else None, machine_draft="1" if existing.machine_draft else "",
+            **{f"question_{q.id}": text.question(q) for q in challenge.questions if text.question(q) != q.text},
+            **{f"criterion_{c.id}": text.criterion(c) for c in challenge.criteria if text.criterion(c) != c.name})
+    if form.validate_on_submit():
+        outcome = attempt(lambda: translating.save_translation(
+            challenge, actor=current_user, language=language, title=form.title.data.strip(),
+            summary=form.summary.data.strip(), description=form.description.data.strip(),
+            confidential=(form.confidential.data or "").strip(), questions=form.question_texts(),
+            criteria=form.criterion_names(), nda=form.nda.data or "",
+            machine_draft=form.machine_draft.data == "1"), denied_is_403=False)
+        if outcome.done:
+            flash(_("The %(language)s translation is saved. Readers of %(language)s now see it.",
+                    language=language_name(language)), "success")
+            return _back(challenge)
+    return render_template("challenges/translate.html", challenge=challenge, form=form, language=language,
+                           translation=existing, nda=nda)
 
 
 @bp.get("/<int:challenge_id>/attachments/<int:attachment_id>")

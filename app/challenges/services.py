@@ -28,6 +28,7 @@ from app.challenges.models import (
     RubricCriterion,
     programs_for,
 )
+from app.challenges.translations import CriterionTranslation, QuestionTranslation
 from app.common import audit, signals, uploads
 from app.common.errors import DomainError, PermissionDenied, require_transition
 from app.common.locking import lock
@@ -143,7 +144,7 @@ def create_challenge(*, actor: User, program: Program, questions=(), criteria=()
     _replace_questions(challenge, questions)
     _replace_criteria(challenge, criteria)
     challenge.nda_versions = [NdaVersion(
-        number=1, body=nda_text or default_nda_text(program, challenge.language))]
+        number=1, language=challenge.language, body=nda_text or default_nda_text(program, challenge.language))]
     db.session.add(challenge)
     db.session.flush()
     search.index_challenge(challenge)
@@ -178,6 +179,8 @@ def update_challenge(challenge: Challenge, *, actor: User, questions=None, crite
             _check_deadline(new_deadline)
     changed = [name for name, value in changes.items() if _differs(getattr(challenge, name), value)]
     _assign(challenge, {name: changes[name] for name in changed})
+    if "language" in changed:
+        _follow_language(challenge)
     if questions is not None and _rows(challenge.questions, ("text", "required", "max_length")) != \
             [_normal(q, ("text", "required", "max_length")) for q in questions]:
         _replace_questions(challenge, questions)
@@ -203,12 +206,27 @@ def update_challenge(challenge: Challenge, *, actor: User, questions=None, crite
 
 
 def _revise_nda(challenge: Challenge, text: str) -> None:
-    """Before publication nobody has agreed to the text, so it is rewritten in place."""
+    """Before publication nobody has agreed to the text, so it is rewritten in place (its
+    translations then show as outdated); after, it becomes a new version, in the original only."""
     current = challenge.current_nda
     if challenge.state == ChallengeState.draft or challenge.state == ChallengeState.pending_review:
         current.body = text
     else:
-        challenge.nda_versions.append(NdaVersion(number=current.number + 1, body=text))
+        challenge.nda_versions.append(NdaVersion(number=current.number + 1, language=challenge.language,
+                                                 body=text))
+
+
+def _follow_language(challenge: Challenge) -> None:
+    """A draft written in another language than first chosen: its NDA's original follows, and a
+    translation into the new language of the same version gives way (nobody accepted a draft's NDA)."""
+    current = challenge.current_nda
+    if current is None or current.language == challenge.language:
+        return
+    for version in list(challenge.nda_versions):
+        if version.number == current.number and version.language == challenge.language:
+            challenge.nda_versions.remove(version)
+    db.session.flush()
+    current.language = challenge.language
 
 
 def _differs(old, new) -> bool:
@@ -232,14 +250,28 @@ def _rows(rows, names):
     return [_normal(row, names) for row in rows]
 
 
+def _translations_by_text(rows, attribute: str, translation_type, value: str) -> dict[str, list]:
+    """The translations of rows being replaced, by their original text: a question or criterion
+    kept word for word keeps its translations, wherever it moves."""
+    kept: dict[str, list] = {}
+    for row in rows:
+        kept.setdefault(getattr(row, attribute), [
+            translation_type(language=t.language, **{value: getattr(t, value)}) for t in row.translations])
+    return kept
+
+
 def _replace_questions(challenge: Challenge, questions) -> None:
+    kept = _translations_by_text(challenge.questions, "text", QuestionTranslation, "text")
     challenge.questions = [ProposalQuestion(position=n, text=q["text"], required=q.get("required", True),
-                                            max_length=q.get("max_length") or 2000)
+                                            max_length=q.get("max_length") or 2000,
+                                            translations=kept.pop(q["text"], []))
                            for n, q in enumerate(questions, start=1)]
 
 
 def _replace_criteria(challenge: Challenge, criteria) -> None:
-    challenge.criteria = [RubricCriterion(position=n, name=c["name"], weight=c["weight"])
+    kept = _translations_by_text(challenge.criteria, "name", CriterionTranslation, "name")
+    challenge.criteria = [RubricCriterion(position=n, name=c["name"], weight=c["weight"],
+                                          translations=kept.pop(c["name"], []))
                           for n, c in enumerate(criteria, start=1)]
 
 
@@ -341,17 +373,28 @@ def award_challenge(challenge: Challenge, *, actor: User) -> None:
 
 # NDA ------------------------------------------------------------------------------------------------
 
-def accept_nda(challenge: Challenge, *, actor: User, ip: str | None) -> NdaAcceptance:
-    """Record who agreed to which text, when and from where; it opens the confidential part."""
+class NdaChanged(DomainError):
+    default_message = _l("The non-disclosure agreement changed while you were reading it. Please read "
+                         "the current version.")
+
+
+def accept_nda(challenge: Challenge, *, actor: User, ip: str | None, version_id: int | None = None) -> NdaAcceptance:
+    """Record who agreed to which text — the version and the language they were shown —, when and
+    from where; it opens the confidential part. ``version_id`` is the NDA row the page showed (the
+    original when not given); a version replaced meanwhile is refused."""
     lock(challenge)
     if not challenge.can_accept_nda(actor):
         raise PermissionDenied()
-    nda = challenge.current_nda
+    current = challenge.current_nda
+    nda = current if version_id is None else next(
+        (version for version in challenge.nda_versions if version.id == version_id), None)
+    if nda is None or nda.number != current.number:
+        raise NdaChanged()
     acceptance = NdaAcceptance(nda_version=nda, challenge_id=challenge.id, user=actor, ip=ip,
                                accepted_at=utcnow())
     db.session.add(acceptance)
     db.session.flush()
-    audit.record(actor, "challenge.nda_accepted", challenge, nda_version=nda.number)
+    audit.record(actor, "challenge.nda_accepted", challenge, nda_version=nda.number, language=nda.language)
     db.session.flush()
     return acceptance
 
