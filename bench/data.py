@@ -486,8 +486,9 @@ def generate(*, challenges: int, proposals: int, seed: int | None = None, advanc
                            else [FundingSource.company_award,
                                  FundingSource.mss_rnd if row["program"] == Program.joint_rnd
                                  else FundingSource.mss_commercialization])])
-        _bulk(NdaVersion, [{"challenge_id": cid, "number": 1, "language": "en", "body": "Standard mutual NDA (bench data).",
-                            "created_at": now} for cid in ids])
+        _bulk(NdaVersion, [{"challenge_id": cid, "number": 1, "language": row["language"],
+                            "body": "Standard mutual NDA (bench data).", "created_at": now}
+                           for cid, row in zip(ids, rows, strict=True)])
         _bulk(RubricCriterion, [{"challenge_id": cid, "position": n, "name": str(name), "weight": weight}
                                 for cid in ids for n, (name, weight) in enumerate(DEFAULT_RUBRIC, start=1)])
         terms = [term for cid, row in zip(ids, rows, strict=True)

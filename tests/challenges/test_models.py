@@ -283,7 +283,8 @@ def test_a_new_nda_version_withdraws_access_until_accepted_again(make_challenge,
     accept_nda(challenge, venture)
     assert challenge.can_view_confidential(venture) is True
 
-    challenge.nda_versions.append(NdaVersion(number=2, language=challenge.language, body="Keep it secret, the new data too."))
+    challenge.nda_versions.append(NdaVersion(number=2, language=challenge.language,
+                                             body="Keep it secret, the new data too."))
     db.session.commit()
     assert challenge.current_nda.number == 2
     assert challenge.has_accepted_nda(venture) is False
@@ -367,7 +368,8 @@ def test_a_new_nda_version_asks_for_the_new_acceptance(make_challenge, people):
     challenge = make_challenge("open")
     venture = people["venture_owner"]
     accept_nda(challenge, venture)
-    challenge.nda_versions.append(NdaVersion(number=2, language=challenge.language, body="Keep it secret, the new data too."))
+    challenge.nda_versions.append(NdaVersion(number=2, language=challenge.language,
+                                             body="Keep it secret, the new data too."))
     db.session.commit()
     assert challenge.confidential_access(venture) == ConfidentialAccess.accept_new_nda
     assert challenge.confidential_access(people["venture_member"]) == ConfidentialAccess.accept_nda

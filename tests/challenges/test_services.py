@@ -694,7 +694,8 @@ def test_accepting_the_nda_records_who_which_version_when_and_where(make_challen
         venture.id, 1, challenge.id, "198.51.100.7")
     assert as_utc(acceptance.accepted_at) == clock.now
     [row] = audit_rows(challenge)
-    assert (row.action, row.actor_id, row.details) == ("challenge.nda_accepted", venture.id, {"nda_version": 1, "language": "en"})
+    assert (row.action, row.actor_id, row.details) == (
+        "challenge.nda_accepted", venture.id, {"nda_version": 1, "language": "en"})
     assert challenge.can_view_confidential(venture)
     assert not challenge.can_view_confidential(users["other_venture"])  # one person, not the whole field
     db.session.commit()
