@@ -32,9 +32,9 @@ from app.challenges.models import (
     programs_for,
 )
 from app.common import uploads
-from app.common.names import language_name
 from app.common.i18n import select_timezone
 from app.common.money import Money
+from app.common.names import language_name
 from app.common.pagination import requested_page
 from app.common.taxonomy import Field
 from app.common.views import attempt, require, run_service, visible_or_404
