@@ -25,4 +25,4 @@ def history_of(subject, *, limit: int) -> list[AuditEvent]:
     """The latest ``limit`` events about ``subject``, the latest first."""
     return db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == subject.__tablename__, AuditEvent.subject_id == subject.id)
-        .order_by(AuditEvent.id.desc()).limit(limit)).all()
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)).all()

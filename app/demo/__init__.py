@@ -83,37 +83,44 @@ def _play(spec: DemoChallenge, clock: DemoClock) -> Challenge:
     # deadline, then its deadline is moved back to the day it closed, and it is closed the way
     # the `jobs run` worker closes an expired call.
     passed = spec.deadline_in_days <= 0
-    challenge = create_challenge(
-        actor=poster, program=spec.program, questions=spec.questions,
-        title=spec.title, summary=spec.summary, description=spec.description,
-        confidential=spec.confidential, language=spec.language, trl=spec.trl,
-        budget_minor=spec.budget_minor, currency=spec.currency,
-        deadline=deadline_at(14 if passed else spec.deadline_in_days),
-        fields=list(spec.fields), funding_sources=list(spec.funding_sources), blind_review=spec.blind_review)
+    with clock.dating(posted):
+        challenge = create_challenge(
+            actor=poster, program=spec.program, questions=spec.questions,
+            title=spec.title, summary=spec.summary, description=spec.description,
+            confidential=spec.confidential, language=spec.language, trl=spec.trl,
+            budget_minor=spec.budget_minor, currency=spec.currency,
+            deadline=deadline_at(14 if passed else spec.deadline_in_days),
+            fields=list(spec.fields), funding_sources=list(spec.funding_sources), blind_review=spec.blind_review)
     clock.happened(posted, challenge)
     if spec.state == ChallengeState.draft and not spec.review_note:
         return _flushed(challenge)
-    submit_challenge(challenge, actor=poster)
-    clock.happened(posted + timedelta(days=3), challenge, touched=True)
+    with clock.dating(posted + timedelta(days=3)) as submitted:
+        submit_challenge(challenge, actor=poster)
+    clock.happened(submitted, challenge, touched=True)
     if spec.state == ChallengeState.pending_review:
         return _flushed(challenge)
     reviewer = person(spec.reviewer)
     if spec.state == ChallengeState.draft:
-        request_changes(challenge, actor=reviewer, note=spec.review_note)
-        clock.happened(posted + timedelta(days=5), challenge, touched=True)  # when staff sent it back
+        with clock.dating(posted + timedelta(days=5)) as sent_back:
+            request_changes(challenge, actor=reviewer, note=spec.review_note)
+        clock.happened(sent_back, challenge, touched=True)
         return _flushed(challenge)
-    publish_challenge(challenge, actor=reviewer)
-    clock.happened(posted + timedelta(days=6), challenge, touched=True)
+    with clock.dating(posted + timedelta(days=6)) as published:
+        publish_challenge(challenge, actor=reviewer)
+    clock.happened(published, challenge, touched=True)
     _follow(challenge, spec, poster, clock, _after_publication(spec, clock))
     if passed:
         challenge.deadline = deadline_at(spec.deadline_in_days)
-        close_challenge(challenge)
+        with clock.dating(challenge.deadline):
+            close_challenge(challenge)
         clock.happened(challenge.deadline, challenge, touched=True)
     if spec.state == ChallengeState.awarded:
-        award_challenge(challenge, actor=person(AWARDING_STAFF))
+        with clock.dating(7):
+            award_challenge(challenge, actor=person(AWARDING_STAFF))
         clock.happened(7, challenge, touched=True)
     if spec.state == ChallengeState.cancelled:
-        cancel_challenge(challenge, actor=poster, reason=spec.cancel_reason)
+        with clock.dating(4):
+            cancel_challenge(challenge, actor=poster, reason=spec.cancel_reason)
         clock.happened(4, challenge, touched=True)
     return _flushed(challenge)
 
@@ -135,21 +142,26 @@ def _after_publication(spec: DemoChallenge, clock: DemoClock):
 
 
 def _follow(challenge: Challenge, spec: DemoChallenge, poster, clock: DemoClock, after_publication) -> None:
-    """What ventures and the poster did while the call was open."""
-    for email in spec.nda_accepted_by:
-        clock.happened(after_publication(1), accept_nda(challenge, actor=person(email), ip=DEMO_IP))
-    for n, clarification in enumerate(spec.clarifications):
-        asked = ask_question(challenge, actor=person(clarification.asker), body=clarification.question)
-        clock.happened(after_publication(2 + n), asked)
-        if clarification.answer:
-            answer_question(asked, actor=poster, answer=clarification.answer)
-            clock.happened(after_publication(3 + n), asked)
+    """What ventures and the poster did while the call was open, in the order they did it."""
     for document in spec.documents:
-        attachment = add_attachment(
-            challenge, actor=poster, confidential=document.confidential,
-            upload=FileStorage(stream=BytesIO(one_page_pdf(document.lines)), filename=document.filename,
-                               content_type="application/pdf"))
-        clock.happened(after_publication(0), attachment)
+        with clock.dating(after_publication(0)) as added:
+            attachment = add_attachment(
+                challenge, actor=poster, confidential=document.confidential,
+                upload=FileStorage(stream=BytesIO(one_page_pdf(document.lines)), filename=document.filename,
+                                   content_type="application/pdf"))
+        clock.happened(added, attachment)
+    for email in spec.nda_accepted_by:
+        with clock.dating(after_publication(1)) as accepted:
+            acceptance = accept_nda(challenge, actor=person(email), ip=DEMO_IP)
+        clock.happened(accepted, acceptance)
+    for n, clarification in enumerate(spec.clarifications):
+        with clock.dating(after_publication(2 + n)) as asked_at:
+            asked = ask_question(challenge, actor=person(clarification.asker), body=clarification.question)
+        clock.happened(asked_at, asked)
+        if clarification.answer:
+            with clock.dating(after_publication(3 + n)) as answered:
+                answer_question(asked, actor=poster, answer=clarification.answer)
+            clock.happened(answered, asked)
     # Proposals, their reviews and the joint decisions on them, while the call still takes proposals.
     seed_proposals(challenge)
     db.session.flush()

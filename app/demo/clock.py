@@ -2,14 +2,19 @@
 
 Every step of a demo story runs through the services on the real clock, as a person's would; then
 what the services stamped during that run is moved back to the step's moment, so the marketplace
-reads as if it had been running for months. The audit log keeps the real time of the seeding
-(append-only, it cannot be moved back), so a demo page's History dates every step to that day.
+reads as if it had been running for months. The audit log is append-only (nothing can move its rows
+afterwards), so the events a step writes are dated as they are written: the step runs inside
+``clock.dating(moment)``, and a proposal's History tells the same story as its own timestamps.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
+from app.common.models import AuditEvent
 from app.common.time import as_utc, utcnow
+from app.extensions import db
 
 
 def deadline_at(days_from_today: int) -> datetime:
@@ -27,12 +32,32 @@ class DemoClock:
     def at(self, days_ago: float) -> datetime:
         return self.now - timedelta(days=days_ago)
 
+    def moment(self, when: datetime | float) -> datetime:
+        """``when`` as a moment: a moment already, or days before ``now``."""
+        return when if isinstance(when, datetime) else self.at(when)
+
+    @contextmanager
+    def dating(self, when: datetime | float) -> Iterator[datetime]:
+        """Audit events written meanwhile are dated ``when``. Written by the seeding alone: a
+        listener on the audit table while the step runs, flushed before it is removed."""
+        moment = self.moment(when)
+
+        def date_event(mapper, connection, audit_event: AuditEvent) -> None:
+            audit_event.created_at = moment
+
+        event.listen(AuditEvent, "before_insert", date_event)
+        try:
+            yield moment
+            db.session.flush()
+        finally:
+            event.remove(AuditEvent, "before_insert", date_event)
+
     def happened(self, when: datetime | float, *rows, touched: bool = False) -> None:
         """Whatever the services stamped on ``rows`` during this run (since the story started, up
         to the real now: a deadline ahead is a plan, not a stamp) now reads as ``when``, a moment
         or days before ``now``. ``touched``: the step also changed the rows, whose ``updated_at``
         reads ``when`` too (a transition that stamps only its own timestamp)."""
-        moment = when if isinstance(when, datetime) else self.at(when)
+        moment = self.moment(when)
         stamped_until = utcnow()
         for row in rows:
             for attribute in inspect(row).mapper.column_attrs:

@@ -30,18 +30,20 @@ ORGANIZATIONS = {
                      fields=[Field.cell_gene_therapy, Field.regenerative_medicine]),
 }
 
+# People are named as they write their names: Japanese family name first with a space, Korean names
+# without one; the administrator, who works in English, in Latin script.
 ACCOUNTS = [
     # email, name, organisation key, locale, time zone
-    ("company@demo.test", "Haruka Tanaka", "company", "ja", "Asia/Tokyo"),
-    ("university@demo.test", "Kenji Sato", "university", "ja", "Asia/Tokyo"),
-    ("venture@demo.test", "Minjun Kim", "venture", "ko", "Asia/Seoul"),
-    ("venture2@demo.test", "Seoyeon Park", "venture2", "ko", "Asia/Seoul"),
+    ("company@demo.test", "田中 遥", "company", "ja", "Asia/Tokyo"),
+    ("university@demo.test", "佐藤 健二", "university", "ja", "Asia/Tokyo"),
+    ("venture@demo.test", "김민준", "venture", "ko", "Asia/Seoul"),
+    ("venture2@demo.test", "박서연", "venture2", "ko", "Asia/Seoul"),
 ]
 
 STAFF = [
     ("admin@demo.test", "Site Administrator", None, "en"),
-    ("ipark@demo.test", "Aiko Suzuki", Institution.ipark, "ja"),
-    ("mss@demo.test", "Jiwoo Lee", Institution.mss, "ko"),
+    ("ipark@demo.test", "鈴木 愛子", Institution.ipark, "ja"),
+    ("mss@demo.test", "이지우", Institution.mss, "ko"),
 ]
 
 
@@ -93,7 +95,7 @@ def _seed_unverified_organization() -> None:
     organization = Organization(kind=OrganizationKind.venture, country="KR",
                                 name_latin="NuriGen Inc.", name_native="누리젠")
     organization.fields = [Field.diagnostics, Field.digital_health]
-    user = User(email=email, name="Hyun Choi", organization=organization, role=MemberRole.owner,
+    user = User(email=email, name="최현", organization=organization, role=MemberRole.owner,
                 locale="ko", timezone="Asia/Seoul", email_verified_at=utcnow())
     user.set_password(DEMO_PASSWORD)
     db.session.add_all([organization, user])

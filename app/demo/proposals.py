@@ -170,7 +170,7 @@ for random combination of beneficial point mutations.
         "Benchmark: 14-fold KD gain in two simulated rounds (anti-HER2)",
     )),
     story=(Submit(3.2),
-           Review(IPARK, assigned_by=MSS, days_ago=0.9)),  # Aiko Suzuki has not answered yet
+           Review(IPARK, assigned_by=MSS, days_ago=0.9)),  # 鈴木 愛子 (iPark) has not answered yet
 )
 
 ADC_DRAFT = DemoProposal(
@@ -205,14 +205,14 @@ AI_COHORT_DRAFT = DemoProposal(
 ## 플랫폼 개요
 - 분자 그래프 기반 활성·ADMET 동시 예측 모델(사전학습 200만 화합물)
 - 불확실성 기반 능동학습: 다음 합성 후보를 한 번에 24~48개씩 제안
-- 국내 제약사 2곳과의 후향적 검증에서 목표 화합물 도달까지의 합성 수 40 % 감소
+- 국내 제약사 2곳과의 후향적 검증에서 목표 화합물 도달까지의 합성 수 40% 감소
 
 ## 입주 기간 계획
 (작성 중 — 일본 파트너 후보와 협의 후 보완 예정)
 """,
     team=HANBIT_TEAM, trl=4,
     answers=("플랫폼은 2022년부터 개발했으며, 현재 국내 제약사 2곳과 유료 PoC를 진행하고 있습니다. 후향적 검증에서 "
-             "목표 활성(IC50 10 nM 이하)에 도달하기까지 필요한 합성 화합물 수를 평균 40 % 줄였습니다.", ""),
+             "목표 활성(IC50 10 nM 이하)에 도달하기까지 필요한 합성 화합물 수를 평균 40% 줄였습니다.", ""),
 )
 
 LIVER = DemoProposal(
@@ -458,7 +458,7 @@ by 78 % against the vehicle (n = 10 per group).
                recommendation=SUPPORT,
                comment="Excellent fit with the residency and realistic use of the shared equipment. We should ask "
                        "in the pitch who carries the process work when Dr. Lim is in Korea."),
-        Review(MSS, assigned_by=IPARK, days_ago=1.1),  # Jiwoo Lee has not answered yet
+        Review(MSS, assigned_by=IPARK, days_ago=1.1),  # 이지우 (MSS) has not answered yet
     ),
 )
 
@@ -512,7 +512,7 @@ REGENERATIVE_POC = DemoProposal(
     approach="""\
 ## 제품과 개발 현황
 - SCT-CR02: 동종 제대혈 유래 중간엽줄기세포와 히알루론산 하이드로겔 복합 제제, 관절경 하 결손 부위 도포
-- 국내 1/2a상(24명) 완료: 중대한 이상반응 없음, 48주 MRI에서 결손 부위 충전율 평균 72 %
+- 국내 1/2a상(24명) 완료: 중대한 이상반응 없음, 48주 MRI에서 결손 부위 충전율 평균 72%
 - 식약처 2상 임상시험계획 승인 신청 준비 중
 
 ## 일본 실증 계획
@@ -629,16 +629,18 @@ def _play(challenge: Challenge, spec: DemoProposal) -> Proposal:
     author = person(spec.author)
     first_step = spec.story[0].days_ago if spec.story else 0.1
     written = (spec.started_days_ago + first_step) / 2  # the venture wrote between starting and sending
-    proposal = start_proposal(challenge, actor=author, title=spec.title, now=clock.at(spec.started_days_ago))
-    clock.happened(spec.started_days_ago, proposal)
-    update_proposal(
-        proposal, actor=author, now=clock.at(written),
-        changes=dict(summary=spec.summary, approach=spec.approach, team=spec.team, trl=spec.trl,
-                     budget_minor=spec.budget_minor, currency=spec.currency),
-        answers={question.id: answer for question, answer in zip(challenge.questions, spec.answers, strict=False)},
-        milestones=[(clock.at(written).date() + timedelta(days=30 * (months + 2)), title)
-                    for months, title in spec.milestones])
-    clock.happened(written, proposal)
+    with clock.dating(spec.started_days_ago) as started:
+        proposal = start_proposal(challenge, actor=author, title=spec.title, now=started)
+    clock.happened(started, proposal)
+    with clock.dating(written) as written_at:
+        update_proposal(
+            proposal, actor=author, now=written_at,
+            changes=dict(summary=spec.summary, approach=spec.approach, team=spec.team, trl=spec.trl,
+                         budget_minor=spec.budget_minor, currency=spec.currency),
+            answers={question.id: answer for question, answer in zip(challenge.questions, spec.answers, strict=False)},
+            milestones=[(written_at.date() + timedelta(days=30 * (months + 2)), title)
+                        for months, title in spec.milestones])
+    clock.happened(written_at, proposal)
     if spec.attachment:
         _attach(proposal, author, spec.attachment, clock, written)
     for step in spec.story:
@@ -649,23 +651,28 @@ def _play(challenge: Challenge, spec: DemoProposal) -> Proposal:
 def _attach(proposal: Proposal, author, attachment: Attachment, clock: DemoClock, days_ago: float) -> None:
     upload = FileStorage(stream=BytesIO(one_page_pdf(attachment.lines)), filename=attachment.filename,
                          content_type="application/pdf")
-    clock.happened(days_ago, proposal, add_attachment(proposal, actor=author, upload=upload))
+    with clock.dating(days_ago) as added:
+        attachment = add_attachment(proposal, actor=author, upload=upload)
+    clock.happened(added, proposal, attachment)
 
 
 def _submit(proposal: Proposal, step: Submit, clock: DemoClock, author) -> None:
-    submit_proposal(proposal, actor=author, now=clock.at(step.days_ago))
-    clock.happened(step.days_ago, proposal)
+    with clock.dating(step.days_ago) as submitted:
+        submit_proposal(proposal, actor=author, now=submitted)
+    clock.happened(submitted, proposal)
 
 
 def _withdraw(proposal: Proposal, step: Withdraw, clock: DemoClock, author) -> None:
-    withdraw_proposal(proposal, actor=author)
-    clock.happened(step.days_ago, proposal)
+    with clock.dating(step.days_ago) as withdrawn:
+        withdraw_proposal(proposal, actor=author)
+    clock.happened(withdrawn, proposal)
 
 
 def _revise(proposal: Proposal, step: Revise, clock: DemoClock, author) -> None:
-    update_proposal(proposal, actor=author, changes={"approach": proposal.approach + step.approach_addition},
-                    answers={}, milestones=[(m.due_on, m.title) for m in proposal.milestones])
-    clock.happened(step.days_ago + 0.2, proposal)
+    with clock.dating(step.days_ago + 0.2) as revised:
+        update_proposal(proposal, actor=author, changes={"approach": proposal.approach + step.approach_addition},
+                        answers={}, milestones=[(m.due_on, m.title) for m in proposal.milestones])
+    clock.happened(revised, proposal)
     if step.attachment:
         _attach(proposal, author, step.attachment, clock, step.days_ago + 0.1)
     _submit(proposal, Submit(step.days_ago), clock, author)

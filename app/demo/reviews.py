@@ -63,32 +63,39 @@ class Choice:
 
 def play_review(proposal: Proposal, step: Review, clock: DemoClock, author) -> None:
     reviewer = person(step.reviewer)
-    review = assign_reviewer(proposal, reviewer, actor=person(step.assigned_by))
-    clock.happened(step.days_ago, review)
+    with clock.dating(step.days_ago) as assigned:
+        review = assign_reviewer(proposal, reviewer, actor=person(step.assigned_by))
+    clock.happened(assigned, review)
     if step.reviewed_days_ago is None:
         return
-    confirm_no_conflict(review, actor=reviewer)
-    clock.happened(step.reviewed_days_ago + 0.05, review)
+    with clock.dating(step.reviewed_days_ago + 0.05) as confirmed:
+        confirm_no_conflict(review, actor=reviewer)
+    clock.happened(confirmed, review)
     criteria = proposal.challenge.criteria
     if len(step.scores) != len(criteria):
         raise ValueError(f"{len(step.scores)} scores for a rubric of {len(criteria)} criteria")
-    save_review(review, actor=reviewer, comment=step.comment, recommendation=str(step.recommendation),
-                scores={criterion.id: (score, "") for criterion, score in zip(criteria, step.scores, strict=True)},
-                submit=True)
-    clock.happened(step.reviewed_days_ago, review)
+    with clock.dating(step.reviewed_days_ago) as reviewed:
+        save_review(review, actor=reviewer, comment=step.comment, recommendation=str(step.recommendation),
+                    scores={criterion.id: (score, "") for criterion, score in zip(criteria, step.scores, strict=True)},
+                    submit=True)
+    clock.happened(reviewed, review)
 
 
 def play_decision(proposal: Proposal, step: Decision, clock: DemoClock, author) -> None:
-    decision = request_proposal_decision(proposal, step.target, actor=person(step.requested_by), note=step.note)
-    clock.happened(step.days_ago, decision)
+    with clock.dating(step.days_ago) as requested:
+        decision = request_proposal_decision(proposal, step.target, actor=person(step.requested_by), note=step.note)
+    clock.happened(requested, decision)
     for signature in step.signatures:
-        sign_decision(decision, actor=person(signature.staff))
-        clock.happened(signature.days_ago, decision, proposal)
+        with clock.dating(signature.days_ago) as signed:
+            sign_decision(decision, actor=person(signature.staff))
+        clock.happened(signed, decision, proposal)
     if step.rejection:
-        reject_decision(decision, actor=person(step.rejection.staff), reason=step.rejection.reason)
-        clock.happened(step.rejection.days_ago, decision)
+        with clock.dating(step.rejection.days_ago) as rejected:
+            reject_decision(decision, actor=person(step.rejection.staff), reason=step.rejection.reason)
+        clock.happened(rejected, decision)
 
 
 def play_choice(proposal: Proposal, step: Choice, clock: DemoClock, author) -> None:
-    choose_proposal(proposal, actor=person(step.by))
-    clock.happened(step.days_ago, proposal)
+    with clock.dating(step.days_ago) as chosen:
+        choose_proposal(proposal, actor=person(step.by))
+    clock.happened(chosen, proposal)

@@ -14,7 +14,9 @@ def events_seen_by(user, *, action: str = ""):
     query = select(AuditEvent).where(not_(conflicted_audit_events_clause(user)))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
-    return query.order_by(AuditEvent.id.desc())
+    # By time, then by id: the same order as the ids for events written live, and the story's order
+    # for history written with its own dates (the demo's).
+    return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
 
 
 def blind_actors(events, user) -> set[int]:

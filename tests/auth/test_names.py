@@ -65,3 +65,45 @@ def test_display_name_keeps_both_for_staff():
     both = organization("venture", "KR", "누리젠")
     assert both.display_name == "Latin Name (누리젠)"
     assert organization("venture", "KR", None).display_name == "Latin Name"
+
+
+# The demo's people and organisations, in their own scripts ---------------------------------------
+
+def test_demo_people_and_organisations_are_named_in_their_own_script(demo):
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.demo.people import ACCOUNTS, STAFF
+    from app.extensions import db
+
+    emails = [account[0] for account in ACCOUNTS] + [staff[0] for staff in STAFF] + ["newcomer@demo.test"]
+    people = db.session.scalars(select(User).where(User.email.in_(emails))).all()
+    assert len(people) == len(emails)
+    for user in people:
+        if user.locale in {"ja", "ko"}:
+            assert script_language(user.name, user.organization.country) == user.locale, user.email
+        else:  # the administrator works in English
+            assert user.name.isascii(), user.email
+        organization = user.organization
+        if organization.institution is None and organization.country in {"JP", "KR"}:
+            assert organization.native_language == {"JP": "ja", "KR": "ko"}[organization.country], organization
+    # As Japanese and Korean pages show them: 田中 遥 on a Korean page too, as she writes her name.
+    assert {user.name for user in people} >= {"田中 遥", "김민준"}
+
+
+def test_demo_calls_follow_the_writing_conventions_of_their_language():
+    import re
+
+    from app.demo.calls import DEMO_CHALLENGES
+
+    for spec in DEMO_CHALLENGES:
+        text = "\n".join([spec.title, spec.summary, spec.description, spec.confidential or "",
+                          *(question["text"] for question in spec.questions)])
+        if spec.language == "ja":
+            # No space between a number and its unit or counter: 3社, 82±6%, 1,200万円, 25°C.
+            assert not re.search(r"\d [%％°件社名例種万億年]|\d ±|± \d", text), (spec.title, re.findall(
+                r".{0,12}(?:\d [%％°件社名例種万億年]|\d ±|± \d).{0,4}", text))
+            assert "中小ベンチャー企業部（MSS）" not in text.replace("韓国中小ベンチャー企業部（MSS）", ""), spec.title
+        if spec.language == "ko":
+            assert "아이파크 연구소" not in text and "MSS" not in text, spec.title
+            assert not re.search(r"\d %", text), spec.title

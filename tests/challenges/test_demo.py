@@ -99,6 +99,26 @@ def test_each_call_is_complete_and_its_timestamps_tell_one_story(seeded):
             assert challenge.was_published(), "a call cancelled after publication tells its followers why"
 
 
+def test_each_calls_history_is_dated_like_its_story(seeded):
+    """The audit log is append-only, so the demo dates its events as it writes them: a call's History
+    starts when it was posted, runs in order, and dates each change of state as the call's columns do."""
+    now = utcnow()
+    for challenge in seeded:
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_type == Challenge.__tablename__,
+                                                             AuditEvent.subject_id == challenge.id)
+                                    .order_by(AuditEvent.id)).all()
+        dated = [as_utc(event.created_at) for event in events]
+        assert dated == sorted(dated) and dated[0] == as_utc(challenge.created_at) and dated[-1] < now, challenge.title
+        entered = {event.to_state: as_utc(event.created_at) for event in events if event.to_state}
+        for state, column in ((ChallengeState.pending_review, challenge.submitted_at),
+                              (ChallengeState.open, challenge.published_at),
+                              (ChallengeState.closed, challenge.closed_at),
+                              (ChallengeState.awarded, challenge.awarded_at),
+                              (ChallengeState.cancelled, challenge.cancelled_at)):
+            if column is not None:
+                assert entered[state] == as_utc(column), (challenge.title, state)
+
+
 def test_changes_were_requested_by_the_other_institution(seeded):
     returned = next(c for c in seeded if c.state == ChallengeState.draft and c.review_note)
     event = db.session.scalar(select(AuditEvent).where(

@@ -24,6 +24,7 @@ from app.proposals.models import (
     ProposalState,
     visible_proposals_clause,
 )
+from app.proposals.timeline import status_timeline
 from app.review.models import Review as ReviewRow
 from app.review.models import ReviewScore
 from app.review.services import DECISION_ACTIONS
@@ -140,6 +141,30 @@ def test_the_timestamps_tell_one_story(seeded):
             for moment in (decision.ipark_signed_at, decision.mss_signed_at, decision.rejected_at):
                 if moment:
                     assert requested < as_utc(moment) <= as_utc(decision.decided_at or now), title
+
+
+def test_every_history_tells_the_story_of_its_proposals_timestamps(seeded):
+    """The History a venture reads (from the audit log) dates each step as the proposal's own columns
+    do: nothing before the proposal was started, nothing after now, each step when it happened."""
+    now = utcnow()
+    for proposal in seeded:
+        title, entries = proposal.title, status_timeline(proposal)
+        moments = [as_utc(entry.at) for entry in entries]
+        assert moments == sorted(moments), title
+        assert moments[0] == as_utc(proposal.created_at) and moments[-1] < now, title
+        reached = {entry.state: as_utc(entry.at) for entry in entries}  # the latest entry into each state
+        expected = {ProposalState.submitted: proposal.submitted_at, ProposalState.shortlisted: proposal.shortlisted_at,
+                    ProposalState.withdrawn: proposal.withdrawn_at}
+        if proposal.state in {ProposalState.selected, ProposalState.declined}:
+            expected[proposal.state] = proposal.decided_at
+        for state, moment in expected.items():
+            if moment is not None:
+                assert reached[state] == as_utc(moment), (title, state)
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_type == Proposal.__tablename__,
+                                                             AuditEvent.subject_id == proposal.id)
+                                    .order_by(AuditEvent.id)).all()
+        dated = [as_utc(event.created_at) for event in events]
+        assert dated == sorted(dated) and as_utc(proposal.created_at) <= dated[0] and dated[-1] < now, title
 
 
 def test_decisions_wait_for_mss_were_taken_and_were_rejected(seeded, people):

@@ -121,6 +121,23 @@ def test_audit_log_lists_events_with_a_filter(client, users, login):
     assert "user.logged_out" in page and "user.logged_in" not in page
 
 
+def test_audit_log_lists_the_latest_moment_first(client, users, login):
+    """Events written with their own dates (the demo's history) read in time order, not id order."""
+    from datetime import timedelta
+
+    from app.common.models import AuditEvent
+    from app.common.time import utcnow
+
+    now = utcnow()
+    for action, days_ago in (("test.second", 2), ("test.first", 3), ("test.latest", 1)):
+        db.session.add(AuditEvent(action=action, subject_type="users", subject_id=users["admin"].id,
+                                  created_at=now - timedelta(days=days_ago)))
+    db.session.commit()
+    login(users["ipark_staff"])
+    page = text(client.get("/staff/audit?action=test."))
+    assert page.index("test.latest") < page.index("test.second") < page.index("test.first")
+
+
 def test_decisions_page_queries_do_not_grow_with_the_number_of_decisions(
         client, users, login, make_organization, decision_action, count_queries):
     def requested(n):
