@@ -103,3 +103,12 @@ def test_an_interface_language_choice_names_each_language_in_itself_with_its_lan
     for code, name in (("en", "English"), ("ja", "日本語"), ("ko", "한국어")):
         [option] = [o for o in options if f'value="{code}"' in o and f">{name}<" in o]
         assert f'lang="{code}"' in option
+
+
+def test_staff_verifying_an_organisation_see_both_names_the_native_one_marked(client, login, users,
+                                                                              make_organization):
+    venture = make_organization("venture", country="KR", name_latin="NuriGen Inc.", name_native="누리젠")
+    login(users["ipark_staff"])
+    marked = 'NuriGen Inc. (<span lang="ko">누리젠</span>)'
+    assert marked in client.get(f"/staff/organizations/{venture.id}?lang=ja").get_data(as_text=True)
+    assert marked in client.get("/staff/organizations?state=verified&lang=ja").get_data(as_text=True)
