@@ -92,6 +92,14 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
 
+    # Machine drafts of translations (app/common/machine_translation.py): without a key, no button.
+    # DEEPL_SERVER_URL None lets the library choose (the free API for keys ending ":fx").
+    DEEPL_AUTH_KEY = os.environ.get("DEEPL_AUTH_KEY") or None
+    DEEPL_SERVER_URL = os.environ.get("DEEPL_SERVER_URL") or None
+    # A person waits for the draft: seconds per attempt, and retries after a 429 or 5xx answer.
+    DEEPL_TIMEOUT = float(os.environ.get("DEEPL_TIMEOUT", "10"))
+    DEEPL_MAX_RETRIES = int(os.environ.get("DEEPL_MAX_RETRIES", "1"))
+
     @classmethod
     def finalize(cls, config: dict) -> None:
         if not config.get("SECRET_KEY"):
@@ -109,6 +117,9 @@ class TestConfig(Config):
     MAIL_SUPPRESS_SEND = True
     STAFF_REQUIRE_2FA = False
     SERVER_NAME = None
+    # Never the developer's key: a test that wants DeepL starts tests/fakes/deepl_server.py.
+    DEEPL_AUTH_KEY = None
+    DEEPL_SERVER_URL = None
 
     @classmethod
     def finalize(cls, config: dict) -> None:

@@ -674,6 +674,24 @@ def count_queries(app):
     return counting
 
 
+@pytest.fixture
+def fake_deepl(app):
+    """A fake DeepL API on 127.0.0.1 (tests/fakes/deepl_server.py), and the app set to use it through
+    the library's server URL: machine drafts are available, and nothing goes to the network."""
+    from app.common import machine_translation
+    from tests.fakes.deepl_server import FakeDeepL
+
+    server = FakeDeepL().start()
+    app.config.update(DEEPL_AUTH_KEY=server.auth_key, DEEPL_SERVER_URL=server.url, DEEPL_TIMEOUT=2,
+                      DEEPL_MAX_RETRIES=0)
+    machine_translation.forget_glossaries()
+    try:
+        yield server
+    finally:
+        server.stop()
+        machine_translation.forget_glossaries()
+
+
 @pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests
 def pytest_collection_modifyitems(config, items):
     # The long modules first, so that parallel workers (make test: --dist loadfile) end together.
