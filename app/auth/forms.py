@@ -115,6 +115,8 @@ class OrganizationForm(KakehashiForm):
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
     description = TextAreaField(_l("About the organisation"), validators=[Optional(), Length(max=5000)])
     fields = fields_field()
+    machine_translate_confidential = BooleanField(
+        _l("Allow machine translation of our confidential text (sent to DeepL)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, or_, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, func, or_, select
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
 from app.common.enums import LabelledEnum
@@ -119,6 +119,9 @@ class Organization(db.Model):
         default=VerificationState.pending, index=True)
     verified_at: Mapped[datetime | None]
     verification_note: Mapped[str | None] = mapped_column(Text)
+    # The owners' consent to send the organisation's confidential text (a call's confidential part and
+    # NDA, a venture's proposals) to DeepL for machine drafts; public text needs none (issue 11).
+    machine_translate_confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     field_rows: Mapped[list[OrganizationField]] = relationship(

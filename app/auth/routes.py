@@ -317,7 +317,7 @@ def organization():
     if form.validate_on_submit() and attempt(lambda: organizations.update_organization(
             organization, actor=current_user, country=form.country.data, name_latin=form.name_latin.data,
             name_native=form.name_native.data, website=form.website.data, description=form.description.data,
-            fields=form.fields.data)).done:
+            fields=form.fields.data, machine_translate_confidential=form.machine_translate_confidential.data)).done:
         flash(_("The organisation profile is saved."), "success")
         return redirect(url_for(".organization"))
     return render_template("auth/organization.html", organization=organization, form=form)

@@ -231,6 +231,25 @@ def test_owner_edits_the_organisation_and_a_member_cannot(client, users, login):
     assert [str(f) for f in organization.fields] == ["bioinformatics"]
 
 
+def test_the_owner_switches_machine_translation_of_confidential_text_on(client, users, login):
+    form = {"country": "JP", "name_latin": "Pharma", "name_native": "", "website": "", "description": "",
+            "fields": ["bioinformatics"], "machine_translate_confidential": "y"}
+    login(users["company_member"])
+    page = text(client.get("/auth/organization"))
+    assert "Machine translation of confidential text" in page and "Not allowed" in page
+    assert client.post("/auth/organization", data=form).status_code == 403
+    client.post("/auth/logout")
+    login(users["company_owner"])
+    assert 'name="machine_translate_confidential"' in text(client.get("/auth/organization"))
+    assert client.post("/auth/organization", data=form).status_code == 302
+    assert db.session.get(Organization, users["company_owner"].organization_id).machine_translate_confidential
+    assert re.search(r'<input checked[^>]*name="machine_translate_confidential"', text(
+        client.get("/auth/organization")))
+    del form["machine_translate_confidential"]  # an unticked box is not sent
+    client.post("/auth/organization", data=form)
+    assert not db.session.get(Organization, users["company_owner"].organization_id).machine_translate_confidential
+
+
 def test_invitation_round_trip(client, users, login):
     owner = users["company_owner"]
     login(owner)

@@ -430,6 +430,33 @@ def test_update_organization_refused(users, person):
     assert audit_events("organization.updated") == []
 
 
+def test_consent_to_machine_translation_of_confidential_text_is_off_until_an_owner_gives_it(users):
+    organization = users["company_owner"].organization
+    assert organization.machine_translate_confidential is False
+    update_organization(organization, actor=users["company_owner"], **update_arguments())
+    assert organization.machine_translate_confidential is False and \
+        audit_events("organization.machine_translation_consent") == []
+
+    update_organization(organization, actor=users["company_owner"],
+                        **update_arguments(machine_translate_confidential=True))
+    update_organization(organization, actor=users["company_owner"],
+                        **update_arguments(machine_translate_confidential=True))
+    update_organization(organization, actor=users["company_owner"],
+                        **update_arguments(machine_translate_confidential=False))
+
+    assert organization.machine_translate_confidential is False
+    assert [(e.actor_id, e.details) for e in audit_events("organization.machine_translation_consent")] == [
+        (users["company_owner"].id, {"confidential": True}), (users["company_owner"].id, {"confidential": False})]
+
+
+def test_a_member_cannot_consent_to_machine_translation(users):
+    organization = users["company_owner"].organization
+    with pytest.raises(PermissionDenied):
+        update_organization(organization, actor=users["company_member"],
+                            **update_arguments(machine_translate_confidential=True))
+    assert organization.machine_translate_confidential is False
+
+
 # Invitations --------------------------------------------------------------------------------
 
 @pytest.fixture

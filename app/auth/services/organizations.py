@@ -15,9 +15,16 @@ class LastOwner(DomainError):
 
 
 def update_organization(organization: Organization, *, actor: User, country, name_latin,
-                        name_native, website, description, fields) -> None:
+                        name_native, website, description, fields,
+                        machine_translate_confidential: bool | None = None) -> None:
     if not organization.can_edit(actor):
         raise PermissionDenied()
+    if machine_translate_confidential is not None and \
+            machine_translate_confidential != organization.machine_translate_confidential:
+        # Consent to send confidential text to a third party: who gave or withdrew it, and when.
+        organization.machine_translate_confidential = machine_translate_confidential
+        audit.record(actor, "organization.machine_translation_consent", organization,
+                     confidential=machine_translate_confidential)
     organization.country = country
     organization.name_latin = name_latin.strip()
     organization.name_native = (name_native or "").strip() or None
