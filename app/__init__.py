@@ -92,13 +92,13 @@ def _init_templates(app):
     from flask_babel import format_number, get_locale
 
     from app.common.forms import LANGUAGE_NAMES
-    from app.common.i18n import format_moment, format_money, format_utc, zone_label
+    from app.common.i18n import format_day, format_moment, format_money, format_utc
     from app.common.markdown import render_markdown
     from app.common.names import language_name, org_name
 
-    app.jinja_env.filters.update(moment=format_moment, money=format_money, markdown=render_markdown,
-                                 zone_label=zone_label, utc=format_utc,
-                                 format_number=format_number, language_name=language_name, org_name=org_name)
+    app.jinja_env.filters.update(moment=format_moment, day=format_day, money=format_money,
+                                 markdown=render_markdown, utc=format_utc, format_number=format_number,
+                                 language_name=language_name, org_name=org_name)
     from app.challenges.models import Program, programs_for
     from app.common.i18n import current_zone_name, format_countdown
     from app.common.models import OutboxEmail

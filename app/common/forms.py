@@ -6,9 +6,11 @@ Every form of the app derives from ``KakehashiForm`` (and every row inside a Fie
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import available_timezones
 
-from flask_babel import format_date
+from babel.core import get_global
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -32,10 +34,13 @@ from app.common.time import utcnow
 
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
 
-# Most users are in Japan or Korea; list those first, then every other zone.
+# Every zone a profile may name (the form accepts these); the menu lists each place once.
 _FIRST_ZONES = ["Asia/Tokyo", "Asia/Seoul", "UTC"]
 TIMEZONES = _FIRST_ZONES + sorted(z for z in available_timezones()
                                   if "/" in z and z not in _FIRST_ZONES and not z.startswith(("Etc/", "SystemV/")))
+# Older names of the same places (Asia/Calcutta for Asia/Kolkata, US/Alaska…), as CLDR lists them:
+# still accepted, listed only for a profile that stored one.
+_OLDER_NAMES = frozenset(get_global("zone_aliases"))
 
 
 # Text ---------------------------------------------------------------------------------------------
@@ -196,8 +201,10 @@ class DateWindow:
         day = field.data.date() if isinstance(field.data, datetime) else field.data
         earliest, latest = self.bounds()
         if not earliest <= day <= latest:
+            from app.common.i18n import format_day  # i18n reads the request; forms are imported early
+
             raise ValidationError(_("Choose a date between %(earliest)s and %(latest)s.",
-                                    earliest=format_date(earliest), latest=format_date(latest)))
+                                    earliest=format_day(earliest), latest=format_day(latest)))
 
 
 # Deadlines: never far in the past (the services refuse a new or moved one that has passed), at
@@ -228,8 +235,46 @@ class LanguageSelect(SelectField):
 
 
 class TimezoneSelect(SelectField):
+    """Zones named in the reader's language, Japan and Korea first, then by name; the values stay
+    IANA names, and the form accepts every name of TIMEZONES, as before."""
+
     def __init__(self, label=_l("Time zone"), **kwargs):
-        super().__init__(label, choices=[(z, z.replace("_", " ")) for z in TIMEZONES], **kwargs)
+        super().__init__(label, choices=zone_choices, **kwargs)
+
+    def process_data(self, value):
+        super().process_data(value)
+        if value in _ZONE_SET and value not in {zone for zone, _ in self.choices}:
+            from app.common.i18n import zone_option_label  # i18n reads the request; forms are imported early
+
+            self.choices = [*self.choices[:2], (value, zone_option_label(value)), *self.choices[2:]]
+
+    def pre_validate(self, form):
+        if not self.process_errors and self.data not in _ZONE_SET:
+            raise ValidationError(self.gettext(_NOT_A_CHOICE))
+
+
+_ZONE_SET = frozenset(TIMEZONES)
+_NOT_A_CHOICE = "Not a valid choice."  # SelectField's own message, in WTForms' catalog
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    return list(_zone_choices(str(get_locale())))
+
+
+@lru_cache(maxsize=8)
+def _zone_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    from app.common.i18n import DEFAULT_ZONES, zone_option_label
+
+    first = [DEFAULT_ZONES["ja"], DEFAULT_ZONES["ko"]]
+    others = [(zone, zone_option_label(zone)) for zone in TIMEZONES
+              if zone not in first and (zone in _FIRST_ZONES or zone not in _OLDER_NAMES)]
+    return (*[(zone, zone_option_label(zone)) for zone in first],
+            *sorted(others, key=lambda choice: _sort_key(choice[1])))
+
+
+def _sort_key(label: str) -> str:
+    """Accents apart (Åland with A, Curaçao with C), case apart."""
+    return "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c)).casefold()
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -1,23 +1,19 @@
 """Which language and time zone a request is served in, and locale-aware formatting."""
+import re
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from babel.dates import (
-    format_date,
-    format_time,
-    get_datetime_format,
-    get_timezone,
-    get_timezone_location,
-    get_timezone_name,
-)
-from babel.dates import format_datetime as babel_format_datetime
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from babel.dates import get_datetime_format, get_timezone, get_timezone_location, get_timezone_name
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import format_currency, format_datetime, format_timedelta, get_locale, refresh
+from flask_babel import format_timedelta, get_locale, refresh
 from flask_babel import get_timezone as active_timezone
 from flask_login import current_user
 
-from app.common.money import Currency, from_minor_units
+from app.common.money import Currency, format_amount
 from app.common.time import as_utc, utcnow
 
 LANGUAGE_COOKIE = "lang"
@@ -105,65 +101,118 @@ def remember_requested_language(response):
     return response
 
 
-def format_moment(moment: datetime | None, format: str = "medium") -> str:
-    """A stored UTC moment in the reader's zone, with the zone's name (Japan and Korea are both UTC+9)."""
+# Formats (docs/glossary.md, "Formats"): one date pattern per language with a four-digit year (the
+# CLDR short dates read "26. 12. 1." in Korean and "12/1/26" in English), the minute and never the
+# second, then the zone's everyday name without brackets, so that a date inside a bracketed phrase
+# ("締切（%(deadline)s）") never nests them.
+DATE_PATTERNS = {"en": "MMM d, yyyy", "ja": "yyyy/MM/dd", "ko": "yyyy. M. d."}
+UTC_NAME = "UTC"
+_BRACKETS = re.compile(r"[()（）]")
+
+
+def _language() -> str:
+    return str(get_locale() or "en").split("_")[0]
+
+
+def format_day(day: date | datetime | None) -> str:
+    """A calendar day (or a moment's day in the reader's zone): 'Dec 1, 2026', '2026/12/01',
+    '2026. 12. 1.'; the templates' ``day`` filter."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        try:
+            day = as_utc(day).astimezone(active_timezone()).date()
+        except (OverflowError, ValueError):  # as format_moment: the day in UTC
+            day = as_utc(day).date()
+    return babel_format_date(day, DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"]), locale=get_locale())
+
+
+def format_moment(moment: datetime | None, style: str = "minute") -> str:
+    """A stored UTC moment in the reader's zone, to the minute, with the zone's name (Japan and
+    Korea are both UTC+9): '2026/12/01 17:30 日本時間'. ``style`` is accepted for the templates that
+    name one ("short", "medium", "minute"): every style reads the same."""
     if moment is None:
         return ""
     moment = as_utc(moment)
     try:
-        return _moment_in_zone(moment, active_timezone(), format)
+        local = moment.astimezone(active_timezone())
     except (OverflowError, ValueError):  # year 1 west of UTC, year 9999 east of it: show it in UTC
-        return _moment_in_zone(moment, UTC, format)
+        return f"{_date_and_minute(moment)} {UTC_NAME}"
+    return f"{_date_and_minute(local)} {zone_name(local.tzinfo)}"
 
 
-def _moment_in_zone(moment: datetime, zone, format: str) -> str:
-    local = moment.astimezone(zone)
-    name = get_timezone_name(local, width="short", locale=get_locale())
-    if name[:1] in "+-" or name.startswith("GMT"):  # no abbreviation in this language: say where
-        name = get_timezone_location(zone, locale=get_locale())
-    if format == "minute":
-        text = _date_and_minute(local)
-    elif zone is UTC:
-        text = babel_format_datetime(moment, format, tzinfo=UTC, locale=get_locale())
-    else:
-        text = format_datetime(moment, format)
-    return f"{text} ({name})"
-
-
-def _date_and_minute(moment: datetime, zone=None) -> str:
-    """The medium date with the short time: 'Dec 12, 2026, 10:00 AM', '2026/12/12 10:00'.
-    CLDR has no such named format; deadlines read best without seconds or a two-digit year."""
+def _date_and_minute(moment: datetime) -> str:
+    """The day in the language's pattern with the short time, joined as CLDR joins them:
+    'Dec 1, 2026, 5:30 PM', '2026/12/01 17:30', '2026. 12. 1. 오후 5:30'."""
     locale = get_locale()
     return (get_datetime_format("medium", locale=locale)
-            .replace("{0}", format_time(moment, "short", tzinfo=zone, locale=locale))
-            .replace("{1}", format_date(moment, "medium", locale=locale)))
+            .replace("{0}", babel_format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale))
+            .replace("{1}", babel_format_date(moment, DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"]),
+                                              locale=locale)))
 
 
-def format_money(amount_minor: int, currency: Currency | str) -> str:
-    """An amount in the currency's minor unit (JPY and KRW have none), for the reader's language:
-    150025 USD → '$1,500.25'; the ``money`` filter of the templates."""
-    return format_currency(from_minor_units(amount_minor, currency), str(currency))
+def zone_name(zone) -> str:
+    """A zone's everyday name in the reader's language, the same all year and without brackets:
+    日本時間 / 韓国時間, 일본 시간 / 한국 시간, Japan Time / Korean Time, 中央ヨーロッパ時間 (CLDR's
+    generic name; its place name, 대한민국 시간, is not what Korean readers say). Where CLDR has no
+    generic name it names the place, for a country of several zones "Country (City)": then the city
+    alone (ニューヨーク時間)."""
+    zone = get_timezone(zone) if isinstance(zone, str) else zone
+    key = getattr(zone, "key", None) or str(zone)
+    if key in {"UTC", "Etc/UTC", "Etc/GMT", "GMT"}:
+        return UTC_NAME
+    return _zone_name(key, str(get_locale()))
 
 
-def zone_label(zone: str) -> str:
-    return get_timezone_name(datetime.now(get_timezone(zone)), width="long", locale=get_locale())
+@lru_cache(maxsize=4096)
+def _zone_name(key: str, locale: str) -> str:
+    name = get_timezone_name(key, width="long", locale=locale)
+    if not _BRACKETS.search(name):
+        return name
+    city = get_timezone_location(key, locale=locale, return_city=True)
+    return Locale.parse(locale).zone_formats["region"] % city
+
+
+def zone_option_label(zone: str) -> str:
+    """A zone in the profile's menu: Japan and Korea by their everyday names, every other zone by
+    its place (Germany (Berlin) Time, アメリカ合衆国（ニューヨーク）時間), which tells the many zones of
+    one country apart."""
+    return _zone_option_label(zone, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _zone_option_label(zone: str, locale: str) -> str:
+    if zone in DEFAULT_ZONES.values():
+        return _zone_name(zone, locale)
+    if zone == "UTC":
+        return get_timezone_name(datetime(2026, 1, 1, tzinfo=UTC), width="long", locale=locale)
+    return get_timezone_location(zone, locale=locale)
+
+
+def format_money(amount_minor: int, currency: Currency | str, style: str = "table") -> str:
+    """An amount in the currency's minor unit (JPY and KRW have none), in the reader's convention:
+    ``table`` (¥30,000,000; 30,000,000원 in Korean) or ``words`` (3,000万円, 3,000만 원); the ``money``
+    filter of the templates."""
+    return format_amount(amount_minor, currency, _language(), style)
 
 
 def current_zone_name() -> str:
-    """The reader's zone, named in their language (e.g. 日本標準時, 대한민국 표준시)."""
-    # Named at a moment, so UTC reads "Coordinated Universal Time", not "Unknown Region".
-    zone = active_timezone()
-    return get_timezone_name(datetime.now(zone), width="long", locale=get_locale())
+    """The reader's zone, named as their dates name it (日本時間, 한국 시간, UTC)."""
+    return zone_name(active_timezone())
 
 
 def format_utc(moment: datetime | None) -> str:
     """The same moment in UTC, for readers comparing across zones."""
     if moment is None:
         return ""
-    return f"{_date_and_minute(as_utc(moment), UTC)} (UTC)"
+    return f"{_date_and_minute(as_utc(moment))} {UTC_NAME}"
 
 
 def format_countdown(moment: datetime, now: datetime | None = None) -> str:
-    """'in 3 days' / 'in 5 hours' / '2 days ago', in the reader's language."""
-    return format_timedelta(as_utc(moment) - (now or utcnow()), granularity="minute", threshold=1.5,
+    """'in 3 days' / '5時間後' / '2일 전', in the reader's language. Japanese writes no space
+    between a number and its unit (CLDR writes "3 週間後")."""
+    text = format_timedelta(as_utc(moment) - (now or utcnow()), granularity="minute", threshold=1.5,
                             add_direction=True)
+    if _language() == "ja":
+        text = re.sub(r"(?<=\d) (?=\D)", "", text)
+    return text

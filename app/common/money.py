@@ -65,3 +65,55 @@ class Money(NamedTuple):
     def as_typed(self) -> str:
         """The amount as people type it in a form: '1500.25', '5000000' (no separators, no symbol)."""
         return str(from_minor_units(self.minor, self.currency))
+
+
+# Showing amounts (docs/glossary.md, "Formats") ------------------------------------------------------------
+# The three currencies have distinct symbols; Babel's own would write "JP¥" and "US$" in Korean and
+# the full-width "￥" in Japanese.
+SYMBOLS = {Currency.JPY: "¥", Currency.KRW: "₩", Currency.USD: "$"}
+# Korean tables write won as a unit after the number, as Korean readers expect: 30,000,000원.
+UNIT_AFTER = {("ko", Currency.KRW): "원"}
+# Text in Japanese and Korean counts in myriads (3,000万円, 3,000만 원), with the currency's word.
+WORDS = {
+    "ja": {Currency.JPY: "円", Currency.KRW: "ウォン", Currency.USD: "ドル"},
+    "ko": {Currency.JPY: "엔", Currency.KRW: "원", Currency.USD: "달러"},
+}
+MYRIADS = {"ja": ["兆", "億", "万"], "ko": ["조", "억", "만"]}
+STYLES = ("table", "words")
+
+
+def format_amount(amount_minor: int, currency: Currency | str, locale: str, style: str = "table") -> str:
+    """An amount as a reader of ``locale`` expects it: ``table`` for columns and figures
+    (¥30,000,000, 30,000,000원), ``words`` where the page speaks (3,000万円, 3,000만 원; English keeps
+    the symbol)."""
+    if style not in STYLES:
+        raise ValueError(f"no money style {style!r}")
+    currency, language = Currency(currency), str(locale).split("_")[0]
+    sign, value = ("-" if amount_minor < 0 else ""), from_minor_units(abs(amount_minor), currency)
+    if style == "words" and language in WORDS:
+        return sign + _in_words(value, currency, language)
+    if unit := UNIT_AFTER.get((language, currency)):
+        return f"{sign}{_digits(value, currency)}{unit}"
+    return f"{sign}{SYMBOLS[currency]}{_digits(value, currency)}"
+
+
+def _digits(value: Decimal, currency: Currency) -> str:
+    """Thousands separated by commas, with the currency's decimals (the same in en, ja and ko)."""
+    return f"{value:,.{get_currency_precision(currency.value)}f}"
+
+
+def _in_words(value: Decimal, currency: Currency, language: str) -> str:
+    """1億5,000万円, 1억 5,000만 원; an amount with cents keeps its digits (1,500.25ドル)."""
+    word = WORDS[language][currency]
+    if value != value.to_integral_value():
+        return f"{_digits(value, currency)}{word}"
+    rest, groups = int(value), []
+    for power, name in zip((12, 8, 4), MYRIADS[language], strict=True):
+        count, rest = divmod(rest, 10**power)
+        if count:
+            groups.append(f"{count:,}{name}")
+    if rest or not groups:
+        groups.append(f"{rest:,}")
+    if language == "ko":  # 띄어쓰기: myriad by myriad, and 원 apart after 만/억/조
+        return " ".join(groups) + (f" {word}" if not rest and value else word)
+    return "".join(groups) + word

@@ -1,5 +1,7 @@
 """Amounts: read from what people type into minor units (MoneyField), shown for the reader (format_money)."""
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -8,7 +10,8 @@ from wtforms import SelectField
 
 from app.common.forms import KakehashiForm, MoneyField
 from app.common.i18n import format_money
-from app.common.money import MAX_AMOUNT_MINOR, Currency, Money, from_minor_units, to_minor_units
+from app.common.money import MAX_AMOUNT_MINOR, Currency, Money, format_amount, from_minor_units, to_minor_units
+from app.extensions import db
 
 
 class BudgetForm(KakehashiForm):
@@ -104,15 +107,90 @@ def test_money_field_shows_a_stored_amount(app, stored, shown):
 
 
 # format_money: the one formatter, the templates' ``money`` filter ------------------------------------------
+# docs/glossary.md, "Formats": tables show the symbol (¥ ₩ $, never "JP¥", "US$" or the full-width
+# "￥"), Korean tables write won as "원"; text in Japanese and Korean counts in 万/億/兆 and 만/억/조.
+
+TABLE = {
+    "en": {"JPY": "¥30,000,000", "KRW": "₩30,000,000", "USD": "$30,000,000.00"},
+    "ja": {"JPY": "¥30,000,000", "KRW": "₩30,000,000", "USD": "$30,000,000.00"},
+    "ko": {"JPY": "¥30,000,000", "KRW": "30,000,000원", "USD": "$30,000,000.00"},
+}
+WORDS = {
+    "en": {"JPY": "¥30,000,000", "KRW": "₩30,000,000", "USD": "$30,000,000.00"},
+    "ja": {"JPY": "3,000万円", "KRW": "3,000万ウォン", "USD": "3,000万ドル"},
+    "ko": {"JPY": "3,000만 엔", "KRW": "3,000만 원", "USD": "3,000만 달러"},
+}
+THIRTY_MILLION = {"JPY": 30_000_000, "KRW": 30_000_000, "USD": 3_000_000_000}  # in minor units
+
+
+def money(app, minor, currency, lang, style="table"):
+    with app.test_request_context(), force_locale(lang):
+        return format_money(minor, currency, style=style)
+
+
+@pytest.mark.parametrize("currency", list(Currency))
+@pytest.mark.parametrize("lang", ["en", "ja", "ko"])
+@pytest.mark.parametrize(("style", "expected"), [("table", TABLE), ("words", WORDS)])
+def test_each_currency_in_each_language_and_style(app, currency, lang, style, expected):
+    assert money(app, THIRTY_MILLION[currency], currency, lang, style) == expected[lang][currency]
+
+
+def test_the_table_style_is_the_default(app):
+    assert money(app, 30_000_000, "KRW", "ko") == format_amount(30_000_000, Currency.KRW, "ko", "table")
+
 
 @pytest.mark.parametrize(("minor", "currency", "lang", "shown"), [
-    (1_200_000, "JPY", "en", "¥1,200,000"), (1_200_000, Currency.JPY, "ja", "￥1,200,000"),
-    (5_000_000, "KRW", "en", "₩5,000,000"), (5_000_000, Currency.KRW, "ko", "₩5,000,000"),
-    (123_456, "USD", "en", "$1,234.56"), (5, Currency.USD, "en", "$0.05"), (0, "JPY", "en", "¥0")])
+    (150_000_000, "JPY", "ja", "1億5,000万円"), (150_000_000, "KRW", "ko", "1억 5,000만 원"),
+    (12_345_678, "JPY", "ja", "1,234万5,678円"), (12_345_678, "KRW", "ko", "1,234만 5,678원"),
+    (100_000_001, "JPY", "ja", "1億1円"), (100_000_001, "JPY", "ko", "1억 1엔"),
+    (100_000_000, "KRW", "ko", "1억 원"), (10**15, "JPY", "ja", "1,000兆円"), (10**15, "KRW", "ko", "1,000조 원"),
+    (9_999, "JPY", "ja", "9,999円"), (9_999, "KRW", "ko", "9,999원"), (0, "JPY", "ja", "0円"), (0, "KRW", "ko", "0원"),
+    (150_025, "USD", "ja", "1,500.25ドル"), (3_000_000_050, "USD", "ko", "30,000,000.50달러"),
+    (150_025, "USD", "en", "$1,500.25")])
+def test_words_count_in_myriads(app, minor, currency, lang, shown):
+    assert money(app, minor, currency, lang, "words") == shown
+
+
+@pytest.mark.parametrize(("minor", "currency", "lang", "shown"), [
+    (1_200_000, "JPY", "en", "¥1,200,000"), (1_200_000, Currency.JPY, "ja", "¥1,200,000"),
+    (5_000_000, "KRW", "en", "₩5,000,000"), (5_000_000, Currency.KRW, "ko", "5,000,000원"),
+    (123_456, "USD", "en", "$1,234.56"), (123_456, "USD", "ko", "$1,234.56"), (5, Currency.USD, "en", "$0.05"),
+    (0, "JPY", "en", "¥0"), (-5_000, "JPY", "ja", "-¥5,000"), (-5_000, "KRW", "ko", "-5,000원")])
 def test_format_money_shows_minor_units_for_the_reader(app, minor, currency, lang, shown):
-    with app.test_request_context(), force_locale(lang):
-        assert format_money(minor, currency) == shown
+    assert money(app, minor, currency, lang) == shown
+
+
+def test_an_unknown_style_is_a_mistake(app):
+    with pytest.raises(ValueError):
+        money(app, 1, "JPY", "ja", "prose")
 
 
 def test_the_templates_money_filter_is_format_money(app):
     assert app.jinja_env.filters["money"] is format_money
+
+
+@pytest.mark.parametrize("lang", ["en", "ja", "ko"])
+def test_no_page_shows_a_country_prefixed_or_full_width_symbol(client, login, users, make_challenge, make_proposal,
+                                                               lang):
+    challenge = make_challenge("open", budget_minor=30_000_000, currency=Currency.JPY)
+    proposal = make_proposal("submitted", challenge=challenge, budget_minor=300_000_000, currency=Currency.KRW)
+    staff = users["ipark_staff"]
+    staff.locale = lang
+    db.session.commit()
+    login(staff)
+    pages = [client.get(f"/challenges/{challenge.id}").get_data(as_text=True),
+             client.get(f"/proposals/{proposal.id}").get_data(as_text=True)]
+    for page in pages:
+        assert not any(symbol in page for symbol in ["JP¥", "￥", "US$", "KR₩", "JPY 3", "KRW 3"])
+    assert WORDS[lang]["JPY"] in pages[0]
+    assert {"en": "₩300,000,000", "ja": "3億ウォン", "ko": "3억 원"}[lang] in pages[1]
+
+
+def test_no_template_formats_money_itself():
+    """Every amount goes through the ``money`` filter: Babel's own currency formats say "JP¥" in
+    Korean and "￥" in Japanese."""
+    app_dir = Path(__file__).parents[2] / "app"
+    offenders = [str(path.relative_to(app_dir)) for path in app_dir.rglob("*")
+                 if path.suffix in {".py", ".html", ".txt"} and path.name != "money.py"
+                 and re.search(r"format_currency|currencyformat|JP¥|￥", path.read_text(encoding="utf-8"))]
+    assert offenders == []

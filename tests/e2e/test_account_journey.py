@@ -51,7 +51,7 @@ def test_venture_registers_confirms_signs_in_switches_language_and_signs_out(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_label("Language", exact=True).select_option(label="English")
-    page.get_by_label("Time zone").select_option(label="Asia/Seoul")
+    page.get_by_label("Time zone").select_option(label="Korean Time")
     page.get_by_label("Type of organisation").select_option(label="Venture")
     with app.test_request_context():
         korea = country_name("KR")

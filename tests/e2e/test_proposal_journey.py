@@ -178,7 +178,7 @@ def test_venture_submits_institutions_review_and_shortlist_company_chooses_and_b
     expect(venture.locator("#proposal-state")).to_have_text(ko("Submitted"))
     expect(venture.locator("h1")).to_have_text(PROPOSAL_TITLE)
     expect(venture.locator("main")).to_contain_text(ANSWER)
-    expect(venture.locator("#proposal-budget")).to_contain_text("150,000,000")
+    expect(venture.locator("#proposal-budget")).to_have_text("1억 5,000만 원")  # a Korean page counts won in 만 and 억
     shot(venture, "proposal-02-submitted-ko")
 
     open_from_navbar(venture, ko("My proposals"))
