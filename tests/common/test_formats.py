@@ -2,6 +2,7 @@
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -241,3 +242,15 @@ def test_the_menu_names_each_place_once_and_keeps_a_stored_older_name(app):
 def test_the_zone_menu_accepts_the_same_names_as_before(app, zone, valid):
     assert posted_zone(app, zone)[0] is valid
     assert (zone in TIMEZONES) is valid
+
+
+def test_nothing_formats_a_date_but_the_formatters():
+    """Babel's own date filters and functions would bring back CLDR's short patterns (26. 12. 1.,
+    12/1/26), seconds and zone names of another style."""
+    app_dir = Path(__file__).parents[2] / "app"
+    own = {app_dir / "common" / "i18n.py"}
+    pattern = re.compile(r"\b(date|datetime|time)format\b|\bformat_(datetime|date|time)\b|strftime\(")
+    offenders = [str(path.relative_to(app_dir)) for path in app_dir.rglob("*")
+                 if path.suffix in {".py", ".html", ".txt"} and path not in own
+                 and pattern.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []
