@@ -284,8 +284,15 @@ class Challenge(db.Model):
     def text_in(self, language: str) -> ChallengeText:
         """The call as a reader of ``language`` is shown it (the original when it is their language
         or nobody has translated it yet)."""
-        translation = None if language == self.language else self.translation(language)
-        return ChallengeText(self, language, translation)
+        texts = self.__dict__.setdefault("_texts", {})  # one per language for the page or e-mail
+        if language not in texts:
+            translation = None if language == self.language else self.translation(language)
+            texts[language] = ChallengeText(self, language, translation)
+        return texts[language]
+
+    def forget_texts(self) -> None:
+        """After a translation changed: the next read builds the reader's text again."""
+        self.__dict__.pop("_texts", None)
 
     @property
     def text(self) -> ChallengeText:

@@ -40,9 +40,10 @@ def save_translation(challenge: Challenge, *, actor: User, language: str, title:
     if language not in WRITTEN_LANGUAGES or language == challenge.language:
         raise NotATranslation()
     now = utcnow()
+    source = challenge.translation_source_digest()  # what the translator had before them
     row = challenge.translation(language)
     if row is None:
-        row = ChallengeTranslation(language=language, created_at=now)
+        row = ChallengeTranslation(language=language, created_at=now, source_digest=source)
         challenge.translations.append(row)
     row.title, row.summary, row.description, row.confidential = title, summary, description, confidential
     row.machine_draft = machine_draft
@@ -51,9 +52,10 @@ def save_translation(challenge: Challenge, *, actor: User, language: str, title:
     row.updated_at = now
     _translate_rows(challenge.questions, questions or {}, language, QuestionTranslation, "text")
     _translate_rows(challenge.criteria, criteria or {}, language, CriterionTranslation, "name")
-    row.source_digest = challenge.translation_source_digest()
+    row.source_digest = source
     nda_language = _translate_nda(challenge, language, nda.strip(), actor=actor, machine_draft=machine_draft)
     db.session.flush()
+    challenge.forget_texts()
     search.index_challenge(challenge)
     audit.record(actor, "challenge.translated", challenge, language=language, machine_draft=machine_draft,
                  nda=nda_language)

@@ -136,6 +136,12 @@ class ChallengeText:
     def criterion(self, criterion) -> str:
         return self._item_texts(CriterionTranslation).get(criterion.id) or criterion.name
 
+    def question_lang(self, question) -> str:
+        return self.lang if question.id in self._item_texts(QuestionTranslation) else self.original_language
+
+    def criterion_lang(self, criterion) -> str:
+        return self.lang if criterion.id in self._item_texts(CriterionTranslation) else self.original_language
+
     def _item_texts(self, model) -> dict[int, str]:
         """Every question's (or criterion's) translation into the shown language, in one query."""
         if self.translation is None:
