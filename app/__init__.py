@@ -94,11 +94,11 @@ def _init_templates(app):
     from app.common.forms import LANGUAGE_NAMES
     from app.common.i18n import format_day, format_moment, format_money, format_utc
     from app.common.markdown import render_markdown
-    from app.common.names import language_name, org_name
+    from app.common.names import language_name, org_name, text_language
 
     app.jinja_env.filters.update(moment=format_moment, day=format_day, money=format_money,
                                  markdown=render_markdown, utc=format_utc, format_number=format_number,
-                                 language_name=language_name, org_name=org_name)
+                                 language_name=language_name, org_name=org_name, text_language=text_language)
     from app.challenges.models import Program, programs_for
     from app.common.i18n import current_zone_name, format_countdown
     from app.common.models import OutboxEmail

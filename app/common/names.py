@@ -1,5 +1,6 @@
 """Names in the reader's script: of languages (日本語 is 韓国語's neighbour on a Japanese page, 일본어
 on a Korean one) and of organisations. The ``language_name`` and ``org_name`` filters of the templates."""
+import re
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -25,3 +26,21 @@ def _language_name(code: str, reader: str) -> str:
 def org_name(organization) -> str:
     """An organisation's name as the reader can read it (``Organization.name_for``)."""
     return organization.name_for(get_locale()) if organization is not None else ""
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def text_language(text: str | None) -> str:
+    """The language of something a person wrote without saying which, read from its script, for its
+    ``lang`` attribute (a screen reader's voice, the font of its Han characters): Hangul is Korean,
+    kana or Han alone Japanese (the region's other Han writer is not among Kakehashi's languages),
+    anything else English."""
+    text = text or ""
+    if _HANGUL.search(text):
+        return "ko"
+    if _KANA.search(text) or _HAN.search(text):
+        return "ja"
+    return "en"

@@ -354,3 +354,12 @@ def test_a_reviewer_scores_against_criteria_in_their_language(app, users, make_c
     with force_locale("ko"):
         assert render_template_string(template, criteria=challenge.criteria) == \
             "<td lang='ko'>기준 1</td><td lang='ko'>기준 2</td>"
+
+
+@pytest.mark.parametrize("text, lang", [("항체는 어떻게 준비하나요?", "ko"), ("抗体はどう準備しますか", "ja"),
+                                        ("抗体医薬", "ja"), ("How is the antibody prepared?", "en"),
+                                        ("KRAS 변이 항체", "ko"), ("", "en")])
+def test_what_people_write_without_a_language_gets_one_from_its_script(text, lang):
+    from app.common.names import text_language
+
+    assert text_language(text) == lang

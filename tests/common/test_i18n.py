@@ -115,6 +115,11 @@ def test_translated_pages_show_no_english_interface_text(app, demo, client, lang
     client.post("/auth/login", data={"email": "company@demo.test", "password": "kakehashi-demo"})
     check(["/challenges/mine", "/challenges/new", "/challenges/new?program=open_innovation"]
           + ([f"/challenges/{draft}", f"/challenges/{draft}/edit"] if draft else []))
+    # Translating one of the company's calls into the other language of the region.
+    company_call = db.session.scalar(select(Challenge.id).where(
+        Challenge.language == lang, Challenge.state == ChallengeState.open,
+        Challenge.created_by.has(email="company@demo.test")).order_by(Challenge.id))
+    check([f"/challenges/{company_call}/translations/{'ko' if lang == 'ja' else 'ja'}"])
     client.post("/auth/logout")
     client.post("/auth/login", data={"email": "ipark@demo.test", "password": "kakehashi-demo"})
     check(PAGES_STAFF + ["/challenges/review"])
