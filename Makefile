@@ -63,7 +63,7 @@ bench: $(STAMP)
 	DATABASE_URL='$(BENCH_URL)' $(BIN)/python bench/search_benchmark.py
 
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o app/translations/messages.pot .
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations

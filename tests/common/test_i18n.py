@@ -48,13 +48,14 @@ def test_catalog_is_up_to_date_with_the_source(lang):
     wanted = set()
     root = TRANSLATIONS.parents[1]
     method_map = [("app/**.py", "python"), ("app/templates/**.html", "jinja2"), ("app/templates/**.txt", "jinja2")]
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
             root, method_map=method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2),
-                                                   "_l": None, "lazy_gettext": None},
+                                                   "_l": None, "lazy_gettext": None,
+                                                   "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)},
             options_map={"app/templates/**.html": {}, "app/templates/**.txt": {}}):
-        wanted.add(message if isinstance(message, str) else message[0])
-    have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog(lang)}
-    assert not (wanted - have), sorted(wanted - have)
+        wanted.add((context, message if isinstance(message, str) else message[0]))
+    have = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog(lang)}
+    assert not (wanted - have), sorted(wanted - have, key=str)
 
 
 def visible_text(html: str) -> str:
@@ -182,14 +183,14 @@ def test_stored_naive_moments_are_read_as_utc(app):
 def test_emails_are_written_in_the_recipients_language(app, make_user):
     from flask_babel import gettext
 
-    from app.common.outbox import queue_email
+    from app.common.outbox import SUBJECT_PREFIX, queue_email
 
     user = make_user(locale="ko")
     with app.test_request_context():
         row = queue_email(user, "password_changed")
         with force_locale("ko"):
-            assert row.subject == gettext("Your Kakehashi password was changed")
-    assert row.locale == "ko" and row.subject != "Your Kakehashi password was changed"
+            assert row.subject == SUBJECT_PREFIX + gettext("Your Kakehashi password was changed")
+    assert row.locale == "ko" and row.subject != SUBJECT_PREFIX + "Your Kakehashi password was changed"
 
 
 @pytest.mark.parametrize(("lang", "zone"), [("en", "Times are shown in UTC."), ("ja", "日本時間"),
