@@ -78,6 +78,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Kakehashi <no-reply@kakehashi.test>")
+    # The sender takes no replies: every e-mail's signature gives this address to write to instead.
+    MAIL_SECRETARIAT = os.environ.get("MAIL_SECRETARIAT", "secretariat@kakehashi.test")
     # Without an SMTP server the outbox worker writes each message to this folder as .eml.
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     # Uploaded PDFs, stored by random key; back this folder up with the database.

@@ -41,6 +41,9 @@ RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=6)
 RETRY_JITTER = 0.2
 MAX_ATTEMPTS = 14  # the 13 waits between them add up to 26 hours at the least
+# Every subject starts with it, in every language, so that readers and their mail filters know
+# the sender at a glance (docs/glossary.md, Rules).
+SUBJECT_PREFIX = "[Kakehashi] "
 
 
 def queue_email(recipient, template: str, **context) -> OutboxEmail:
@@ -56,10 +59,15 @@ def queue_email(recipient, template: str, **context) -> OutboxEmail:
     with force_locale(locale), force_timezone(zone):
         subject = render_template(f"email/{template}.subject.txt", recipient=recipient, **context)
         body_text = render_template(f"email/{template}.txt", recipient=recipient, **context)
-    row = OutboxEmail(recipient=address, locale=locale, subject=" ".join(subject.split()),
+    row = OutboxEmail(recipient=address, locale=locale, subject=subject_line(subject),
                       body_text=body_text, message_id=new_message_id(), next_attempt_at=utcnow())
     db.session.add(row)
     return row
+
+
+def subject_line(subject: str) -> str:
+    """The rendered subject on one line, after the prefix."""
+    return SUBJECT_PREFIX + " ".join(subject.split())
 
 
 def external_url(endpoint: str, **values) -> str:

@@ -34,6 +34,7 @@ from app.auth.services.two_factor import InvalidCode, check_two_factor, enable_t
 from app.auth.services.verification import resend_verification, verify_email
 from app.common.errors import PermissionDenied
 from app.common.models import Institution
+from app.common.outbox import SUBJECT_PREFIX
 from app.common.taxonomy import Field
 from app.common.time import as_utc, utcnow
 from app.extensions import db
@@ -93,7 +94,7 @@ def test_register_organization_creates_a_pending_organization_and_its_owner(app)
         ("user.registered", user.id, "users", user.id, None, None)]
     [mail] = outbox()
     assert (mail.recipient, mail.locale) == ("founder@example.test", "ja")
-    assert mail.subject == translated("Confirm your e-mail address for Kakehashi", "ja")
+    assert mail.subject == SUBJECT_PREFIX + translated("Confirm your e-mail address for Kakehashi", "ja")
 
 
 def test_register_organization_refuses_an_institution(app):
@@ -122,7 +123,7 @@ def test_register_organization_with_an_address_in_use_mails_its_holder(make_user
     assert audit_summary(event) == ("user.registration_attempted", None, "users", holder.id, None, None)
     [mail] = outbox()
     assert (mail.recipient, mail.locale) == ("taken@example.test", "ja")
-    assert mail.subject == translated("Someone tried to register on Kakehashi with your address", "ja")
+    assert mail.subject == SUBJECT_PREFIX + translated("Someone tried to register on Kakehashi with your address", "ja")
     assert "/auth/login" in mail.body_text and "/auth/reset" in mail.body_text
     assert PASSWORD not in mail.body_text
 
@@ -135,7 +136,8 @@ def test_register_invited_member_with_an_address_in_use_mails_its_holder(users, 
     assert invitation.accepted_at is None
     assert db.session.get(User, holder.id).organization_id != invitation.organization_id
     assert [mail.recipient for mail in outbox()][-1] == "colleague@example.test"
-    assert outbox()[-1].subject == translated("Someone tried to register on Kakehashi with your address")
+    assert outbox()[-1].subject == SUBJECT_PREFIX + translated(
+        "Someone tried to register on Kakehashi with your address")
 
 
 def test_find_user_by_email_ignores_case_and_spaces(make_user):
@@ -212,7 +214,7 @@ def test_resend_verification_only_to_unverified_active_accounts(make_user):
     resend_verification(unverified.email.upper())
     [mail] = outbox()
     assert (mail.recipient, mail.locale) == (unverified.email, "ko")
-    assert mail.subject == translated("Confirm your e-mail address for Kakehashi", "ko")
+    assert mail.subject == SUBJECT_PREFIX + translated("Confirm your e-mail address for Kakehashi", "ko")
     assert verify_email(link_token(mail)) == unverified
 
 
@@ -280,7 +282,7 @@ def test_request_password_reset_mails_a_known_active_user(make_user):
     db.session.commit()
     [mail] = outbox()
     assert (mail.recipient, mail.locale) == (user.email, "ja")
-    assert mail.subject == translated("Choose a new Kakehashi password", "ja")
+    assert mail.subject == SUBJECT_PREFIX + translated("Choose a new Kakehashi password", "ja")
     assert [audit_summary(e) for e in audit_events("user.password_reset_requested")] == [
         ("user.password_reset_requested", None, "users", user.id, None, None)]
 
@@ -380,7 +382,7 @@ def test_change_password_ends_the_other_sessions_but_not_this_one(make_user):
         ("user.password_changed", user.id, "users", user.id, None, None)]
     [mail] = outbox()
     assert (mail.recipient, mail.locale) == (user.email, "ko")
-    assert mail.subject == translated("Your Kakehashi password was changed", "ko")
+    assert mail.subject == SUBJECT_PREFIX + translated("Your Kakehashi password was changed", "ko")
 
 
 # Profiles -----------------------------------------------------------------------------------
@@ -492,7 +494,7 @@ def test_invite_member(app, users, invited):
     assert event.details == {"email": "colleague@example.test"}
     [mail] = outbox()
     assert (mail.recipient, mail.locale) == ("colleague@example.test", "ko")
-    assert mail.subject == translated("%(name)s invites you to %(organization)s on Kakehashi", "ko",
+    assert mail.subject == SUBJECT_PREFIX + translated("%(name)s invites you to %(organization)s on Kakehashi", "ko",
                                       name=owner.name, organization=owner.organization.name_latin)
 
 
@@ -522,7 +524,7 @@ def test_invite_member_of_an_address_in_use_looks_the_same_to_the_owner(users):
     assert event.details == {"email": holder.email}
     [mail] = outbox()
     assert mail.recipient == holder.email
-    assert mail.subject == translated("%(name)s invites you to %(organization)s on Kakehashi",
+    assert mail.subject == SUBJECT_PREFIX + translated("%(name)s invites you to %(organization)s on Kakehashi",
                                       name=owner.name, organization=owner.organization.name_latin)
     assert "invitation=" not in mail.body_text and "/auth/login" in mail.body_text
     assert holder.organization_id != owner.organization_id

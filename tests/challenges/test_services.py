@@ -30,7 +30,7 @@ from app.common import uploads
 from app.common.errors import DomainError, InvalidTransition, PermissionDenied
 from app.common.i18n import force_timezone, format_moment
 from app.common.models import AuditEvent, OutboxEmail
-from app.common.outbox import queue_email
+from app.common.outbox import SUBJECT_PREFIX, queue_email
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
@@ -476,7 +476,8 @@ def test_corrections_reach_those_following_the_call_in_their_own_language(
     for user in followers:
         row = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == user.email))
         assert row.locale == user.locale
-        assert row.subject == translated("Deadline extended: %(title)s", user.locale, title="Corrected title")
+        assert row.subject == SUBJECT_PREFIX + translated("Deadline extended: %(title)s", user.locale,
+                                                          title="Corrected title")
         assert row.body_text.startswith(translated("Hello %(name)s,", user.locale, name=user.name))
         assert f"/challenges/{challenge.id}" in row.body_text
 

@@ -57,7 +57,7 @@ def test_queue_email_renders_in_the_recipients_language(make_user, locale):
     row = outbox.queue_email(user, "password_changed")
     db.session.commit()
     assert (row.recipient, row.locale) == (user.email, locale)
-    assert row.subject == translated(SUBJECT, locale)
+    assert row.subject == outbox.SUBJECT_PREFIX + translated(SUBJECT, locale)
     assert translated("Hello %(name)s,", locale) % {"name": "Sato Hanako"} in row.body_text
     assert row.sent_at is None and row.attempts == 0
 
@@ -83,7 +83,7 @@ def test_queue_email_to_an_address_takes_the_given_locale(users):
                              inviter=owner, link="https://kakehashi.test/auth/register?invitation=x")
     assert (row.recipient, row.locale) == ("someone@example.test", "ja")
     with force_locale("ja"):
-        assert row.subject == gettext("%(name)s invites you to %(organization)s on Kakehashi",
+        assert row.subject == outbox.SUBJECT_PREFIX + gettext("%(name)s invites you to %(organization)s on Kakehashi",
                                       name=owner.name, organization=owner.organization.name_latin)
     assert "https://kakehashi.test/auth/register?invitation=x" in row.body_text
 
@@ -91,7 +91,7 @@ def test_queue_email_to_an_address_takes_the_given_locale(users):
 def test_queue_email_falls_back_to_english(make_user):
     row = outbox.queue_email(make_user(locale=None), "password_changed")
     assert row.locale == "en"
-    assert row.subject == SUBJECT
+    assert row.subject == outbox.SUBJECT_PREFIX + SUBJECT
 
 
 def test_queue_email_subject_is_one_line(make_user):

@@ -1,14 +1,21 @@
 """The interface wording follows docs/glossary.md: no word the glossary rules out, Japanese
-labels with a full-width colon, Korean particles that fit whatever a placeholder ends with."""
+labels with a full-width colon, Korean particles that fit whatever a placeholder ends with, column
+headers apart from the state words, and every e-mail with its prefix, signature and send-only line."""
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, gettext, pgettext
+
+from app.common import outbox
+from app.common.time import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "app" / "translations"
 GLOSSARY = ROOT / "docs" / "glossary.md"
+EMAILS = ROOT / "app" / "templates" / "email"
 
 
 def catalog(lang):
@@ -79,3 +86,122 @@ def test_korean_particles_after_a_placeholder_fit_any_last_letter():
 ])
 def test_the_particle_rule_itself(string, wrong):
     assert bool(VARIABLE_PARTICLE.search(string)) is wrong
+
+
+# Column headers that reuse a state word ----------------------------------------------------------
+
+# The English word of a state (or of a menu) that also heads a table column: as a header it says
+# what the column holds (提出日時, not 提出済み), so it is translated apart, as pgettext("column", …).
+COLUMN_HEADERS = ["Submitted", "Reviews", "Waiting for signatures"]
+
+
+@pytest.mark.parametrize("lang", ["ja", "ko"])
+def test_column_headers_have_their_own_translation(lang):
+    entries = {(message.context, message.id): message.string for message in catalog(lang) if message.id}
+    for label in COLUMN_HEADERS:
+        header, state = entries.get(("column", label)), entries[(None, label)]
+        assert header and header != state, (label, header, state)
+
+
+def test_the_ranking_table_heads_its_columns_with_the_column_words(client, login, users, make_challenge,
+                                                                   make_proposal):
+    challenge = make_challenge("open")
+    make_proposal("submitted", challenge=challenge)
+    login(users["ipark_staff"])
+    for lang, submitted_header, submitted_state in (("ja", "提出日時", "提出済み"), ("ko", "제출일", "제출됨")):
+        page = client.get(f"/review/challenges/{challenge.id}?lang={lang}").get_data(as_text=True)
+        head = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+        with force_locale(lang):
+            wanted = [pgettext("column", label) for label in COLUMN_HEADERS]
+        assert submitted_header in head and submitted_state not in head
+        assert all(word in head for word in wanted), (lang, wanted)
+        assert submitted_state in page  # the state badge in the row keeps the state word
+
+
+# E-mails -----------------------------------------------------------------------------------------
+
+def body_templates() -> list[str]:
+    return sorted(path.name.removesuffix(".txt") for path in EMAILS.glob("*.txt")
+                  if not path.name.startswith("_") and not path.name.endswith(".subject.txt"))
+
+
+def test_every_email_body_ends_with_the_shared_signature():
+    """The signature lives in one partial, so a new e-mail gets it by including that partial."""
+    assert len(body_templates()) >= 25
+    missing = [name for name in body_templates()
+               if '{% include "email/_footer.txt" %}' not in (EMAILS / f"{name}.txt").read_text(encoding="utf-8")]
+    assert not missing, missing
+
+
+def test_the_subject_line_has_the_prefix_once_and_one_line():
+    assert outbox.subject_line("  Your call is open:\n  KRAS  ") == "[Kakehashi] Your call is open: KRAS"
+
+
+@pytest.fixture
+def mail_contexts(users, make_challenge, make_proposal):
+    """(recipient, context) for every e-mail template, as the services queue them."""
+    challenge = make_challenge("open", title="KRAS binders")
+    proposal = make_proposal("shortlisted", challenge=challenge, title="Graph binders")
+    venture, company, staff = users["venture_owner"], users["company_owner"], users["mss_staff"]
+    url, link = "https://kakehashi.test/challenges/1", "https://kakehashi.test/auth/token"
+    question = SimpleNamespace(body="May we use your assay data?", answer="Yes, after the NDA.", answered_at=utcnow())
+    on_proposal = dict(proposal=proposal, challenge=challenge, url=url)
+    return {
+        "challenge_awarded": (venture, dict(challenge=challenge, url=url)),
+        "challenge_cancelled": (venture, dict(challenge=challenge, url=url, reason="The budget was withdrawn.")),
+        "challenge_changes_requested": (company, dict(challenge=challenge, url=url, note="Name the assay.")),
+        "challenge_closed": (company, dict(challenge=challenge, url=url)),
+        "challenge_matching": (venture, dict(challenge=challenge, url=url)),
+        "challenge_published": (company, dict(challenge=challenge, url=url)),
+        "challenge_submitted": (staff, dict(challenge=challenge, url=url)),
+        "challenge_updated": (venture, dict(challenge=challenge, url=url, nda_changed=True, deadline_extended=True)),
+        "invitation": ("new.colleague@example.test", dict(organization=company.organization, inviter=company,
+                                                          link=link)),
+        "invitation_account_exists": (venture, dict(organization=company.organization, inviter=company,
+                                                    login_link=link)),
+        "organization_verification": (venture, dict(organization=venture.organization, verified=False,
+                                                    note="Add your registry number.")),
+        "password_changed": (venture, {}),
+        "proposal_call_closed": (venture, dict(on_proposal, was_draft=False)),
+        "proposal_declined": (venture, dict(on_proposal, reason="Out of scope.")),
+        "proposal_revision_requested": (venture, dict(on_proposal, reason="Add a budget.")),
+        "proposal_selected": (venture, dict(on_proposal, note="Welcome aboard.")),
+        "proposal_shortlisted": (venture, dict(on_proposal, note="Strong science.")),
+        "proposal_shortlisted_company": (company, on_proposal),
+        "proposal_submitted": (venture, dict(on_proposal, resubmitted=False)),
+        "question_answered": (venture, dict(challenge=challenge, url=url, question=question)),
+        "question_asked": (company, dict(challenge=challenge, url=url, question=question)),
+        "registration_attempt": (venture, dict(login_link=link, reset_link=link)),
+        "reset_password": (venture, dict(link=link)),
+        "review_assigned": (staff, on_proposal),
+        "staff_welcome": (staff, dict(link=link, inviter=users["admin"])),
+        "two_factor_reset": (staff, {}),
+        "verify_email": (venture, dict(link=link)),
+    }
+
+
+# What the brief for the e-mails asks of each language, word for word.
+SEND_ONLY = {"ja": "本メールは送信専用です", "ko": "본 메일은 발신 전용입니다", "en": "send-only address"}
+SECRETARIAT = {"ja": "運営事務局", "ko": "운영 사무국", "en": "Kakehashi secretariat"}
+
+
+@pytest.mark.parametrize("locale", ["en", "ja", "ko"])
+@pytest.mark.parametrize("template", body_templates())
+def test_every_email_has_the_prefix_the_signature_and_the_send_only_line(app, mail_contexts, template, locale):
+    if template not in mail_contexts:
+        pytest.fail(f"email/{template}.txt is new: give it a recipient and a context in mail_contexts")
+    recipient, context = mail_contexts[template]
+    row = outbox.queue_email(recipient, template, locale=locale, **context)
+    assert row.subject.startswith(outbox.SUBJECT_PREFIX) and row.subject.count("[Kakehashi]") == 1
+    assert row.subject.removeprefix(outbox.SUBJECT_PREFIX).strip()
+    with force_locale(locale):
+        signature = [gettext("Kakehashi secretariat"),
+                     gettext("Contact: %(address)s", address=app.config["MAIL_SECRETARIAT"]),
+                     gettext("This e-mail was sent from a send-only address. Please do not reply to it; "
+                             "write to the contact above.")]
+    body = row.body_text
+    assert all(line in body for line in signature), (template, locale, body)
+    assert SEND_ONLY[locale] in body and SECRETARIAT[locale] in body
+    assert app.config["MAIL_SECRETARIAT"] in body
+    if locale == "ja":  # a business register
+        assert "こんにちは" not in body and "うれしい" not in body

@@ -4,6 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
+from app.common.outbox import SUBJECT_PREFIX
 from app.common.taxonomy import country_name
 from tests.conftest import PASSWORD
 from tests.e2e.helpers import (
@@ -73,7 +74,7 @@ def test_venture_registers_confirms_signs_in_switches_language_and_signs_out(
     assert deliver_mail(app) >= 1
     message = newest_email(live_server.mail_dir, ADDRESS)
     # .strip(): a long subject is folded right after "Subject:", and the parser keeps that space.
-    assert message["Subject"].strip() == en("Confirm your e-mail address for Kakehashi")
+    assert message["Subject"].strip() == SUBJECT_PREFIX + en("Confirm your e-mail address for Kakehashi")
     page.goto(link_in(message, live_server.url, r"/auth/verify/"))
     expect(page).to_have_url(re.compile(r"/auth/login$"))
     expect(flash(page)).to_contain_text(

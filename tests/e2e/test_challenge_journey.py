@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from app.auth.models import Institution, MemberRole, Organization, OrganizationKind, User, VerificationState
 from app.auth.services.institutions import ensure_institutions
+from app.common.outbox import SUBJECT_PREFIX
 from app.common.taxonomy import Field
 from app.common.time import utcnow
 from app.extensions import db
@@ -166,7 +167,7 @@ def test_company_posts_staff_publish_korean_venture_finds_accepts_nda_asks_and_r
     # Ventures working in the challenge's fields hear of it, in their language.
     assert deliver_mail(app) >= 1
     message = newest_email(live_server.mail_dir, VENTURE_ADDRESS)
-    assert subject_of(message) == ko("A new call in your fields: %(title)s", title=TITLE)
+    assert subject_of(message) == SUBJECT_PREFIX + ko("A new call in your fields: %(title)s", title=TITLE)
 
     # The Korean venture member searches in Korean, with a word found only inside a longer one.
     venture.goto("/auth/login")
@@ -264,13 +265,13 @@ def test_company_posts_staff_publish_korean_venture_finds_accepts_nda_asks_and_r
     # The asker is told by e-mail, in Korean, with a link to the call.
     assert deliver_mail(app) >= 1
     message = newest_email(live_server.mail_dir, VENTURE_ADDRESS)
-    assert subject_of(message) == ko("Question answered: %(title)s", title=TITLE)
+    assert subject_of(message) == SUBJECT_PREFIX + ko("Question answered: %(title)s", title=TITLE)
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert ANSWER in body
     assert live_server.url + challenge_path in body
     # The poster was told of the question without being told who asked.
     asked_mail = newest_email(live_server.mail_dir, POSTER_ADDRESS)
-    assert subject_of(asked_mail) == ja("New question on your call: %(title)s", title=TITLE)
+    assert subject_of(asked_mail) == SUBJECT_PREFIX + ja("New question on your call: %(title)s", title=TITLE)
     body = asked_mail.get_body(preferencelist=("plain",)).get_content()
     assert QUESTION in body
     for name in (VENTURE_MEMBER_NAME, VENTURE_LATIN, VENTURE_KOREAN, VENTURE_ADDRESS):

@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from app.auth.models import MemberRole, Organization, OrganizationKind, User, VerificationState
+from app.common.outbox import SUBJECT_PREFIX
 from app.common.time import utcnow
 from app.extensions import db
 from tests.conftest import PASSWORD
@@ -61,7 +62,7 @@ def test_owner_invites_a_colleague_who_registers_through_the_link_and_signs_in(
     assert deliver_mail(app) >= 1
     message = newest_email(live_server.mail_dir, COLLEAGUE_ADDRESS)
     # .strip(): a long subject is folded right after "Subject:", and the parser keeps that space.
-    assert message["Subject"].strip() == en("%(name)s invites you to %(organization)s on Kakehashi",
+    assert message["Subject"].strip() == SUBJECT_PREFIX + en("%(name)s invites you to %(organization)s on Kakehashi",
                                     name=OWNER_NAME, organization="Sakura Pharmaceutical Co., Ltd.")
     link = link_in(message, live_server.url, r"/auth/register\?invitation=")
 

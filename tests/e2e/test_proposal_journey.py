@@ -11,6 +11,7 @@ from app.auth.models import Institution, MemberRole, Organization, OrganizationK
 from app.auth.services.institutions import ensure_institutions
 from app.challenges import services as challenges
 from app.challenges.models import Program
+from app.common.outbox import SUBJECT_PREFIX
 from app.common.taxonomy import Field
 from app.common.time import utcnow
 from app.extensions import db
@@ -285,7 +286,8 @@ def test_venture_submits_institutions_review_and_shortlist_company_chooses_and_b
     # The company is told, now sees the proposal on its call's page, and chooses it.
     assert deliver_mail(app) >= 1
     message = newest_email(live_server.mail_dir, POSTER_ADDRESS)
-    assert subject_of(message) == ja("A proposal to your call was shortlisted: %(title)s", title=CHALLENGE_TITLE)
+    assert subject_of(message) == SUBJECT_PREFIX + ja("A proposal to your call was shortlisted: %(title)s",
+                                                      title=CHALLENGE_TITLE)
     poster.goto(challenge_path)
     poster.get_by_role("link", name=ja("Proposals"), exact=True).click()
     shortlisted = poster.locator("table tbody tr")
@@ -343,6 +345,6 @@ def test_venture_submits_institutions_review_and_shortlist_company_chooses_and_b
     # And the e-mail, in Korean, with a link to the proposal.
     assert deliver_mail(app) >= 1
     message = newest_email(live_server.mail_dir, VENTURE_ADDRESS)
-    assert subject_of(message) == ko("Your proposal was selected: %(title)s", title=PROPOSAL_TITLE)
+    assert subject_of(message) == SUBJECT_PREFIX + ko("Your proposal was selected: %(title)s", title=PROPOSAL_TITLE)
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert live_server.url + proposal_path in body

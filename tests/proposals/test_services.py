@@ -14,7 +14,7 @@ from app.challenges.models import Program, ProposalQuestion
 from app.common import signoff, uploads
 from app.common.errors import InvalidTransition, PermissionDenied
 from app.common.models import AuditEvent, DecisionState, JointDecision, OutboxEmail
-from app.common.outbox import queue_email
+from app.common.outbox import SUBJECT_PREFIX, queue_email
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.proposals import services
@@ -659,8 +659,8 @@ def test_closing_the_call_tells_each_proposer_what_the_deadline_means_for_them(
     close_challenge(challenge, now=deadline)
     mails = {(row.recipient, row.subject) for row in db.session.scalars(
         select(OutboxEmail).where(OutboxEmail.subject.contains(challenge.title)))}
-    locked = f"The call has closed; your proposal is under review: {challenge.title}"
-    too_late = f"Your draft was not submitted in time: {challenge.title}"
+    locked = f"{SUBJECT_PREFIX}The call has closed; your proposal is under review: {challenge.title}"
+    too_late = f"{SUBJECT_PREFIX}Your draft was not submitted in time: {challenge.title}"
     assert {(users["venture_owner"].email, locked), (users["venture_member"].email, locked),
             (users["other_venture"].email, too_late)} <= mails
     assert not any(recipient == withdrawn_by.email for recipient, _ in mails)

@@ -10,6 +10,7 @@ from app.auth.services.accounts import EmailTaken
 from app.auth.services.institutions import ensure_institutions, ensure_secretariat
 from app.common.errors import InvalidTransition, PermissionDenied
 from app.common.models import AuditEvent, Institution, OutboxEmail
+from app.common.outbox import SUBJECT_PREFIX
 from app.extensions import db
 from app.staff.services import create_staff, create_staff_account, set_account_active, set_verification
 from tests.records import audit_events, audit_summary, outbox, translated
@@ -55,7 +56,7 @@ def test_set_verification_every_transition(make_organization, make_user, users, 
     assert (mail.recipient, mail.locale) == (owner.email, "ja")
     msgid = ("%(organization)s is verified on Kakehashi" if target == VerificationState.verified
              else "%(organization)s could not be verified on Kakehashi")
-    assert mail.subject == translated(msgid, "ja", organization=organization.name_latin)
+    assert mail.subject == SUBJECT_PREFIX + translated(msgid, "ja", organization=organization.name_latin)
 
 
 def test_set_verification_mails_every_active_owner(make_organization, make_user, users):
