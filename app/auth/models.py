@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
 from app.common.enums import LabelledEnum
 from app.common.models import EnumRows, Institution
+from app.common.names import script_language
 from app.common.taxonomy import Field
 from app.common.time import as_utc, utcnow
 from app.extensions import db
@@ -75,20 +76,6 @@ INSTITUTION_NAMES: dict[Institution, dict[str, str]] = {
 # A name in Han characters alone reads as Japanese only when the organisation is Japanese (a Chinese or
 # Taiwanese name is no easier for a Japanese reader than for anyone else).
 _HAN_READERS = {"JP": "ja"}
-
-
-def script_language(text: str, country: str | None = None) -> str | None:
-    """The site language whose readers read ``text``: Hangul is Korean, kana Japanese, Han characters
-    alone Japanese for a Japanese organisation; None for Latin or any other script."""
-    han = False
-    for character in text:
-        code = ord(character)
-        if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
-            return "ko"
-        if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9F:
-            return "ja"
-        han = han or 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
-    return _HAN_READERS.get(country or "") if han else None
 
 
 def language_of(locale) -> str:
@@ -156,7 +143,7 @@ class Organization(db.Model):
     @property
     def native_language(self) -> str | None:
         """The language whose readers read ``name_native`` ('ja', 'ko'), if any of the site's."""
-        return script_language(self.name_native, self.country) if self.name_native else None
+        return script_language(self.name_native, han=_HAN_READERS.get(self.country)) if self.name_native else None
 
     def name_for(self, locale) -> str:
         """The name a reader of ``locale`` can read: an institution's official name in that language;

@@ -29,8 +29,21 @@ def org_name(organization) -> str:
 
 
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def script_language(text: str | None, *, han: str | None = "ja") -> str | None:
+    """The site language whose readers read ``text``, from its script: Hangul is Korean, kana
+    Japanese, Han characters alone ``han`` (Japanese, unless the caller knows better: an
+    organisation's name in Han characters is Japanese only for a Japanese organisation); None for
+    Latin or any other script."""
+    text = text or ""
+    if _HANGUL.search(text):
+        return "ko"
+    if _KANA.search(text):
+        return "ja"
+    return han if _HAN.search(text) else None
 
 
 def text_language(text: str | None) -> str:
@@ -38,9 +51,4 @@ def text_language(text: str | None) -> str:
     ``lang`` attribute (a screen reader's voice, the font of its Han characters): Hangul is Korean,
     kana or Han alone Japanese (the region's other Han writer is not among Kakehashi's languages),
     anything else English."""
-    text = text or ""
-    if _HANGUL.search(text):
-        return "ko"
-    if _KANA.search(text) or _HAN.search(text):
-        return "ja"
-    return "en"
+    return script_language(text) or "en"
