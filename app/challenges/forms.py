@@ -174,8 +174,8 @@ def translation_form(challenge, **kwargs) -> TranslationForm:
 
     for question in challenge.questions:
         setattr(Form, f"question_{question.id}", TextAreaField(
-            question.text, validators=[Optional(), Length(max=500)]))
+            _l("Question %(n)s", n=question.position), validators=[Optional(), Length(max=500)]))
     for criterion in challenge.criteria:
         setattr(Form, f"criterion_{criterion.id}", StringField(
-            criterion.name, validators=[Optional(), Length(max=200)]))
+            _l("Criterion %(n)s", n=criterion.position), validators=[Optional(), Length(max=200)]))
     return Form(**kwargs)

@@ -349,6 +349,16 @@ class Challenge(db.Model):
             select(NdaVersion.number).join(NdaAcceptance, NdaAcceptance.nda_version_id == NdaVersion.id)
             .where(NdaAcceptance.challenge_id == self.id, NdaAcceptance.user_id == user.id)))
 
+    def accepted_current_nda(self, user) -> "NdaVersion | None":
+        """The row of the current NDA ``user`` accepted: its language is the one they read."""
+        current = self.current_nda
+        if current is None or not user.is_authenticated:
+            return None
+        return db.session.scalar(
+            select(NdaVersion).join(NdaAcceptance, NdaAcceptance.nda_version_id == NdaVersion.id)
+            .where(NdaAcceptance.challenge_id == self.id, NdaAcceptance.user_id == user.id,
+                   NdaVersion.number == current.number).limit(1))
+
     def has_accepted_nda(self, user) -> bool:
         """Accepted the current version, in its original or in one of its translations."""
         nda = self.current_nda

@@ -125,7 +125,7 @@ def nda(challenge_id: int):
             return _back(challenge, "confidential")
     form.version.data = shown.id if shown else None
     return render_template("challenges/nda.html", challenge=challenge, form=form, nda=shown,
-                           accepted=challenge.has_accepted_nda(current_user),
+                           accepted=challenge.accepted_current_nda(current_user),
                            reference=None if shown is not challenge.current_nda
                            else services.nda_reference_translation(challenge, str(get_locale())))
 

@@ -363,3 +363,15 @@ def test_what_people_write_without_a_language_gets_one_from_its_script(text, lan
     from app.common.names import text_language
 
     assert text_language(text) == lang
+
+
+def test_the_nda_page_says_in_which_language_the_reader_accepted(client, login, users, make_challenge):
+    challenge = japanese_call(make_challenge)
+    venture = users["venture_owner"]
+    services.accept_nda(challenge, actor=venture, ip=None)  # the Japanese original
+    translate(challenge, users["company_owner"])
+    login(venture)
+    page = client.get(f"/challenges/{challenge.id}/nda?lang=en").get_data(as_text=True)
+    assert "You accepted this version." in page  # no English version: the original shows
+    page = client.get(f"/challenges/{challenge.id}/nda?lang=ko").get_data(as_text=True)
+    assert "이 계약서의 버전 1에 동의하셨습니다(언어: 일본어)." in page
