@@ -354,13 +354,14 @@ def verification_counts() -> dict[VerificationState, int]:
 
 
 def find_accounts(q: str):
-    """Accounts whose address, name or organisation's name contains ``q`` (all, without it), the
-    latest created first (a query to paginate)."""
+    """Accounts whose address, name or organisation's name (Latin or native) contains ``q`` (all,
+    without it), the latest created first (a query to paginate)."""
     query = select(User).join(User.organization)
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(or_(User.email.like(pattern), func.lower(User.name).like(pattern),
-                                func.lower(Organization.name_latin).like(pattern)))
+                                func.lower(Organization.name_latin).like(pattern),
+                                Organization.name_native.like(f"%{q}%")))
     return query.order_by(User.created_at.desc(), User.id.desc())
 
 

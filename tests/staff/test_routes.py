@@ -232,6 +232,15 @@ def test_account_search_and_pages(client, users, login, count_queries):
     assert len(queries) <= 6
 
 
+def test_accounts_are_found_by_either_name_of_their_organisation(client, users, login, make_organization,
+                                                                make_user):
+    member = make_user(organization=make_organization("venture", name_latin="Hanbit AI Discovery Inc.",
+                                                      name_native="한빛에이아이디스커버리"), name="김민준")
+    login(users["admin"])
+    for q in ("hanbit ai", "한빛에이아이", "김민준"):
+        assert member.email in text(client.get("/staff/accounts", query_string={"q": q})), q
+
+
 # Signing several decisions at once, and coming back to where the signer was -------------------------
 
 def test_bulk_signing_signs_each_and_counts_what_took_effect(client, users, login, make_organization,
