@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    exists,
     or_,
     select,
 )
@@ -649,3 +650,17 @@ def awaiting_publication():
     """Calls waiting for the staff's review, oldest first: first come, first served (a query to paginate)."""
     return (select(Challenge).where(Challenge.state == ChallengeState.pending_review)
             .order_by(Challenge.submitted_at, Challenge.id))
+
+
+def untranslated(language: str | None = None):
+    """Calls under publication review or open to proposals that lack a translation into ``language``
+    (any of the three, without it): the institutions' translation work, soonest deadline first (a
+    query to paginate)."""
+    def missing(code):
+        return and_(Challenge.language != code, ~exists().where(
+            ChallengeTranslation.challenge_id == Challenge.id, ChallengeTranslation.language == code))
+
+    condition = missing(language) if language else or_(*(missing(code) for code in WRITTEN_LANGUAGES))
+    return (select(Challenge)
+            .where(Challenge.state.in_([ChallengeState.pending_review, ChallengeState.open]), condition)
+            .order_by(Challenge.deadline, Challenge.id))

@@ -22,6 +22,7 @@ from app.challenges.forms import (
 )
 from app.challenges.models import (
     DEFAULT_RUBRIC,
+    WRITTEN_LANGUAGES,
     Challenge,
     ChallengeAttachment,
     ClarificationQuestion,
@@ -30,6 +31,7 @@ from app.challenges.models import (
     awaiting_publication,
     posted_by,
     programs_for,
+    untranslated,
 )
 from app.common import uploads
 from app.common.i18n import select_timezone
@@ -83,6 +85,16 @@ def review_queue():
     """Staff: calls waiting for publication."""
     page = db.paginate(awaiting_publication(), page=requested_page(), per_page=PER_PAGE, error_out=False)
     return render_template("challenges/review_queue.html", page=page)
+
+
+@bp.get("/translations")
+@staff_required
+def translations():
+    """Staff: calls in review or open that miss a language, to broker their translation."""
+    language = request.args.get("language") if request.args.get("language") in WRITTEN_LANGUAGES else None
+    page = db.paginate(untranslated(language), page=requested_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("challenges/translations.html", page=page, language=language,
+                           languages=WRITTEN_LANGUAGES)
 
 
 # Reading ------------------------------------------------------------------------------------------

@@ -375,3 +375,29 @@ def test_the_nda_page_says_in_which_language_the_reader_accepted(client, login, 
     assert "You accepted this version." in page  # no English version: the original shows
     page = client.get(f"/challenges/{challenge.id}/nda?lang=ko").get_data(as_text=True)
     assert "이 계약서의 버전 1에 동의하셨습니다(언어: 일본어)." in page
+
+
+def test_staff_list_the_calls_missing_a_language(client, login, users, make_challenge, count_queries):
+    done = japanese_call(make_challenge, state="open")
+    translate(done, users["company_owner"], language="ko")
+    translate(done, users["company_owner"], language="en")
+    needs_korean = japanese_call(make_challenge, state="pending_review")
+    translate(needs_korean, users["company_owner"], language="en")
+    draft = japanese_call(make_challenge, state="draft")  # not the institutions' work yet
+    login(users["ipark_staff"])
+
+    page = client.get("/challenges/translations?lang=en").get_data(as_text=True)
+    assert f'/challenges/{needs_korean.id}/translations/ko"' in page
+    assert f'/challenges/{done.id}"' not in page and f'/challenges/{draft.id}"' not in page
+    only_english = client.get("/challenges/translations?language=en&lang=en").get_data(as_text=True)
+    assert f'/challenges/{needs_korean.id}"' not in only_english and 'id="nothing-to-translate"' in only_english
+    with count_queries() as queries:
+        assert client.get("/challenges/translations?language=garbage&page=-3").status_code == 200
+    assert len(queries) <= 12
+
+
+@pytest.mark.parametrize("person", ["venture_owner", "company_owner", "anonymous"])
+def test_the_list_of_calls_to_translate_is_for_staff(client, login, users, person):
+    if person != "anonymous":
+        login(users[person])
+    assert client.get("/challenges/translations").status_code in {302, 403, 404}
