@@ -394,6 +394,11 @@ class Challenge(db.Model):
             return ConfidentialAccess.closed
         return ConfidentialAccess.parties_only
 
+    @property
+    def allows_machine_translation_of_confidential(self) -> bool:
+        """The posting organisation's owners let its confidential text go to DeepL for machine drafts."""
+        return self.organization.machine_translate_confidential
+
     def can_translate(self, user) -> bool:
         """The posting organisation and the institutions' staff add and correct translations, in any
         state but cancelled: translating is part of brokering a call, before and after publication."""

@@ -1,5 +1,5 @@
 """Challenge pages. Load or 404, check or 403, validate, call one service, commit, redirect."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -33,7 +33,7 @@ from app.challenges.models import (
     programs_for,
     untranslated,
 )
-from app.common import uploads
+from app.common import machine_translation, uploads
 from app.common.i18n import select_timezone
 from app.common.money import Money
 from app.common.names import language_name
@@ -173,8 +173,42 @@ def translate(challenge_id: int, language: str):
             flash(_("The %(language)s translation is saved. Readers of %(language)s now see it.",
                     language=language_name(language)), "success")
             return _back(challenge)
+    return _translation_page(challenge, language, form)
+
+
+def _translation_page(challenge: Challenge, language: str, form):
+    nda = challenge.nda_in(language) if challenge.current_nda else None
     return render_template("challenges/translate.html", challenge=challenge, form=form, language=language,
-                           translation=existing, nda=nda)
+                           translation=challenge.translation(language),
+                           nda=nda if nda is not None and not nda.is_original else None,
+                           machine_drafts=machine_translation.is_available())
+
+
+@bp.post("/<int:challenge_id>/translations/<any(en, ja, ko):language>/machine-draft")
+@login_required
+def machine_draft(challenge_id: int, language: str):
+    """The translation form as posted, its empty fields filled by DeepL, for the person to review and
+    save; nothing is saved here. Without DEEPL_AUTH_KEY there is no such button, and no such page."""
+    challenge = visible_or_404(Challenge, challenge_id)
+    require(challenge.can_translate(current_user))
+    if not machine_translation.is_available() or language == challenge.language:
+        abort(404)
+    form = translation_form(challenge)
+    written = {name: field.data or "" for name, field in form._fields.items() if name != "csrf_token"}
+    outcome = attempt(lambda: translating.machine_draft(challenge, actor=current_user, language=language,
+                                                        written=written), denied_is_403=False)
+    if outcome.done:
+        drafts, held_back = outcome.result
+        for name, text in drafts.items():
+            form[name].data = text
+        if drafts:
+            form.machine_draft.data = "1"
+        elif not held_back:
+            flash(_("Every field already has text, so nothing was sent. Empty the fields you want drafted."), "info")
+        if held_back:
+            flash(_("The confidential part and the NDA were not sent to DeepL: the posting organisation has not "
+                    "allowed machine translation of its confidential text. Translate them yourself."), "warning")
+    return _translation_page(challenge, language, form)
 
 
 @bp.get("/<int:challenge_id>/attachments/<int:attachment_id>")

@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.challenges import search
 from app.challenges.models import WRITTEN_LANGUAGES, Challenge, NdaAcceptance, NdaVersion
 from app.challenges.translations import ChallengeTranslation, CriterionTranslation, QuestionTranslation, digest
-from app.common import audit
+from app.common import audit, machine_translation
 from app.common.errors import DomainError, PermissionDenied
 from app.common.locking import lock
 from app.common.time import utcnow
@@ -61,6 +61,43 @@ def save_translation(challenge: Challenge, *, actor: User, language: str, title:
                  nda=nda_language)
     db.session.flush()
     return row
+
+
+# What a machine draft may send (issue 11): the public part, the questions and the criteria always;
+# the confidential part and the NDA only when the posting organisation has allowed it.
+CONFIDENTIAL_FIELDS = ("confidential", "nda")
+
+
+def machine_draft(challenge: Challenge, *, actor: User, language: str,
+                  written: dict[str, str]) -> tuple[dict[str, str], bool]:
+    """DeepL's drafts, from the original into ``language``, of the parts of the translation form that
+    ``written`` (field name → what the form holds) leaves empty, in one request. Nothing is saved: the
+    person reviews the draft and saves it (``save_translation(..., machine_draft=True)``). Returns the
+    drafts by field name, and whether confidential text was held back for want of consent.
+    Raises MachineTranslationUnavailable."""
+    if not challenge.can_translate(actor):
+        raise PermissionDenied()
+    if language not in WRITTEN_LANGUAGES or language == challenge.language:
+        raise NotATranslation()
+    originals = {"title": challenge.title, "summary": challenge.summary, "description": challenge.description}
+    originals |= {f"question_{question.id}": question.text for question in challenge.questions}
+    originals |= {f"criterion_{criterion.id}": criterion.name for criterion in challenge.criteria}
+    originals |= {"confidential": challenge.confidential or "",
+                  "nda": challenge.current_nda.body if challenge.current_nda else ""}
+    wanted = {name: text for name, text in originals.items()
+              if (text or "").strip() and not (written.get(name) or "").strip()}
+    held_back = False
+    if not challenge.allows_machine_translation_of_confidential:
+        held_back = any(name in wanted for name in CONFIDENTIAL_FIELDS)
+        wanted = {name: text for name, text in wanted.items() if name not in CONFIDENTIAL_FIELDS}
+    drafts = machine_translation.translate(list(wanted.values()), source=challenge.language, target=language) \
+        if wanted else []
+    if wanted:
+        # Text leaves for a third party: who sent which parts of which call, and whether confidential.
+        audit.record(actor, "challenge.machine_drafted", challenge, language=language, parts=sorted(wanted),
+                     confidential=any(name in wanted for name in CONFIDENTIAL_FIELDS))
+        db.session.flush()
+    return dict(zip(wanted, drafts, strict=True)), held_back
 
 
 def _translate_rows(rows, texts: dict[int, str], language: str, translation_type, attribute: str) -> None:
