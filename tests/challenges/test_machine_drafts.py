@@ -182,8 +182,11 @@ def test_saving_a_reviewed_draft_records_the_reviewer_and_the_page_says_so(clien
     html = page(client.post(f"{translation_url(call)}/machine-draft", data=empty_form(call)))
     form = {name: field_value(html, name) for name in empty_form(call)}
     form["title"] = "항체 독성 예측"  # the reviewer corrects the draft
+    # The page's address is now the draft's: the form must still post to the translation, to save.
+    [action] = re.findall(r'<form method="post"[^>]*class="translation-form"[^>]*action="([^"]+)"', html)
+    assert action == translation_url(call)
 
-    assert client.post(translation_url(call), data=form).status_code == 302
+    assert client.post(action, data=form).status_code == 302
 
     translation = db.session.scalar(select(ChallengeTranslation))
     assert translation.machine_draft is True and translation.title == "항체 독성 예측"
