@@ -156,6 +156,13 @@ def test_nothing_empty_sends_nothing(client, login, users, call, fake_deepl):
     assert fake_deepl.requests == []
 
 
+def test_a_person_asks_for_at_most_thirty_drafts_an_hour(client, login, users, call, fake_deepl):
+    login(users["company_owner"])
+    written = {name: "이미 씀" for name in empty_form(call)} | {"machine_draft": ""}
+    answers = [client.post(f"{translation_url(call)}/machine-draft", data=written).status_code for _ in range(31)]
+    assert answers == [200] * 30 + [429]
+
+
 def test_deepl_failing_keeps_the_form_and_says_so(client, login, users, call, fake_deepl):
     login(users["company_owner"])
     fake_deepl.fail_next(456, times=5)
