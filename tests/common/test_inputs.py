@@ -175,9 +175,10 @@ def test_a_listing_with_a_far_deadline_renders_in_other_zones(client, users, log
 
 # 5. Milestones and deadlines in year 1 -------------------------------------------------------------------
 
-@pytest.mark.parametrize("due_on", ["0001-01-01", "9999-12-31", "1900-01-01",
-                                    (date.today() + timedelta(days=11 * 366)).isoformat()])
+@pytest.mark.parametrize("due_on", ["0001-01-01", "9999-12-31", "1900-01-01", "eleven years on"])
 def test_a_milestone_outside_ten_years_is_a_form_error(client, users, login, make_proposal, due_on):
+    if due_on == "eleven years on":  # computed when it runs: both xdist workers must collect the same ids
+        due_on = (date.today() + timedelta(days=11 * 366)).isoformat()
     draft = make_proposal("draft", title="Our draft")
     login(users["venture_owner"])
     response = client.post(f"/proposals/{draft.id}/edit", data=edit_data(**{"milestones-0-due_on": due_on}))
