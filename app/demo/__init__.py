@@ -8,6 +8,7 @@ marketplace reads as if it had been running for a few months. The stories:
 - ``calls``: the challenges and what happens to them; played here, each with its proposals;
 - ``proposals``: the ventures' proposals to those calls, played while each call is open;
 - ``reviews``: the reviews, joint decisions and companies' choices in a proposal's story;
+- ``translations``: each call in the languages it was not written in, by its poster or the staff;
 - ``clock``: the one way every story dates its history; ``pdf``: the attachments.
 
 `flask seed-demo` runs on every `make run`: whatever already exists is skipped.
@@ -38,6 +39,7 @@ from app.demo.clock import DemoClock, deadline_at
 from app.demo.pdf import one_page_pdf
 from app.demo.people import DEMO_PASSWORD, person, seed_people
 from app.demo.proposals import seed_proposals
+from app.demo.translations import seed_translations, translate_call
 from app.extensions import db
 
 __all__ = ["DEMO_PASSWORD", "seed", "seed_challenges"]
@@ -51,6 +53,7 @@ def seed() -> int:
     accounts were created."""
     created = seed_people()
     seed_challenges()  # posted, reviewed and answered by the accounts above
+    seed_translations()  # what a database seeded before the calls' translations were written lacks
     return created
 
 
@@ -92,6 +95,7 @@ def _play(spec: DemoChallenge, clock: DemoClock) -> Challenge:
             deadline=deadline_at(14 if passed else spec.deadline_in_days),
             fields=list(spec.fields), funding_sources=list(spec.funding_sources), blind_review=spec.blind_review)
     clock.happened(posted, challenge)
+    translate_call(challenge, spec, clock, before_day=3)  # the poster's own, before submitting
     if spec.state == ChallengeState.draft and not spec.review_note:
         return _flushed(challenge)
     with clock.dating(posted + timedelta(days=3)) as submitted:
@@ -99,6 +103,7 @@ def _play(spec: DemoChallenge, clock: DemoClock) -> Challenge:
     clock.happened(submitted, challenge, touched=True)
     if spec.state == ChallengeState.pending_review:
         return _flushed(challenge)
+    translate_call(challenge, spec, clock, before_day=6)  # the staff's, during publication review
     reviewer = person(spec.reviewer)
     if spec.state == ChallengeState.draft:
         with clock.dating(posted + timedelta(days=5)) as sent_back:
