@@ -16,4 +16,5 @@ from app.challenges.translations import ChallengeTranslation, CriterionTranslati
 from app.common.models import AuditEvent, JointDecision, OutboxEmail  # noqa: F401
 from app.proposals.conflicts import Conflict  # noqa: F401
 from app.proposals.models import Proposal, ProposalAnswer, ProposalAttachment, ProposalMilestone  # noqa: F401
+from app.proposals.translations import ProposalTranslation  # noqa: F401
 from app.review.models import Review, ReviewScore  # noqa: F401

@@ -533,7 +533,8 @@ def _proposals(rng: Random, now, count: int, challenge_ids: list[int], states: l
             submitted = now - timedelta(days=rng.uniform(*days_ago))
         created = (submitted or now) - timedelta(days=rng.uniform(0, 14))
         rows.append(dict(challenge_id=challenge_ids[slot], organization_id=venture, created_by_id=owner, state=state,
-                         title=f"Proposal {made + 1}", created_at=created, updated_at=created, submitted_at=submitted,
+                         title=f"Proposal {made + 1}", language="ko", created_at=created, updated_at=created,
+                         submitted_at=submitted,
                          shortlisted_at=submitted if state in {ProposalState.shortlisted, ProposalState.selected}
                          else None,
                          decided_at=created if state in {ProposalState.selected, ProposalState.declined} else None,

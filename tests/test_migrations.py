@@ -166,3 +166,42 @@ def test_undoing_conflicts_on_proposals_keeps_one_conflict_per_reviewer_and_team
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+PROPOSALS_TO_CALLS_IN_TWO_LANGUAGES = [  # at b9f1translate1: a Japanese and a Korean call, a proposal to each
+    "INSERT INTO organizations (id, kind, country, name_latin, verification_state, created_at)"
+    " VALUES (101, 'venture', 'KR', 'Venture', 'pending', :now), (102, 'company', 'JP', 'Company', 'pending', :now)",
+    "INSERT INTO users (id, email, name, password_hash, organization_id, role, is_admin, active, timezone,"
+    " password_changed_at, created_at) VALUES"
+    " (101, 'founder@example.test', 'Founder', '-', 101, 'owner', :no, :yes, 'UTC', :now, :now)",
+    "INSERT INTO challenges (id, program, state, organization_id, created_by_id, title, summary, description,"
+    " confidential, language, proposal_languages, deadline, blind_review, created_at, updated_at)"
+    " VALUES (101, 'open_innovation', 'draft', 102, 101, 'One', '', '', '', 'ja', 'en,ja,ko', :now, :no, :now, :now),"
+    " (102, 'open_innovation', 'draft', 102, 101, 'Two', '', '', '', 'ko', 'en,ja,ko', :now, :no, :now, :now)",
+    "INSERT INTO proposals (id, challenge_id, organization_id, created_by_id, state, title, summary, approach, team,"
+    " created_at, updated_at) VALUES (101, 101, 101, 101, 'draft', 'One', '', '', '', :now, :now),"
+    " (102, 102, 101, 101, 'draft', 'Two', '', '', '', :now, :now)",
+]
+
+
+@pytest.mark.parametrize("empty_database", ["sqlite", pytest.param("postgresql", marks=ON_POSTGRESQL)], indirect=True)
+def test_existing_proposals_take_their_calls_language(empty_database):
+    from app.common.time import utcnow
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database, SQLALCHEMY_ENGINE_OPTIONS={})
+    with app.app_context():
+        try:
+            upgrade(revision="b9f1translate1")
+            with db.engine.begin() as connection:
+                for statement in PROPOSALS_TO_CALLS_IN_TWO_LANGUAGES:
+                    connection.execute(text(statement), {"now": utcnow(), "yes": True, "no": False})
+            upgrade(revision="c1a1proposallang")
+            with db.engine.connect() as connection:
+                languages = connection.execute(text("SELECT id, language FROM proposals ORDER BY id")).all()
+            assert languages == [(101, "ja"), (102, "ko")]
+            downgrade(revision="b9f1translate1")
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT count(*) FROM proposals")).scalar() == 2
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -87,6 +87,10 @@ class ChallengeForm(CorrectionForm):
                                 validators=[DataRequired(message=_l("Choose at least one field."))])
     language = SelectField(_l("Written in"),
                            choices=lambda: [(code, language_name(code)) for code in WRITTEN_LANGUAGES])
+    proposal_languages = MultiCheckboxField(
+        _l("Proposals may be written in"), default=list(WRITTEN_LANGUAGES),
+        choices=lambda: [(code, language_name(code)) for code in WRITTEN_LANGUAGES],
+        validators=[DataRequired(message=_l("Choose at least one language proposals may be written in."))])
     trl = SelectField(_l("Technology readiness level sought"), coerce=str,
                       choices=[("", _l("Any"))] + [(str(n), f"TRL {n}") for n in TRL_LEVELS])
     budget = MoneyField(_l("Budget or award"), validators=[Optional(), Length(max=24)])
@@ -116,6 +120,7 @@ class ChallengeForm(CorrectionForm):
             "trl": int(self.trl.data) if self.trl.data else None,
             "budget_minor": self.budget.minor, "currency": self.budget.currency,
             "funding_sources": self.funding_sources.data, "blind_review": self.blind_review.data,
+            "proposal_languages": self.proposal_languages.data,
         }
 
 

@@ -250,6 +250,7 @@ def _challenge_form(challenge: Challenge | None = None) -> ChallengeForm:
             currency=challenge.currency.value if challenge.currency else None,
             fields=[f.value for f in challenge.fields],
             funding_sources=[s.value for s in challenge.funding_sources],
+            proposal_languages=challenge.proposal_language_list,
             questions=[{"text": q.text, "required": q.required, "max_length": q.max_length}
                        for q in challenge.questions],
             criteria=[{"name": c.name, "weight": c.weight} for c in challenge.criteria])

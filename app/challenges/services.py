@@ -45,11 +45,15 @@ PUBLIC_TEXT = ("title", "summary", "description")
 CORRECTABLE_WHILE_OPEN = {"title", "summary", "description", "confidential", "deadline"}
 # A draft may change in everything its poster chose; never its programme, owner or state.
 EDITABLE_IN_DRAFT = CORRECTABLE_WHILE_OPEN | {"fields", "language", "trl", "budget_minor", "currency",
-                                              "funding_sources", "blind_review"}
+                                              "funding_sources", "blind_review", "proposal_languages"}
 
 
 class DeadlineInPast(DomainError):
     default_message = _l("The deadline must be in the future.")
+
+
+class NoProposalLanguage(DomainError):
+    default_message = _l("Choose at least one language proposals may be written in.")
 
 
 class DeadlineShortened(DomainError):
@@ -136,6 +140,8 @@ def create_challenge(*, actor: User, program: Program, questions=(), criteria=()
     if program not in programs_for(actor):
         raise PermissionDenied(_l("Your organisation cannot post challenges in this programme."))
     _check_deadline(attributes.get("deadline"))
+    if "proposal_languages" in attributes:
+        attributes["proposal_languages"] = _proposal_languages(attributes["proposal_languages"])
     challenge = Challenge(program=program, organization=actor.organization, created_by=actor,
                           state=ChallengeState.draft)
     _assign(challenge, attributes)
@@ -171,6 +177,8 @@ def update_challenge(challenge: Challenge, *, actor: User, questions=None, crite
             raise DomainError(_l("An open challenge takes corrections to its text and a later deadline only."))
     elif set(changes) - EDITABLE_IN_DRAFT:
         raise DomainError()
+    if "proposal_languages" in changes:
+        changes["proposal_languages"] = _proposal_languages(changes["proposal_languages"])
     if "deadline" in changes:
         new_deadline = as_utc(changes["deadline"])
         if is_open and new_deadline < as_utc(challenge.deadline):
@@ -227,6 +235,15 @@ def _follow_language(challenge: Challenge) -> None:
             challenge.nda_versions.remove(version)
     db.session.flush()
     current.language = challenge.language
+
+
+def _proposal_languages(languages) -> str:
+    """The stored form ("ja,ko") of the languages a call takes proposals in, in a fixed order. At
+    least one, each a written language."""
+    chosen = languages.split(",") if isinstance(languages, str) else list(languages or ())
+    if not chosen or set(chosen) - set(WRITTEN_LANGUAGES):
+        raise NoProposalLanguage()
+    return ",".join(code for code in WRITTEN_LANGUAGES if code in chosen)
 
 
 def _differs(old, new) -> bool:

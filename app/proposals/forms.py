@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from app.challenges.models import TRL_LEVELS
 from app.common.forms import MILESTONE_WINDOW, CalendarDateField, KakehashiForm, MoneyField, RowForm, RowList
 from app.common.money import Currency, Money
+from app.common.names import language_name
 
 EXTRA_MILESTONE_ROWS = 3
 MAX_MILESTONES = 20
@@ -36,14 +37,31 @@ class MilestoneRow(RowForm):
             raise ValidationError(_l("Say what is delivered by this date, or clear the date."))
 
 
-class NewProposalForm(KakehashiForm):
+def _language_field():
+    """The language the proposal is written in, among those its call accepts (set per call by
+    ``with_languages``); the service refuses any other. Left out of a post, the language stays."""
+    return SelectField(_l("Written in"), choices=[], validate_choice=False, validators=[Optional(), Length(max=2)])
+
+
+class LanguageChoice:
+    def with_languages(self, languages: list[str]):
+        self.language.choices = [(code, language_name(code)) for code in languages]
+        return self
+
+    def chosen_language(self) -> str | None:
+        return self.language.data or None
+
+
+class NewProposalForm(LanguageChoice, KakehashiForm):
     title = StringField(_l("Working title of your proposal"), validators=[DataRequired(), Length(max=200)])
+    language = _language_field()
 
 
-class ProposalForm(KakehashiForm):
+class ProposalForm(LanguageChoice, KakehashiForm):
     """The whole proposal; ``proposal_form`` adds one answer field per question of the challenge."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    language = _language_field()
     summary = TextAreaField(_l("Summary"), filters=[normalize_newlines], validators=[Optional(), Length(max=2000)])
     approach = TextAreaField(_l("Approach"), filters=[normalize_newlines], validators=[Optional(), Length(max=50000)])
     team = TextAreaField(_l("Team"), filters=[normalize_newlines], validators=[Optional(), Length(max=10000)])
@@ -63,12 +81,15 @@ class ProposalForm(KakehashiForm):
 
     def changes(self) -> dict:
         """What update_proposal takes as ``changes``."""
-        return {
+        changes = {
             "title": _stripped(self.title.data), "summary": _stripped(self.summary.data),
             "approach": _stripped(self.approach.data), "team": _stripped(self.team.data),
             "trl": int(self.trl.data) if self.trl.data else None,
             "budget_minor": self.budget.minor, "currency": self.budget.currency,
         }
+        if language := self.chosen_language():
+            changes["language"] = language
+        return changes
 
     def answers(self) -> dict[int, str]:
         return {question.id: self.answer_field(question).data or "" for question in self.questions}
@@ -84,9 +105,10 @@ class ProposalForm(KakehashiForm):
             self.milestones.append_entry()
 
 
-def proposal_form(questions, proposal=None, *, default_currency: str = Currency.KRW.value) -> ProposalForm:
-    """A ProposalForm with one answer per question of the challenge; filled from ``proposal`` when
-    the page is first shown (a POST reads what was sent)."""
+def proposal_form(questions, proposal=None, *, default_currency: str = Currency.KRW.value,
+                  languages: list[str] = ()) -> ProposalForm:
+    """A ProposalForm with one answer per question of the challenge, and the call's ``languages`` to
+    write in; filled from ``proposal`` when the page is first shown (a POST reads what was sent)."""
 
     class ChallengeProposalForm(ProposalForm):
         pass
@@ -100,14 +122,47 @@ def proposal_form(questions, proposal=None, *, default_currency: str = Currency.
     if proposal is not None:
         data = {
             "title": proposal.title, "summary": proposal.summary, "approach": proposal.approach,
-            "team": proposal.team, "trl": str(proposal.trl or ""),
+            "team": proposal.team, "language": proposal.language, "trl": str(proposal.trl or ""),
             "budget": Money.stored(proposal.budget_minor, proposal.currency),
             "currency": proposal.currency.value if proposal.currency else default_currency,
             "milestones": [{"due_on": m.due_on, "title": m.title} for m in proposal.milestones],
         } | {f"answer_{question.id}": proposal.answer_to(question) for question in questions}
     form = ChallengeProposalForm(data=data)
+    form.with_languages(list(languages))
     form.add_empty_milestone_rows()
     return form
+
+
+MAX_TRANSLATED_ANSWER = 20000  # a translation runs longer than its original: not the question's own limit
+
+
+class ProposalTranslationForm(KakehashiForm):
+    """A proposal's text in one more language; ``proposal_translation_form`` adds one answer per question."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=400)])
+    summary = TextAreaField(_l("Summary"), filters=[normalize_newlines], validators=[Optional(), Length(max=6000)])
+    approach = TextAreaField(_l("Approach"), filters=[normalize_newlines], validators=[Optional(), Length(max=100000)])
+    team = TextAreaField(_l("Team"), filters=[normalize_newlines], validators=[Optional(), Length(max=20000)])
+
+    def answer_texts(self) -> dict[int, str]:
+        return {int(name.removeprefix("answer_")): field.data or ""
+                for name, field in self._fields.items() if name.startswith("answer_")}
+
+
+def proposal_translation_form(questions, translation=None) -> ProposalTranslationForm:
+    """Filled from ``translation`` when the page is first shown (a POST reads what was sent)."""
+
+    class Form(ProposalTranslationForm):
+        pass
+
+    for question in questions:
+        setattr(Form, f"answer_{question.id}", TextAreaField(
+            question.text, filters=[normalize_newlines], validators=[Optional(), Length(max=MAX_TRANSLATED_ANSWER)]))
+    data = None
+    if translation is not None:
+        data = {"title": translation.title, "summary": translation.summary, "approach": translation.approach,
+                "team": translation.team} | {f"answer_{q.id}": translation.answer_to(q) for q in questions}
+    return Form(data=data)
 
 
 class AttachmentForm(KakehashiForm):

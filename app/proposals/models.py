@@ -27,12 +27,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
-from app.challenges.models import Challenge
+from app.challenges.models import WRITTEN_LANGUAGES, Challenge
 from app.common.enums import LabelledEnum
 from app.common.money import Currency
 from app.common.time import utcnow
 from app.extensions import db
 from app.proposals.conflicts import conflicted_user_ids, proposals_declared_on_by, teams_met_blind_by, teams_named_by
+from app.proposals.translations import ProposalTranslation, source_digest
 
 
 class ProposalState(LabelledEnum):
@@ -65,6 +66,10 @@ SEEN_BY_STAFF = set(ProposalState) - {ProposalState.draft}
 JOINTLY_DECIDED = {ProposalState.shortlisted, ProposalState.declined, ProposalState.revision_requested,
                    ProposalState.selected}
 MAX_ATTACHMENTS = 10
+# After submission a translation changes nothing the institutions weigh, so the venture may still add
+# one for its readers; once declined or withdrawn nobody reads it any more.
+TRANSLATABLE_AFTER_SUBMISSION = {ProposalState.submitted, ProposalState.revision_requested,
+                                 ProposalState.shortlisted, ProposalState.selected}
 
 
 class ProposalBar(LabelledEnum):
@@ -74,6 +79,13 @@ class ProposalBar(LabelledEnum):
     not_verified = "not_verified", _l("Your organisation must be verified by staff before you can write a proposal.")
     # Not now, or their venture has one already.
     not_accepting = "not_accepting", _l("This challenge does not accept proposals now.")
+
+
+def _language_of_call(context) -> str:
+    """A proposal made without a language is in its call's language (as the migration set the
+    existing ones); start_proposal always names one."""
+    challenge_id = context.get_current_parameters()["challenge_id"]
+    return context.connection.scalar(select(Challenge.language).where(Challenge.id == challenge_id))
 
 
 class Proposal(db.Model):
@@ -88,6 +100,8 @@ class Proposal(db.Model):
     summary: Mapped[str] = mapped_column(String(2000), default="")
     approach: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on display
     team: Mapped[str] = mapped_column(Text, default="")
+    # The language the venture wrote it in, one its call accepts: the original its readers can always see.
+    language: Mapped[str] = mapped_column(String(2), default=_language_of_call)
     trl: Mapped[int | None] = mapped_column(SmallInteger)
     budget_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[Currency | None]
@@ -112,6 +126,9 @@ class Proposal(db.Model):
         back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalMilestone.position")
     attachments: Mapped[list["ProposalAttachment"]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalAttachment.id")
+    # Loaded by the pages that show one proposal's text (one query), never by lists.
+    translations: Mapped[list[ProposalTranslation]] = relationship(
+        cascade="all, delete-orphan", order_by=ProposalTranslation.language)
 
     __table_args__ = (
         UniqueConstraint("challenge_id", "organization_id", name="one_proposal_per_venture"),
@@ -179,6 +196,30 @@ class Proposal(db.Model):
         return [question for question in self.challenge.questions
                 if question.required and not self.answer_to(question).strip()]
 
+    # -- languages ----------------------------------------------------------------------------------
+
+    def translation(self, language: str) -> ProposalTranslation | None:
+        return next((row for row in self.translations if row.language == language), None)
+
+    @property
+    def translation_languages(self) -> list[str]:
+        """The written languages other than the original's, each with or without a translation yet."""
+        return [language for language in WRITTEN_LANGUAGES if language != self.language]
+
+    def translation_beside(self, reader: str, wanted: str | None = None) -> ProposalTranslation | None:
+        """The translation shown beside the original: the one the reader asked for, else the one into the
+        reader's language, else (for a reader of neither language) the first there is. None when the
+        reader reads the original's language or asked for the original alone."""
+        if wanted and (chosen := self.translation(wanted)) is not None:
+            return chosen
+        if wanted == self.language or reader == self.language:
+            return None
+        return self.translation(reader) or next(iter(self.translations), None)
+
+    def translation_outdated(self, translation: ProposalTranslation) -> bool:
+        """The venture changed the original since it wrote this translation."""
+        return translation.source_digest != source_digest(self)
+
     def missing_basics(self) -> list[str]:
         return [name for name in ("title", "summary", "approach") if not (getattr(self, name) or "").strip()]
 
@@ -235,6 +276,14 @@ class Proposal(db.Model):
     def can_submit(self, user, now: datetime | None = None) -> bool:
         return self.state in {ProposalState.draft, ProposalState.revision_requested} and \
             self.can_edit(user, now)
+
+    def can_translate(self, user, now: datetime | None = None) -> bool:
+        """Its members, while they may edit it, and after submitting until a decision closes it: a
+        translation changes nothing of what was submitted and lets the reviewers and the company read it
+        in their language."""
+        if not self.is_member(user) or self.challenge.is_cancelled:
+            return False
+        return self.state in TRANSLATABLE_AFTER_SUBMISSION or self.can_edit(user, now)
 
     def can_withdraw(self, user) -> bool:
         """Its members, until the final decision."""
@@ -295,6 +344,13 @@ def proposal_of(challenge: Challenge, user) -> Proposal | None:
 def can_start_proposal(challenge: Challenge, user, now: datetime | None = None) -> bool:
     """Members of verified ventures, while the call takes proposals; one proposal per venture."""
     return proposal_bar(challenge, user, now) is None
+
+
+def default_proposal_language(challenge: Challenge, user) -> str:
+    """The writer's own language when the call accepts it, else the first the call accepts."""
+    accepted = challenge.proposal_language_list or [challenge.language]
+    locale = getattr(user, "locale", None)
+    return locale if locale in accepted else accepted[0]
 
 
 def proposal_bar(challenge: Challenge, user, now: datetime | None = None) -> ProposalBar | None:

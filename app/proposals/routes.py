@@ -1,5 +1,6 @@
 """Proposal pages (thin views). Load or 404, check or 403, validate, call one service, commit, redirect."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -7,15 +8,17 @@ from sqlalchemy.exc import IntegrityError
 from app.challenges.models import Challenge
 from app.common import uploads
 from app.common.errors import DomainError
+from app.common.names import language_name
 from app.common.pagination import requested_page
 from app.common.views import attempt, flash_refusal, require, run_service, visible_or_404
 from app.extensions import db
-from app.proposals import bp, services
-from app.proposals.forms import AttachmentForm, NewProposalForm, proposal_form
+from app.proposals import bp, services, translating
+from app.proposals.forms import AttachmentForm, NewProposalForm, proposal_form, proposal_translation_form
 from app.proposals.models import (
     Proposal,
     ProposalAttachment,
     can_start_proposal,
+    default_proposal_language,
     proposal_bar,
     proposal_counts,
     proposal_of,
@@ -59,10 +62,13 @@ def new(challenge_id: int):
     if (bar := proposal_bar(challenge, current_user)) is not None:
         flash(bar.label, "warning")
         abort(403)
-    form = NewProposalForm()
+    form = NewProposalForm().with_languages(challenge.proposal_language_list)
+    if not form.is_submitted():
+        form.language.data = default_proposal_language(challenge, current_user)
     if form.validate_on_submit():
         try:
-            outcome = attempt(lambda: services.start_proposal(challenge, actor=current_user, title=form.title.data),
+            outcome = attempt(lambda: services.start_proposal(challenge, actor=current_user, title=form.title.data,
+                                                              language=form.chosen_language()),
                               denied_is_403=False)
         except IntegrityError:  # a colleague started one at the same moment: one per venture
             db.session.rollback()
@@ -87,7 +93,7 @@ def edit(proposal_id: int):
     questions = list(challenge.questions)
     default_currency = challenge.currency.value if challenge.currency else "KRW"
     form = proposal_form(questions, proposal if request.method == "GET" else None,
-                         default_currency=default_currency)
+                         default_currency=default_currency, languages=challenge.proposal_language_list)
     if form.validate_on_submit():
         # Refused when the deadline passed while they wrote: their text stays on screen.
         outcome = attempt(lambda: services.update_proposal(
@@ -103,7 +109,7 @@ def edit(proposal_id: int):
     elif form.is_submitted():
         flash(_("Please correct the marked fields. Nothing was saved."), "danger")
     return render_template("proposals/edit.html", proposal=proposal, challenge=challenge, form=form,
-                           questions=questions)
+                           questions=questions, call_text=challenge.text_in(str(get_locale())))
 
 
 def _submit_saved(proposal: Proposal):
@@ -129,6 +135,34 @@ def show(proposal_id: int):
     timeline = status_timeline(proposal) if proposal.is_member(current_user) else []
     return render_template("proposals/show.html", proposal=proposal, challenge=proposal.challenge,
                            timeline=timeline)
+
+
+@bp.route("/proposals/<int:proposal_id>/translations/<any(en, ja, ko):language>", methods=["GET", "POST"])
+@login_required
+def translate(proposal_id: int, language: str):
+    """The venture writes its proposal in one more language, the original beside each field."""
+    proposal = visible_or_404(Proposal, proposal_id)
+    require(proposal.can_translate(current_user))
+    if language == proposal.language:
+        return _back(proposal)
+    challenge = proposal.challenge
+    questions = list(challenge.questions)
+    existing = proposal.translation(language)
+    form = proposal_translation_form(questions, existing if request.method == "GET" else None)
+    if form.validate_on_submit():
+        outcome = attempt(lambda: translating.save_proposal_translation(
+            proposal, actor=current_user, language=language, title=form.title.data, summary=form.summary.data or "",
+            approach=form.approach.data or "", team=form.team.data or "", answers=form.answer_texts()),
+            denied_is_403=False)
+        if outcome.done:
+            flash(_("The %(language)s translation is saved. Its readers see it beside the original.",
+                    language=language_name(language)), "success")
+            return _back(proposal, "languages")
+    elif form.is_submitted():
+        flash(_("Please correct the marked fields. Nothing was saved."), "danger")
+    return render_template("proposals/translate.html", proposal=proposal, challenge=challenge, form=form,
+                           questions=questions, language=language, translation=existing,
+                           call_text=challenge.text_in(str(get_locale())))
 
 
 @bp.get("/proposals/mine")

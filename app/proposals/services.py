@@ -16,6 +16,7 @@ from app.challenges.services import poster_members
 from app.common import audit, signals, signoff, uploads
 from app.common.errors import DomainError, PermissionDenied, require_transition
 from app.common.locking import lock
+from app.common.names import language_name
 from app.common.outbox import external_url, queue_email
 from app.common.time import utcnow
 from app.extensions import db
@@ -28,10 +29,11 @@ from app.proposals.models import (
     ProposalMilestone,
     ProposalState,
     can_start_proposal,
+    default_proposal_language,
     proposal_of,
 )
 
-EDITABLE = ("title", "summary", "approach", "team", "trl", "budget_minor", "currency")
+EDITABLE = ("title", "summary", "approach", "team", "language", "trl", "budget_minor", "currency")
 
 
 class SubmissionClosed(DomainError):
@@ -56,6 +58,12 @@ class AnswerTooLong(DomainError):
 
 class TooManyAttachments(DomainError):
     default_message = _l("A proposal can hold at most %(count)d files. Remove one first.", count=MAX_ATTACHMENTS)
+
+
+class LanguageNotAccepted(DomainError):
+    def __init__(self, challenge: Challenge):
+        super().__init__(_l("This challenge accepts proposals written in these languages only: %(languages)s.",
+                            languages=", ".join(language_name(code) for code in challenge.proposal_language_list)))
 
 
 class CompanyChoiceMissing(DomainError):
@@ -99,9 +107,16 @@ def proposers_following(challenge: Challenge):
 
 # -- the venture's work -----------------------------------------------------------------------------
 
-def start_proposal(challenge: Challenge, *, actor: User, title: str, now: datetime | None = None) -> Proposal:
-    """A draft for the actor's venture. One per venture per challenge: the challenge's lock makes a
-    colleague starting one at the same moment wait, then find this one."""
+def _require_accepted_language(challenge: Challenge, language: str) -> None:
+    if language not in challenge.proposal_language_list:
+        raise LanguageNotAccepted(challenge)
+
+
+def start_proposal(challenge: Challenge, *, actor: User, title: str, language: str | None = None,
+                   now: datetime | None = None) -> Proposal:
+    """A draft for the actor's venture, in ``language`` (by default the writer's own when the call
+    accepts it). One per venture per challenge: the challenge's lock makes a colleague starting one at
+    the same moment wait, then find this one."""
     lock(challenge)
     if proposal_of(challenge, actor) is not None:
         raise ProposalExists()
@@ -109,11 +124,14 @@ def start_proposal(challenge: Challenge, *, actor: User, title: str, now: dateti
         raise SubmissionClosed()
     if not can_start_proposal(challenge, actor, now):
         raise PermissionDenied()
+    language = language or default_proposal_language(challenge, actor)
+    _require_accepted_language(challenge, language)
     proposal = Proposal(challenge=challenge, organization_id=actor.organization_id, created_by_id=actor.id,
-                        title=title.strip())
+                        title=title.strip(), language=language)
     db.session.add(proposal)
     db.session.flush()
-    audit.record(actor, "proposal.started", proposal, to_state=ProposalState.draft, challenge_id=challenge.id)
+    audit.record(actor, "proposal.started", proposal, to_state=ProposalState.draft, challenge_id=challenge.id,
+                 language=language)
     return proposal
 
 
@@ -128,9 +146,16 @@ def _require_editable(proposal: Proposal, actor: User, now: datetime | None) -> 
 def update_proposal(proposal: Proposal, *, actor: User, changes: dict, answers: dict[int, str],
                     milestones: list[tuple[date, str]], now: datetime | None = None) -> list[str]:
     """Save the form. Drafts may leave required answers blank; lengths are checked always.
-    Returns the names of what changed (also in the audit log)."""
+    Returns the names of what changed (also in the audit log).
+
+    The original's language must be one the call accepts. Declared in another language, the proposal
+    keeps no translation into that one: the venture's text is now the original in it."""
     lock(proposal)
     _require_editable(proposal, actor, now)
+    if "language" in changes and changes["language"] != proposal.language:
+        _require_accepted_language(proposal.challenge, changes["language"])
+        if (superseded := proposal.translation(changes["language"])) is not None:
+            proposal.translations.remove(superseded)
     questions = {question.id: (number, question) for number, question in enumerate(proposal.challenge.questions, 1)}
     for question_id, body in answers.items():
         number, question = questions[question_id]

@@ -36,7 +36,8 @@ def form_data(**overrides):
     data = {"title": "Affinity maturation of antibodies with AI", "summary": "We seek ML partners.",
             "description": "Background and **goals**.", "confidential": SECRET, "fields": ["ai_drug_discovery"],
             "language": "en", "trl": "4", "budget": "5000000", "currency": "JPY",
-            "funding_sources": ["company_award"], "deadline": deadline, "nda_text": "Keep it secret.",
+            "funding_sources": ["company_award"], "proposal_languages": ["en", "ja", "ko"], "deadline": deadline,
+            "nda_text": "Keep it secret.",
             "questions-0-text": "Describe your model.", "questions-0-required": "y",
             "questions-0-max_length": "3000", "criteria-0-name": "Merit", "criteria-0-weight": "60",
             "criteria-1-name": "Fit", "criteria-1-weight": "40"}

@@ -149,7 +149,9 @@ def test_translated_pages_show_no_english_interface_text(app, demo, client, lang
         + list(db.session.scalars(select(RubricCriterion.name))))
     check = functools.partial(check, written_words=written_words)
     client.post("/auth/login", data={"email": "venture@demo.test", "password": "kakehashi-demo"})
-    check(["/proposals/mine", f"/proposals/{shortlisted}", f"/proposals/{selected}", "/review/"])
+    into = next(code for code in ("ja", "en") if code != db.session.get(Proposal, shortlisted).language)
+    check(["/proposals/mine", f"/proposals/{shortlisted}", f"/proposals/{selected}", "/review/",
+           f"/proposals/{shortlisted}/translations/{into}"])
     client.post("/auth/logout")
     client.post("/auth/login", data={"email": "company@demo.test", "password": "kakehashi-demo"})
     check(["/review/", "/review/conflicts", f"/review/challenges/{company_call}", f"/proposals/{shortlisted}"])

@@ -116,7 +116,7 @@ def test_start_proposal_opens_a_draft(make_challenge, users):
     assert proposal_of(challenge, users["venture_member"]) == proposal
     [event] = audit_rows(proposal)
     assert (event.action, event.actor_id, event.to_state, event.details) == (
-        "proposal.started", owner.id, "draft", {"challenge_id": challenge.id})
+        "proposal.started", owner.id, "draft", {"challenge_id": challenge.id, "language": "en"})
 
 
 def test_one_proposal_per_venture(make_challenge, users):
