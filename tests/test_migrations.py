@@ -168,7 +168,7 @@ def test_undoing_conflicts_on_proposals_keeps_one_conflict_per_reviewer_and_team
             db.engine.dispose()
 
 
-PROPOSALS_TO_CALLS_IN_TWO_LANGUAGES = [  # at b9f1translate1: a Japanese and a Korean call, a proposal to each
+PROPOSALS_TO_CALLS_IN_TWO_LANGUAGES = [  # at c1deeplconsent: a Japanese and a Korean call, a proposal to each
     "INSERT INTO organizations (id, kind, country, name_latin, verification_state, created_at)"
     " VALUES (101, 'venture', 'KR', 'Venture', 'pending', :now), (102, 'company', 'JP', 'Company', 'pending', :now)",
     "INSERT INTO users (id, email, name, password_hash, organization_id, role, is_admin, active, timezone,"
@@ -191,7 +191,7 @@ def test_existing_proposals_take_their_calls_language(empty_database):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database, SQLALCHEMY_ENGINE_OPTIONS={})
     with app.app_context():
         try:
-            upgrade(revision="b9f1translate1")
+            upgrade(revision="c1deeplconsent")
             with db.engine.begin() as connection:
                 for statement in PROPOSALS_TO_CALLS_IN_TWO_LANGUAGES:
                     connection.execute(text(statement), {"now": utcnow(), "yes": True, "no": False})
@@ -199,7 +199,7 @@ def test_existing_proposals_take_their_calls_language(empty_database):
             with db.engine.connect() as connection:
                 languages = connection.execute(text("SELECT id, language FROM proposals ORDER BY id")).all()
             assert languages == [(101, "ja"), (102, "ko")]
-            downgrade(revision="b9f1translate1")
+            downgrade(revision="c1deeplconsent")
             with db.engine.connect() as connection:
                 assert connection.execute(text("SELECT count(*) FROM proposals")).scalar() == 2
         finally:

@@ -5,7 +5,7 @@ proposals written before this revision are taken to be in their call's language.
 translation of its text fields and answers per language.
 
 Revision ID: c1a1proposallang
-Revises: b9f1translate1
+Revises: c1deeplconsent
 Create Date: 2026-12-01 10:57:26.831679
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c1a1proposallang'
-down_revision = 'b9f1translate1'
+down_revision = 'c1deeplconsent'
 branch_labels = None
 depends_on = None
 
