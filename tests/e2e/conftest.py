@@ -8,8 +8,11 @@
 - ``browser``: one headless Chromium for the session. Without /usr/bin/chromium the tests skip,
   unless KAKEHASHI_REQUIRE_BROWSER=1 (CI), where a missing browser fails the run.
 - ``new_context()`` / ``context`` / ``page``: a fresh browser profile per call, English
-  (en-US), 10 s timeouts, relative URLs resolved against the live server. When a test fails,
-  every open page is saved as a screenshot in the test's tmp_path.
+  (en-US), 1280 px wide, 10 s timeouts, relative URLs resolved against the live server. When a
+  test fails, every open page is saved as a screenshot in the test's tmp_path.
+- axe-core checks every page these contexts visit, as the test leaves it (``tests/e2e/axe.py``):
+  a serious or critical accessibility finding (WCAG 2.1 AA contrast, a control without a name, …)
+  fails the test at its end, with the page, the rule and the elements.
 - ``shot(page, name)``: a full-page screenshot in /tmp/shots/ for people to look at.
 
 Every test in this folder is marked ``e2e`` (and ``slow``, so it is scheduled first): ``pytest -m "not e2e"``
@@ -27,6 +30,7 @@ from werkzeug.serving import make_server
 
 from app.extensions import db, limiter
 from tests.conftest import build_app, empty_tables, release_shared_data, snapshot_config
+from tests.e2e.axe import AxeWatch
 
 E2E_DIR = Path(__file__).resolve().parent
 SHOTS_DIR = Path("/tmp/shots")
@@ -120,6 +124,7 @@ def live_server(live_app, tmp_path):
 def new_context(browser, live_server, request, tmp_path):
     """new_context() -> a fresh browser context (no cookies) on the live server."""
     contexts = []
+    axe = AxeWatch()
 
     def make(**options):
         options.setdefault("locale", "en-US")
@@ -128,6 +133,7 @@ def new_context(browser, live_server, request, tmp_path):
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        axe.watch(context)
         contexts.append(context)
         return context
 
@@ -143,7 +149,13 @@ def new_context(browser, live_server, request, tmp_path):
                     print(f"screenshot of the failing page: {path} ({page.url})")
                 except Exception as error:  # a crashed page must not hide the real failure
                     print(f"no screenshot for context {n} page {m}: {error}")
+    findings = [] if failed else axe.finish(contexts)
+    print(f"axe-core checked {axe.checked} page view(s)")
+    for context in contexts:
         context.close()
+    if findings:
+        pytest.fail(f"axe-core: {len(findings)} serious or critical finding(s) on the {axe.checked} page(s) "
+                    "this test visited:\n" + "\n".join(findings), pytrace=False)
 
 
 @pytest.fixture
