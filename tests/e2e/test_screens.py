@@ -1,8 +1,9 @@
 """The demo's main pages on a phone (390 px), in Japanese and Korean, as each kind of user sees
 them: the call listing and a call, the venture's proposals, the company's and staff's review pages,
-publication review, verification, joint decisions, the audit log and the accounts. On every page
-no text is wider than the screen and no word or number in a table is broken over two lines; axe-core
-(conftest) checks each page for WCAG 2.1 AA contrast and the other serious findings."""
+publication review, the calls to translate, verification, joint decisions, the audit log and the
+accounts. On every page no text is wider than the screen and no word or number in a table is broken
+over two lines; axe-core (conftest) checks each page for WCAG 2.1 AA contrast and the other serious
+findings."""
 import re
 
 from sqlalchemy import select
@@ -71,7 +72,8 @@ def demo_pages(app) -> dict[str | None, list[str]]:
             "company@demo.test": ["/challenges/mine", f"/review/challenges/{company_call}",
                                   f"/proposals/{shortlisted}"],
             "ipark@demo.test": ["/challenges/review", "/review/", f"/review/challenges/{ranked_call}",
-                                f"/review/{review}", "/staff/organizations", "/staff/decisions", "/staff/audit"],
+                                f"/review/{review}", "/challenges/translations", "/staff/organizations",
+                                "/staff/decisions", "/staff/audit"],
             "admin@demo.test": ["/staff/accounts"],
         }
 
