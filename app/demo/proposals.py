@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.challenges.models import Challenge
 from app.common.money import Currency
+from app.common.names import text_language
 from app.demo.calls import (
     ADC_LINKER_PAYLOAD,
     AI_DRUG_DISCOVERY_COHORT,
@@ -57,6 +58,7 @@ from app.proposals.services import (
     update_proposal,
     withdraw_proposal,
 )
+from app.proposals.translating import save_proposal_translation
 
 COMPANY = "company@demo.test"
 HANBIT = "venture@demo.test"  # Hanbit AI Discovery: graph neural networks for drug discovery
@@ -74,6 +76,19 @@ class Attachment:
 @dataclass(frozen=True)
 class Submit:
     days_ago: float
+
+
+@dataclass(frozen=True)
+class Translate:
+    """The venture adds a translation of its proposal, so that the company reads it in its language."""
+
+    days_ago: float
+    language: str
+    title: str
+    summary: str
+    approach: str
+    team: str
+    answers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -215,6 +230,45 @@ AI_COHORT_DRAFT = DemoProposal(
              "목표 활성(IC50 10 nM 이하)에 도달하기까지 필요한 합성 화합물 수를 평균 40% 줄였습니다.", ""),
 )
 
+# Hanbit's Japanese-speaking engineer translated the proposal for Sakura's safety team.
+LIVER_IN_JAPANESE = dict(
+    title="肝細胞イメージングと化学構造を組み合わせたマルチモーダルなDILIリスクスコアリング",
+    summary="化学構造、貴社の肝細胞イメージング、さらに利用可能な場合はHepaRGのトランスクリプトームを統合し、化合物ごとに"
+            "較正済みのDILIリスクスコアを一つ算出します。化学者が次の手を打てるよう、機序ラベル（ミトコンドリア毒性、BSEP阻害、"
+            "反応性代謝物）も付けます。目標は貴社と同じく、誤った保留を半減させ、既知の陽性は一つも見逃さないことです。",
+    approach="""\
+## モデル
+- **構造ブランチ：**200万分子で事前学習し、DILIrankと公開BSEP・ミトコンドリア毒性データでファインチューニングした当社の
+  グラフニューラルネットワーク。
+- **イメージングブランチ：**生画像ではなく各イメージング項目の濃度反応特徴量（EC50、最大効果、傾き）を用いるため、
+  プレートや装置が変わってもモデルが移植できます。
+- **トランスクリプトームブランチ（任意）：**S1500+パネルのパスウェイスコア。データがある場合に使用します。
+- 後段統合（レイトフュージョン）のヘッドが、較正済み確率付きのリスクスコアを一つ出力し、スコアを主に決めたブランチから
+  機序ラベルを付けます。
+
+## 検証
+貴社の1,320化合物でシリーズ単位の分割（同じシリーズが学習とテストに同時に入らない）による後ろ向き検証を行い、その後2か月間の
+新規化合物で現行の保留ルールと前向きに比較します。
+
+## 成果物
+貴社サーバーに導入するコンテナ化したモデル（データは貴社の外に出ません）、化合物ごとのWebレポート、安全性・化学チーム向けの
+研修。
+""",
+    team="""\
+- **金 敏俊（キム・ミンジュン）博士**（CEO）：計算化学。韓国の製薬企業でヒット・トゥ・リードに10年従事。
+- **韓 秀珍（ハン・スジン）博士**（CTO）：グラフニューラルネットワークと能動学習。元KAIST AI大学院。
+- **曺 ダニエル博士**（生物学責任者）：タンパク質工学とアッセイ開発。
+- 城南市板橋に機械学習エンジニア4名とデータエンジニア2名。うち1名は日本語を話します。
+""",
+    answers=(
+        "DILIrank（most-DILI-concern対no-DILI-concern、2022年版、スキャフォールド分割）で、構造のみのモデルはAUC 0.81、"
+        "公開HepG2イメージングデータ（Tox21のミトコンドリア膜電位）を加えると0.86になります。ベンチマークのコードと分割は"
+        "当社のGitHubで公開しています。",
+        "イメージング：MMP、脂質蓄積、細胞数を濃度反応（6濃度以上）で。統合モデルの較正にはこれらの測定値がある化合物が約300"
+        "必要で、貴社の1,320化合物で十分です。トランスクリプトームは機序ラベルの精度を高めますが、必須ではありません。",
+    ),
+)
+
 LIVER = DemoProposal(
     challenge=LIVER_INJURY.title, author=HANBIT, started_days_ago=29.5,
     title="Multimodal DILI risk scoring from hepatocyte imaging and chemical structure",
@@ -261,6 +315,7 @@ training session for the safety and chemistry teams.
     )),
     story=(
         Submit(13.8),
+        Translate(12.5, "ja", **LIVER_IN_JAPANESE),
         Review(IPARK, assigned_by=IPARK, days_ago=11, reviewed_days_ago=9.2, scores=(4, 5, 4, 4, 4),
                recommendation=STRONGLY_SUPPORT,
                comment="Very close fit with the call. The series-wise split and the plan to run on Sakura's servers "
@@ -630,7 +685,8 @@ def _play(challenge: Challenge, spec: DemoProposal) -> Proposal:
     first_step = spec.story[0].days_ago if spec.story else 0.1
     written = (spec.started_days_ago + first_step) / 2  # the venture wrote between starting and sending
     with clock.dating(spec.started_days_ago) as started:
-        proposal = start_proposal(challenge, actor=author, title=spec.title, now=started)
+        proposal = start_proposal(challenge, actor=author, title=spec.title, language=text_language(spec.title),
+                                  now=started)
     clock.happened(started, proposal)
     with clock.dating(written) as written_at:
         update_proposal(
@@ -662,6 +718,15 @@ def _submit(proposal: Proposal, step: Submit, clock: DemoClock, author) -> None:
     clock.happened(submitted, proposal)
 
 
+def _translate(proposal: Proposal, step: Translate, clock: DemoClock, author) -> None:
+    answers = dict(zip((question.id for question in proposal.challenge.questions), step.answers, strict=False))
+    with clock.dating(step.days_ago) as translated:
+        translation = save_proposal_translation(
+            proposal, actor=author, language=step.language, title=step.title, summary=step.summary,
+            approach=step.approach, team=step.team, answers=answers)
+    clock.happened(translated, translation)
+
+
 def _withdraw(proposal: Proposal, step: Withdraw, clock: DemoClock, author) -> None:
     with clock.dating(step.days_ago) as withdrawn:
         withdraw_proposal(proposal, actor=author)
@@ -678,5 +743,5 @@ def _revise(proposal: Proposal, step: Revise, clock: DemoClock, author) -> None:
     _submit(proposal, Submit(step.days_ago), clock, author)
 
 
-_STEPS = {Submit: _submit, Withdraw: _withdraw, Revise: _revise, Review: play_review, Decision: play_decision,
-          Choice: play_choice}
+_STEPS = {Submit: _submit, Translate: _translate, Withdraw: _withdraw, Revise: _revise, Review: play_review,
+          Decision: play_decision, Choice: play_choice}

@@ -137,3 +137,22 @@ def test_seeding_again_changes_nothing_and_brings_back_a_lost_translation(seeded
     assert counts() == before
     db.session.refresh(challenge)
     assert challenge.translation("en").written_by.email == "company@demo.test"
+
+
+def test_the_company_reads_a_demo_proposal_in_japanese_beside_its_english_original(app, demo):
+    from app.proposals.models import Proposal
+
+    liver = db.session.scalars(select(Proposal).where(Proposal.title.startswith("Multimodal DILI"))).one()
+    assert liver.language == "en"
+    japanese = liver.translation("ja")
+    assert japanese is not None and japanese.title.startswith("肝細胞イメージング")
+    assert len(japanese.answers) == len(liver.challenge.questions)
+    assert as_utc(liver.submitted_at) < as_utc(japanese.created_at) < utcnow()
+
+
+def test_demo_proposals_are_marked_in_the_language_they_are_written_in(app, demo):
+    from app.common.names import text_language
+    from app.proposals.models import Proposal
+
+    for proposal in db.session.scalars(select(Proposal)):
+        assert proposal.language == text_language(proposal.title), proposal.title
