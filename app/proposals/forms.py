@@ -2,7 +2,7 @@
 is decided in models and services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import FormField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.challenges.models import TRL_LEVELS
@@ -143,6 +143,7 @@ class ProposalTranslationForm(KakehashiForm):
     summary = TextAreaField(_l("Summary"), filters=[normalize_newlines], validators=[Optional(), Length(max=6000)])
     approach = TextAreaField(_l("Approach"), filters=[normalize_newlines], validators=[Optional(), Length(max=100000)])
     team = TextAreaField(_l("Team"), filters=[normalize_newlines], validators=[Optional(), Length(max=20000)])
+    machine_draft = HiddenField()  # "1": the text began as a machine draft
 
     def answer_texts(self) -> dict[int, str]:
         return {int(name.removeprefix("answer_")): field.data or ""
@@ -161,7 +162,8 @@ def proposal_translation_form(questions, translation=None) -> ProposalTranslatio
     data = None
     if translation is not None:
         data = {"title": translation.title, "summary": translation.summary, "approach": translation.approach,
-                "team": translation.team} | {f"answer_{q.id}": translation.answer_to(q) for q in questions}
+                "team": translation.team, "machine_draft": "1" if translation.machine_draft else ""} | {
+            f"answer_{q.id}": translation.answer_to(q) for q in questions}
     return Form(data=data)
 
 

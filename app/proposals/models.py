@@ -277,6 +277,12 @@ class Proposal(db.Model):
         return self.state in {ProposalState.draft, ProposalState.revision_requested} and \
             self.can_edit(user, now)
 
+    @property
+    def allows_machine_translation(self) -> bool:
+        """A proposal is confidential throughout: it goes to DeepL only if its venture's owners allow
+        machine translation of the organisation's confidential text."""
+        return self.organization.machine_translate_confidential
+
     def can_translate(self, user, now: datetime | None = None) -> bool:
         """Its members, while they may edit it, and after submitting until a decision closes it: a
         translation changes nothing of what was submitted and lets the reviewers and the company read it

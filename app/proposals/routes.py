@@ -6,12 +6,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from app.challenges.models import Challenge
-from app.common import uploads
+from app.common import machine_translation, uploads
 from app.common.errors import DomainError
 from app.common.names import language_name
 from app.common.pagination import requested_page
 from app.common.views import attempt, flash_refusal, require, run_service, visible_or_404
-from app.extensions import db
+from app.extensions import db, limiter
 from app.proposals import bp, services, translating
 from app.proposals.forms import AttachmentForm, NewProposalForm, proposal_form, proposal_translation_form
 from app.proposals.models import (
@@ -152,17 +152,52 @@ def translate(proposal_id: int, language: str):
     if form.validate_on_submit():
         outcome = attempt(lambda: translating.save_proposal_translation(
             proposal, actor=current_user, language=language, title=form.title.data, summary=form.summary.data or "",
-            approach=form.approach.data or "", team=form.team.data or "", answers=form.answer_texts()),
-            denied_is_403=False)
+            approach=form.approach.data or "", team=form.team.data or "", answers=form.answer_texts(),
+            machine_draft=form.machine_draft.data == "1"), denied_is_403=False)
         if outcome.done:
             flash(_("The %(language)s translation is saved. Its readers see it beside the original.",
                     language=language_name(language)), "success")
             return _back(proposal, "languages")
     elif form.is_submitted():
         flash(_("Please correct the marked fields. Nothing was saved."), "danger")
+    return _translation_page(proposal, language, form, questions)
+
+
+def _translation_page(proposal: Proposal, language: str, form, questions):
+    challenge = proposal.challenge
     return render_template("proposals/translate.html", proposal=proposal, challenge=challenge, form=form,
-                           questions=questions, language=language, translation=existing,
-                           call_text=challenge.text_in(str(get_locale())))
+                           questions=questions, language=language, translation=proposal.translation(language),
+                           call_text=challenge.text_in(str(get_locale())),
+                           machine_drafts=machine_translation.is_available())
+
+
+def _user_key() -> str:
+    return f"user-{current_user.get_id() or request.remote_addr}"
+
+
+@bp.post("/proposals/<int:proposal_id>/translations/<any(en, ja, ko):language>/machine-draft")
+@login_required
+@limiter.limit("30 per hour", key_func=_user_key)  # each draft spends the DeepL quota
+def machine_draft(proposal_id: int, language: str):
+    """The translation form as posted, its empty fields filled by DeepL, for the venture to review and
+    save; nothing is saved here. Only with the venture's consent: a proposal is confidential."""
+    proposal = visible_or_404(Proposal, proposal_id)
+    require(proposal.can_translate(current_user))
+    if not machine_translation.is_available() or language == proposal.language:
+        abort(404)
+    questions = list(proposal.challenge.questions)
+    form = proposal_translation_form(questions)
+    written = {name: field.data or "" for name, field in form._fields.items() if name != "csrf_token"}
+    outcome = attempt(lambda: translating.machine_draft(proposal, actor=current_user, language=language,
+                                                        written=written), denied_is_403=False)
+    if outcome.done:
+        for name, text in outcome.result.items():
+            form[name].data = text
+        if outcome.result:
+            form.machine_draft.data = "1"
+        else:
+            flash(_("Every field already has text, so nothing was sent. Empty the fields you want drafted."), "info")
+    return _translation_page(proposal, language, form, questions)
 
 
 @bp.get("/proposals/mine")

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.challenges.models import WRITTEN_LANGUAGES
-from app.common import audit
+from app.common import audit, machine_translation
 from app.common.errors import DomainError, PermissionDenied
 from app.common.locking import lock
 from app.common.time import utcnow
@@ -18,6 +18,36 @@ from app.proposals.translations import ProposalTranslation, source_digest
 
 class NotAProposalTranslation(DomainError):
     default_message = _l("Choose a language other than the one the proposal is written in.")
+
+
+class MachineTranslationNotAllowed(DomainError):
+    default_message = _l("Your organisation has not allowed machine translation of its confidential text, and a "
+                         "proposal is confidential. Its owners can allow it on the organisation profile.")
+
+
+def machine_draft(proposal: Proposal, *, actor: User, language: str, written: dict[str, str]) -> dict[str, str]:
+    """DeepL's drafts, from the original into ``language``, of the fields of the translation form that
+    ``written`` (field name → what the form holds) leaves empty, in one request; nothing is saved.
+    Only with the venture's consent. Raises MachineTranslationUnavailable."""
+    if not proposal.can_translate(actor):
+        raise PermissionDenied()
+    if language not in WRITTEN_LANGUAGES or language == proposal.language:
+        raise NotAProposalTranslation()
+    if not proposal.allows_machine_translation:
+        raise MachineTranslationNotAllowed()
+    questions = {question.id for question in proposal.challenge.questions}
+    originals = {name: getattr(proposal, name) or "" for name in ("title", "summary", "approach", "team")}
+    originals |= {f"answer_{answer.question_id}": answer.body or "" for answer in proposal.answers
+                  if answer.question_id in questions}
+    wanted = {name: text for name, text in originals.items()
+              if text.strip() and not (written.get(name) or "").strip()}
+    if not wanted:
+        return {}
+    drafts = machine_translation.translate(list(wanted.values()), source=proposal.language, target=language)
+    # Confidential text leaves for a third party: who sent which parts, with the venture's consent.
+    audit.record(actor, "proposal.machine_drafted", proposal, language=language, parts=sorted(wanted))
+    db.session.flush()
+    return dict(zip(wanted, drafts, strict=True))
 
 
 def save_proposal_translation(proposal: Proposal, *, actor: User, language: str, title: str, summary: str = "",
