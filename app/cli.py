@@ -37,6 +37,26 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {email}.")
 
+    @app.cli.command("reindex-search")
+    @click.option("--chunk", default=200, show_default=True, help="Challenges per transaction.")
+    def reindex_search(chunk):
+        """Rebuild the search terms of every challenge (after the term list or the tokenizer changed)."""
+        from sqlalchemy import select
+
+        from app.challenges.models import Challenge
+        from app.challenges.search import reindex_challenges
+
+        ids = db.session.scalars(select(Challenge.id).order_by(Challenge.id)).all()
+        rows = 0
+        with click.progressbar(length=len(ids), label="Indexing") as bar:
+            for start in range(0, len(ids), chunk):
+                part = ids[start:start + chunk]
+                rows += reindex_challenges(part)
+                db.session.commit()
+                db.session.expunge_all()
+                bar.update(len(part))
+        click.echo(f"Indexed {len(ids)} challenges ({rows} search terms).")
+
     @app.cli.group("jobs")
     def jobs():
         """Background work: challenges closing at their deadline, the e-mail outbox."""
@@ -105,6 +125,7 @@ def register_cli(app: Flask) -> None:
             except ValueError as error:
                 raise click.ClickException(str(error)) from error
         db.session.commit()
-        click.echo(f"Batch {summary.batch}: {summary.challenges} challenges ({summary.search_terms} search terms) "
+        click.echo(f"Batch {summary.batch}: {summary.challenges} challenges ({summary.translations} translated, "
+                   f"{summary.search_terms} search terms) "
                    f"from {summary.posters} posters, {summary.proposals} proposals from {summary.ventures} ventures "
                    f"in {time.perf_counter() - started:.1f} s.")

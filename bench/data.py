@@ -4,7 +4,9 @@
 domain word lists in English, Japanese and Korean, each list drawn with a Zipf-like frequency (the
 first entries often, the last ones rarely), so that common words (抗体, 개발, antibody) match
 thousands of challenges and rare ones (KRAS G12D, 근감소증) a few, and the CJK bigrams are those
-of real sentences. Rows go in with bulk inserts; search terms are computed by the same
+of real sentences. Three calls in ten have a translation into one of the other two languages (text
+of the same field, drawn from a generator of its own so that the calls stay those of the seed).
+Rows go in with bulk inserts; search terms are computed by the same
 `search.search_term_rows` the application uses. Each run adds a new batch (its own e-mail
 addresses), so running it twice adds cleanly. Never run it against a production database: the
 accounts it makes share one known password.
@@ -43,6 +45,7 @@ from app.challenges.models import (
     RubricCriterion,
 )
 from app.challenges.search import search_term_rows
+from app.challenges.translations import ChallengeTranslation, digest
 from app.common.models import Institution
 from app.common.money import Currency
 from app.common.taxonomy import Field
@@ -324,6 +327,7 @@ class BenchSummary:
     posters: int
     ventures: int
     challenges: int
+    translations: int
     search_terms: int
     proposals: int
 
@@ -441,6 +445,36 @@ def _challenge_row(rng: Random, now, program: Program, poster: tuple[int, int], 
                 awarded_at=awarded, cancelled_at=None)
 
 
+TRANSLATED_SHARE = 0.3  # calls with a translation, into one of the two other languages
+
+
+def _translation_row(rng: Random, now, challenge_id: int, row: dict, lead_field: Field) -> dict | None:
+    """A translation of some calls: the same kind of text in another language, as a reviewed one would read."""
+    if rng.random() >= TRANSLATED_SHARE:
+        return None
+    language = rng.choice([code for code in (EN, JA, KO) if LANGUAGE_CODES[code] != row["language"]])
+    writer = _Writer(rng, language, lead_field)
+    text = dict(title=writer.title(row["program"]), summary=writer.paragraph(rng.randint(1, 2)),
+                description=writer.description(), confidential=writer.confidential("KK-translated"))
+    machine_draft = rng.random() < 0.5
+    criteria = [str(name) for name, _ in DEFAULT_RUBRIC]
+    return dict(text, challenge_id=challenge_id, language=LANGUAGE_CODES[language], machine_draft=machine_draft,
+                written_by_id=row["created_by_id"], reviewed_by_id=row["created_by_id"] if machine_draft else None,
+                source_digest=digest(row["title"], row["summary"], row["description"], row["confidential"],
+                                     *criteria),
+                created_at=now, updated_at=now)
+
+
+class _Versions:
+    """A call as search_term_rows reads it: its original, and its translation if it has one."""
+
+    def __init__(self, row: dict, translation: dict | None):
+        self.versions = [SimpleNamespace(**row), *([SimpleNamespace(**translation)] if translation else [])]
+
+    def search_versions(self) -> list:
+        return self.versions
+
+
 PROPOSAL_STATES = {
     ChallengeState.open: {ProposalState.draft: 30, ProposalState.submitted: 60, ProposalState.withdrawn: 10},
     ChallengeState.closed: {ProposalState.draft: 5, ProposalState.submitted: 35, ProposalState.revision_requested: 5,
@@ -456,6 +490,8 @@ def generate(*, challenges: int, proposals: int, seed: int | None = None, advanc
     `advance(n)` is called as challenges and proposals are written, for a progress bar.
     """
     rng = Random(seed)
+    # Translations draw from a generator of their own: the calls themselves stay those of the seed.
+    translation_rng = Random(f"translations-{seed}" if seed is not None else None)
     now = utcnow()
     batch = secrets.token_hex(4)
     password_hash = hash_password(BENCH_PASSWORD)  # once: argon2 is slow on purpose
@@ -465,13 +501,14 @@ def generate(*, challenges: int, proposals: int, seed: int | None = None, advanc
         posters = _organizations(rng, batch, now, _poster_specs(rng, max(10, challenges // 50)), password_hash)
         cohort_posters = list(_institution_authors(batch, now, password_hash).items())
 
-    challenge_ids, challenge_states, term_count = [], [], 0
+    challenge_ids, challenge_states, term_count, translation_count = [], [], 0, 0
     remaining, serial = challenges, itertools.count(1)
     while remaining > 0:
-        rows, fields = [], []
+        rows, fields, lead_fields = [], [], []
         for _ in range(min(CHUNK, remaining)):
             program = _weighted(rng, PROGRAM_SHARE)
             lead_field = _weighted(rng, FIELD_SHARE)
+            lead_fields.append(lead_field)
             poster = rng.choice(cohort_posters if program == Program.startup_support else posters)
             rows.append(_challenge_row(rng, now, program, poster, _weighted(rng, LANGUAGE_SHARE), lead_field,
                                        code=f"KK-{batch}-{next(serial)}"))
@@ -491,8 +528,12 @@ def generate(*, challenges: int, proposals: int, seed: int | None = None, advanc
                            for cid, row in zip(ids, rows, strict=True)])
         _bulk(RubricCriterion, [{"challenge_id": cid, "position": n, "name": str(name), "weight": weight}
                                 for cid in ids for n, (name, weight) in enumerate(DEFAULT_RUBRIC, start=1)])
-        terms = [term for cid, row in zip(ids, rows, strict=True)
-                 for term in search_term_rows(cid, SimpleNamespace(**row))]
+        translations = [_translation_row(translation_rng, now, cid, row, lead_field)
+                        for cid, row, lead_field in zip(ids, rows, lead_fields, strict=True)]
+        _bulk(ChallengeTranslation, [translation for translation in translations if translation])
+        translation_count += sum(1 for translation in translations if translation)
+        terms = [term for cid, row, translation in zip(ids, rows, translations, strict=True)
+                 for term in search_term_rows(cid, _Versions(row, translation))]
         _bulk(ChallengeSearchTerm, terms)
         term_count += len(terms)
         challenge_ids += ids
@@ -511,7 +552,7 @@ def generate(*, challenges: int, proposals: int, seed: int | None = None, advanc
     proposal_count = _proposals(rng, now, proposals, challenge_ids, challenge_states, ventures, advance)
     db.session.flush()
     return BenchSummary(batch=batch, posters=len(posters), ventures=len(ventures), challenges=challenges,
-                        search_terms=term_count, proposals=proposal_count)
+                        translations=translation_count, search_terms=term_count, proposals=proposal_count)
 
 
 def _proposals(rng: Random, now, count: int, challenge_ids: list[int], states: list, ventures: list, advance) -> int:

@@ -205,3 +205,39 @@ def test_existing_proposals_take_their_calls_language(empty_database):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("empty_database", ["sqlite", pytest.param("postgresql", marks=ON_POSTGRESQL)], indirect=True)
+def test_search_terms_take_their_calls_language_and_undoing_keeps_the_originals(empty_database):
+    """b9f2searchlang: the rows so far are the original's, in the call's language; undone, the rows of
+    translations go and the original's stay."""
+    from app.common.time import utcnow
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database, SQLALCHEMY_ENGINE_OPTIONS={})
+    with app.app_context():
+        try:
+            upgrade(revision="b9c1conflict01")  # rows written before translations existed
+            with db.engine.begin() as connection:
+                for statement in [*CONFLICTS_ON_PROPOSALS[:3], "UPDATE challenges SET language = 'ja' WHERE id = 102",
+                                  "INSERT INTO challenge_search_terms (term, challenge_id, weight)"
+                                  " VALUES ('one', 101, 4), ('抗体', 102, 4), ('two', 102, 1)"]:
+                    connection.execute(text(statement), {"now": utcnow(), "yes": True, "no": False})
+            upgrade(revision="b9f2searchlang")
+            query = ("SELECT term, challenge_id, language, weight FROM challenge_search_terms"
+                     " ORDER BY challenge_id, term")
+            with db.engine.begin() as connection:
+                assert connection.execute(text(query)).all() == [
+                    ("one", 101, "en", 4), ("two", 102, "ja", 1), ("抗体", 102, "ja", 4)]
+                connection.execute(text("INSERT INTO challenge_search_terms (term, challenge_id, language, weight)"
+                                        " VALUES ('#antibody', 102, 'ko', 4), ('two', 102, 'en', 4)"))
+            downgrade(revision=PREVIOUS_TO_SEARCH_LANGUAGES)
+            with db.engine.connect() as connection:
+                kept = connection.execute(text(
+                    "SELECT term, challenge_id, weight FROM challenge_search_terms ORDER BY challenge_id, term")).all()
+            assert kept == [("one", 101, 4), ("two", 102, 1), ("抗体", 102, 4)]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+PREVIOUS_TO_SEARCH_LANGUAGES = "c1a1proposallang"  # b9f2searchlang's down_revision

@@ -614,10 +614,12 @@ class ClarificationQuestion(db.Model):
 
 
 class ChallengeSearchTerm(db.Model):
-    """One term of a challenge's public text, for search that works alike on SQLite and PostgreSQL.
+    """One term of a version of a challenge's public text (the original, or a translation), for search
+    that works alike on SQLite and PostgreSQL.
 
     Latin words are stored whole; runs of Japanese and Korean script as overlapping character
-    pairs (bigrams), which is how CJK search engines find 創薬 or 항체 inside longer text.
+    pairs (bigrams), which is how CJK search engines find 創薬 or 항체 inside longer text; the
+    concepts of the term list the text mentions as "#" and the concept's key (see search.py).
     """
 
     __tablename__ = "challenge_search_terms"
@@ -627,11 +629,12 @@ class ChallengeSearchTerm(db.Model):
                                       primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"),
                                               primary_key=True, index=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)  # the version's
     weight: Mapped[int] = mapped_column(SmallInteger)
 
-    # Covering: a search reads term, challenge and weight from the index alone, never the rows
-    # (an index-only scan on PostgreSQL, a covering index on SQLite).
-    __table_args__ = (Index("ix_challenge_search_terms_covering", "term", "challenge_id", "weight"),)
+    # Covering: a search reads term, challenge, language and weight from the index alone, never the
+    # rows (an index-only scan on PostgreSQL, a covering index on SQLite).
+    __table_args__ = (Index("ix_challenge_search_terms_covering", "term", "challenge_id", "language", "weight"),)
 
 
 def visible_challenges_clause(user):

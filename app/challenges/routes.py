@@ -62,7 +62,7 @@ def index():
     q = (args.get("q") or "").strip()[:200]
     page = search.find_challenges(user=current_user, q=q, program=program, field=field, status=status,
                                   country=country, sort=sort, page=requested_page(),
-                                  per_page=PER_PAGE)
+                                  per_page=PER_PAGE, reader_language=str(get_locale()))
     return render_template("challenges/index.html", page=page, q=q, program=program, field=field,
                            status=status, sort=sort or ("relevance" if q else "deadline"), country=country,
                            can_post=bool(programs_for(current_user)))

@@ -1,11 +1,18 @@
-"""Full-text search over challenges' public text, the same on SQLite and PostgreSQL.
+"""Full-text search over challenges' public text in every language, the same on SQLite and PostgreSQL.
 
 Text is normalised (NFKC, lower case) and cut into terms: Latin and digit words whole, runs of
 Han, kana and Hangul as overlapping bigrams (the CJK bigram method of Lucene's CJKAnalyzer), so
 a two-character word such as 創薬 or 항체 is found inside longer text without a dictionary. The
-terms live in ``challenge_search_terms`` with a weight (title counts most); a query needs every
-one of its terms, Latin words match as prefixes (antibod → antibodies), and relevance is the sum
-of the weights. Only the public part is indexed: the confidential text never reaches search.
+terms live in ``challenge_search_terms`` with a weight (title counts most), per challenge and
+language: the original and each translation are versions of the call, indexed alike. A query
+needs every one of its terms in one version, Latin words match as prefixes (antibod →
+antibodies), and relevance is the sum of the weights; a call scores as its best version.
+
+Queries cross languages through the field's term list (app.common.termlist): a version that
+mentions a concept (抗体, 항체, antibody) also holds the concept's term ("#antibody", weighted like
+the part it was found in), and a query word, or a run of words, that is a form of a concept is
+searched as that concept's term instead of its letters. So 항체 finds the calls that say 抗体 and
+those that say antibody. Only the public part is indexed: the confidential text never reaches search.
 
 ``find_challenges`` is the listing at /challenges/: search, filters, sort and one page of results
 in two statements (a count and the page) plus the eager loads of the page's rows.
@@ -17,10 +24,11 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal_column, or_, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from app.auth.models import Organization
 from app.challenges.models import (
+    WRITTEN_LANGUAGES,
     Challenge,
     ChallengeField,
     ChallengeSearchTerm,
@@ -28,8 +36,10 @@ from app.challenges.models import (
     Program,
     visible_challenges_clause,
 )
+from app.challenges.translations import ChallengeTranslation
 from app.common.pagination import Page
 from app.common.taxonomy import Field
+from app.common.termlist import concept_for, concepts_in
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 
@@ -38,6 +48,9 @@ MAX_TERM = 64
 MAX_QUERY_TERMS = 12
 MAX_QUERY_RUN = 32  # characters of one CJK run in a query: a pasted paragraph is not a search
 MIN_PREFIX = 2  # a one-letter Latin prefix ("a") matches nearly every challenge
+MAX_CONCEPT_WORDS = 8  # the longest form in the term list, in words
+CONCEPT_MARK = "#"  # a concept's term, "#antibody": a real term never holds it (the tokenizer drops it)
+LANGUAGE_BITS = {language: 1 << n for n, language in enumerate(WRITTEN_LANGUAGES)}  # matched languages, summed
 
 # Han (with 々〆〇), kana, Hangul syllables and jamo.
 _CJK = (r"\u3005-\u3007\u303b\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -69,23 +82,40 @@ def terms(text: str) -> list[str]:
     return found
 
 
-def weighted_terms(challenge) -> Counter:
-    """Term → weight for anything with title, summary and description (a Challenge, or bench rows)."""
+def concept_term(key: str) -> str:
+    return CONCEPT_MARK + key
+
+
+def weighted_terms(version) -> Counter:
+    """Term → weight for anything with title, summary and description (a version of a call, or bench rows).
+
+    The concepts of the term list a part mentions count as terms of that part.
+    """
     weights: Counter = Counter()
     for attribute, weight in WEIGHTS.items():
-        for term in set(terms(getattr(challenge, attribute))):
+        text = getattr(version, attribute)
+        for term in set(terms(text)) | {concept_term(key) for key in concepts_in(text)}:
             weights[term] += weight
     return weights
 
 
 def search_term_rows(challenge_id: int, challenge) -> list[dict]:
-    """The rows of challenge_search_terms for one challenge, ready for a bulk insert."""
-    return [{"term": term, "challenge_id": challenge_id, "weight": min(weight, 32767)}
-            for term, weight in weighted_terms(challenge).items()]
+    """The rows of challenge_search_terms for one challenge, every version of it, ready for a bulk insert.
+
+    ``challenge.search_versions()`` gives the versions (objects with ``language``, ``title``, ``summary``
+    and ``description``): the original, then each translation's public part.
+    """
+    rows: dict[tuple[str, str], int] = {}
+    for version in challenge.search_versions():
+        for term, weight in weighted_terms(version).items():
+            key = (term, version.language)
+            rows[key] = max(rows.get(key, 0), weight)  # one row a language, should two versions share one
+    return [{"term": term, "challenge_id": challenge_id, "language": language, "weight": min(weight, 32767)}
+            for (term, language), weight in rows.items()]
 
 
 def index_challenge(challenge: Challenge) -> None:
-    """Replace the challenge's terms; call it whenever the public text changes."""
+    """Replace the challenge's terms; call it whenever its public text or a translation changes."""
     db.session.flush()
     db.session.execute(delete(ChallengeSearchTerm).where(ChallengeSearchTerm.challenge_id == challenge.id))
     rows = search_term_rows(challenge.id, challenge)
@@ -93,13 +123,47 @@ def index_challenge(challenge: Challenge) -> None:
         db.session.execute(insert(ChallengeSearchTerm), rows)
 
 
+def reindex_challenges(challenge_ids: list[int]) -> int:
+    """Rebuild these challenges' terms, every version (after the term list or the tokenizer changed:
+    `flask reindex-search`). Returns the number of rows written; flushes, never commits."""
+    challenges = db.session.scalars(
+        select(Challenge).where(Challenge.id.in_(challenge_ids))
+        .options(selectinload(Challenge.translations).undefer(ChallengeTranslation.description))).all()
+    db.session.execute(delete(ChallengeSearchTerm).where(ChallengeSearchTerm.challenge_id.in_(challenge_ids)))
+    rows = [row for challenge in challenges for row in search_term_rows(challenge.id, challenge)]
+    if rows:
+        db.session.execute(insert(ChallengeSearchTerm), rows)
+    db.session.flush()
+    return len(rows)
+
+
+def _concepts_and_words(words: list[str]) -> tuple[list[str], list[str]]:
+    """The concepts a query names (a word, or a run of words, that is a form of one: the longest
+    run first), and the words left. A one-character word stays a word: as a prefix it finds more."""
+    concepts, rest = [], []
+    at = 0
+    while at < len(words):
+        for length in range(min(MAX_CONCEPT_WORDS, len(words) - at), 0, -1):
+            run = "".join(words[at:at + length])
+            concept = concept_for(run) if len(run) > 1 else None
+            if concept is not None:
+                concepts.append(concept.key)
+                at += length
+                break
+        else:
+            rest.append(words[at])
+            at += 1
+    return concepts, rest
+
+
 class Query:
-    """A parsed query: CJK bigrams must match exactly, Latin words and single CJK characters as prefixes."""
+    """A parsed query: concepts and CJK bigrams match exactly, Latin words and single CJK characters as prefixes."""
 
     def __init__(self, text: str):
-        words = _TOKEN.findall(normalise(text))[:MAX_QUERY_TERMS]
-        if any(_CJK_RUN.fullmatch(w) or len(w) >= MIN_PREFIX for w in words):
+        concepts, words = _concepts_and_words(_TOKEN.findall(normalise(text))[:MAX_QUERY_TERMS])
+        if concepts or any(_CJK_RUN.fullmatch(w) or len(w) >= MIN_PREFIX for w in words):
             words = [w for w in words if _CJK_RUN.fullmatch(w) or len(w) >= MIN_PREFIX]
+        self.concept_terms = sorted({concept_term(key) for key in concepts})
         self.groups: list[list[str]] = []  # each group: terms that must all match
         self.phrases: list[str] = []  # CJK runs of 3+ characters, checked as substrings
         prefixes = []
@@ -121,8 +185,13 @@ class Query:
         self.prefix_words = [p for p in dict.fromkeys(prefixes)
                              if not any(other != p and other.startswith(p) for other in required)]
 
+    @property
+    def whole_terms(self) -> list[str]:
+        """The terms matched exactly: CJK bigrams and concepts."""
+        return self.exact_terms + self.concept_terms
+
     def __bool__(self) -> bool:
-        return bool(self.prefix_words or self.exact_terms)
+        return bool(self.prefix_words or self.whole_terms)
 
 
 def _successor(word: str) -> str:
@@ -139,56 +208,83 @@ def _prefix_condition(word: str):
     return and_(ChallengeSearchTerm.term >= word, ChallengeSearchTerm.term < _successor(word))
 
 
-def matching_challenges(query: Query):
-    """A subquery of (challenge_id, score) for challenges holding every term of the query.
+def matching_versions(query: Query):
+    """A subquery of (challenge_id, language, score) for the versions holding every term of the query.
 
-    The rows of each prefix, and of the CJK bigrams (one IN list), are read separately and put
+    The rows of each prefix, and of the whole terms (one IN list), are read separately and put
     together with UNION ALL: each part is a range of the covering index, where an OR would make
-    PostgreSQL read the table. A challenge matches when it has a row for each bigram and at
+    PostgreSQL read the table. A version matches when it has a row for each whole term and at
     least one row in each prefix's range, which plain SUM and MAX aggregates check.
     """
     term_rows = ChallengeSearchTerm
-    parts = [select(term_rows.challenge_id, term_rows.weight, literal_column(str(n)).label("part"))
-             .where(_prefix_condition(word)) for n, word in enumerate(query.prefix_words)]
-    if query.exact_terms:
-        parts.append(select(term_rows.challenge_id, term_rows.weight, literal_column("-1").label("part"))
-                     .where(term_rows.term.in_(query.exact_terms)))
+    columns = (term_rows.challenge_id, term_rows.language, term_rows.weight)
+    parts = [select(*columns, literal_column(str(n)).label("part")).where(_prefix_condition(word))
+             for n, word in enumerate(query.prefix_words)]
+    whole = query.whole_terms
+    if whole:
+        parts.append(select(*columns, literal_column("-1").label("part")).where(term_rows.term.in_(whole)))
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("term_rows")
-    stmt = (select(rows.c.challenge_id.label("challenge_id"), func.sum(rows.c.weight).label("score"))
-            .group_by(rows.c.challenge_id))
-    if len(parts) > 1 or len(query.exact_terms) > 1:
+    stmt = (select(rows.c.challenge_id.label("challenge_id"), rows.c.language.label("language"),
+                   func.sum(rows.c.weight).label("score"))
+            .group_by(rows.c.challenge_id, rows.c.language))
+    if len(parts) > 1 or len(whole) > 1:
         having = [func.max(case((rows.c.part == n, 1), else_=0)) == 1 for n in range(len(query.prefix_words))]
-        if query.exact_terms:
-            having.append(func.sum(case((rows.c.part == -1, 1), else_=0)) == len(query.exact_terms))
+        if whole:
+            having.append(func.sum(case((rows.c.part == -1, 1), else_=0)) == len(whole))
         stmt = stmt.having(and_(*having))
-    return stmt.subquery("matches")
+    return stmt.subquery("version_matches")
 
 
-def phrase_conditions(query: Query, challenge=Challenge) -> list:
+def phrase_conditions(query: Query, text) -> list:
     """Bigrams may all be present without being adjacent: a longer CJK word must appear as written.
 
-    The check reads the stored text, which is not normalised: a challenge that writes the phrase
-    in half-width katakana has its bigrams but fails this check, and is not found.
+    The check reads the stored text (a challenge's, or a translation's), which is not normalised: a
+    version that writes the phrase in half-width katakana has its bigrams but fails this check, and
+    is not found.
     """
-    return [or_(challenge.title.contains(phrase, autoescape=True),
-                challenge.summary.contains(phrase, autoescape=True),
-                challenge.description.contains(phrase, autoescape=True)) for phrase in query.phrases]
+    return [or_(text.title.contains(phrase, autoescape=True),
+                text.summary.contains(phrase, autoescape=True),
+                text.description.contains(phrase, autoescape=True)) for phrase in query.phrases]
 
 
-def matching_challenges_as_written(query: Query):
-    """matching_challenges, less those whose text lacks a longer CJK word as written.
+def matching_versions_as_written(query: Query):
+    """matching_versions, less those whose text lacks a longer CJK word as written.
 
     The phrase check sits inside the subquery, so that it reads the text of the matching
-    challenges only: as a condition of the outer query, SQLite would run it on every open call
+    versions only: as a condition of the outer query, SQLite would run it on every open call
     before the join whenever it chose to start from the challenges.
     """
-    matches = matching_challenges(query)
+    matches = matching_versions(query)
     if not query.phrases:
         return matches
-    text = aliased(Challenge, name="phrase_text")
-    return (select(matches.c.challenge_id, matches.c.score)
-            .where(exists().where(text.id == matches.c.challenge_id, *phrase_conditions(query, text)))
-            .subquery("matches_as_written"))
+    original = aliased(Challenge, name="phrase_original")
+    translation = aliased(ChallengeTranslation, name="phrase_translation")
+    return (select(matches.c.challenge_id, matches.c.language, matches.c.score)
+            .where(or_(exists().where(original.id == matches.c.challenge_id, original.language == matches.c.language,
+                                      *phrase_conditions(query, original)),
+                       exists().where(translation.challenge_id == matches.c.challenge_id,
+                                      translation.language == matches.c.language,
+                                      *phrase_conditions(query, translation))))
+            .subquery("versions_as_written"))
+
+
+def matching_challenges(query: Query, reader_language: str | None = None):
+    """A subquery of (challenge_id, score, languages, in_reader_language) for the matching challenges.
+
+    A challenge scores as its best version; ``languages`` sums the LANGUAGE_BITS of every version
+    that matched, and ``in_reader_language`` is 1 when one of them is in the reader's language.
+    """
+    versions = matching_versions_as_written(query)
+    bits = case(*[(versions.c.language == language, bit) for language, bit in LANGUAGE_BITS.items()], else_=0)
+    in_reader_language = case((versions.c.language == (reader_language or ""), 1), else_=0)
+    return (select(versions.c.challenge_id.label("challenge_id"), func.max(versions.c.score).label("score"),
+                   func.sum(bits).label("languages"), func.max(in_reader_language).label("in_reader_language"))
+            .group_by(versions.c.challenge_id)
+            .subquery("matches"))
+
+
+def matched_languages(bits: int | None) -> tuple[str, ...]:
+    return tuple(language for language, bit in LANGUAGE_BITS.items() if (bits or 0) & bit)
 
 
 # The listing ------------------------------------------------------------------------------------
@@ -229,13 +325,15 @@ def _page_number(value) -> int:
 
 def find_challenges(*, user, q: str = "", program=None, field=None, status: str | None = "open",
                     country: str | None = None, sort: str | None = None, page=1, per_page: int = 20,
-                    now: datetime | None = None) -> Page:
+                    now: datetime | None = None, reader_language: str | None = None) -> Page:
     """Search and filter the published challenges `user` may see; one page of them.
 
     status: "open" (accepting: open and before its deadline), "closed" (closed, or open past its
     deadline), "awarded", or "all"/None (the three). sort: "relevance" (the default with a query),
-    "deadline" (the default without) or "newest". Unknown program, field, status or sort values
-    raise ValueError; the form checks them first. Page numbers out of range are clamped.
+    "deadline" (the default without) or "newest"; by relevance, calls of equal score matched in
+    ``reader_language`` come first. Unknown program, field, status or sort values raise ValueError;
+    the form checks them first. Page numbers out of range are clamped. With a query, the page's
+    ``matched_languages`` says in which languages each call matched.
     """
     now = as_utc(now or utcnow()).astimezone(UTC)  # SQLite compares the UTC wall time as text
     status = status or "all"
@@ -264,7 +362,7 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
             stmt = stmt.join(matches, matches.c.challenge_id == Challenge.id)
         return stmt.where(*conditions)
 
-    matches = matching_challenges_as_written(query) if query else None
+    matches = matching_challenges(query, reader_language) if query else None
     total = db.session.scalar(restrict(select(func.count()).select_from(Challenge)))
     pages = max(1, math.ceil(total / per_page))
     page = min(max(_page_number(page), 1), pages)
@@ -272,18 +370,22 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
         return Page(items=[], total=0, page=page, per_page=per_page)
 
     if sort == "relevance":
-        keys = [(matches.c.score, True), *_deadline_keys(status, now), (Challenge.id, False)]
+        keys = [(matches.c.score, True), (matches.c.in_reader_language, True), *_deadline_keys(status, now),
+                (Challenge.id, False)]
     elif sort == "newest":
         keys = [(Challenge.published_at, True), (Challenge.id, True)]
     else:
         keys = [*_deadline_keys(status, now), (Challenge.id, False)]
+    languages = matches.c.languages if query else literal_column("0")
     # Sort and cut the page on the keys alone, then load the twenty whole rows: sorting thousands
     # of rows with their descriptions is what made a common word slow.
-    page_keys = (restrict(select(Challenge.id.label("id"), *[key.label(f"k{n}") for n, (key, _) in enumerate(keys)]))
+    page_keys = (restrict(select(Challenge.id.label("id"), languages.label("languages"),
+                                 *[key.label(f"k{n}") for n, (key, _) in enumerate(keys)]))
                  .order_by(*[key.desc() if descending else key.asc() for key, descending in keys])
                  .limit(per_page).offset((page - 1) * per_page).subquery("page_keys"))
-    items = db.session.scalars(
-        select(Challenge).join(page_keys, page_keys.c.id == Challenge.id)
+    rows = db.session.execute(
+        select(Challenge, page_keys.c.languages).join(page_keys, page_keys.c.id == Challenge.id)
         .order_by(*[page_keys.c[f"k{n}"].desc() if descending else page_keys.c[f"k{n}"].asc()
                     for n, (_, descending) in enumerate(keys)])).unique().all()
-    return Page(items=list(items), total=total, page=page, per_page=per_page)
+    return Page(items=[challenge for challenge, _ in rows], total=total, page=page, per_page=per_page,
+                matched_languages={challenge.id: matched_languages(bits) for challenge, bits in rows if query})

@@ -1,7 +1,7 @@
 """A page of results for listings that Flask-SQLAlchemy's paginate cannot build (several columns,
 ranked searches)."""
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import request
 
@@ -28,6 +28,8 @@ class Page:
     total: int
     page: int
     per_page: int
+    # A search's page: the languages each item matched in (id → codes), for "Matched in 日本語".
+    matched_languages: dict = field(default_factory=dict)
 
     @property
     def pages(self) -> int:

@@ -335,6 +335,16 @@ def test_listing_shows_open_challenges_to_anonymous_users(client, make_challenge
     assert published.title in page and hidden.title not in page
 
 
+def test_a_search_result_says_in_which_language_it_matched(client, make_challenge):
+    make_challenge("open", title="抗体医薬品の共同研究", summary="", description="", language="ja")
+    make_challenge("open", title="Diagnostics partner", summary="", description="", language="en")
+    page = text(client.get("/challenges/?q=항체&lang=ko"))
+    assert "抗体医薬品の共同研究" in page and "Diagnostics partner" not in page
+    assert "일치한 언어: 일본어" in page
+    assert "一致した言語：日本語" in text(client.get("/challenges/?q=antibody&lang=ja"))
+    assert "Matched in" not in text(client.get("/challenges/?lang=en"))  # no query, nothing matched
+
+
 def test_every_state_change_is_audited(client, users, login, make_challenge):
     draft = make_challenge("draft")
     login(users["company_owner"])

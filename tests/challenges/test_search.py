@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.auth.models import AnonymousUser
 from app.challenges.models import Program
@@ -55,21 +56,30 @@ def test_weighted_terms_add_the_weight_of_each_part_once():
     assert weights["kras"] == 1
 
 
-@pytest.mark.parametrize(("text", "prefixes", "exact", "phrases"), [
-    ("antibod", ["antibod"], [], []),
-    ("a antibody", ["antibody"], [], []),  # one-letter words are dropped…
-    ("a", ["a"], [], []),  # …unless nothing else is left
-    ("anti antibody", ["antibody"], [], []),  # "anti" is implied by "antibody"
-    ("ai ai", ["ai"], [], []),
-    ("抗体医薬品", [], ["体医", "医薬", "抗体", "薬品"], ["抗体医薬品"]),
-    ("創薬", [], ["創薬"], []),
-    ("암", ["암"], [], []),  # one CJK character: a prefix over bigrams
-    ("薬 薬品", [], ["薬品"], []),
-    ("ＡＩ創薬", ["ai"], ["創薬"], []),
+@pytest.mark.parametrize(("text", "prefixes", "exact", "phrases", "concepts"), [
+    ("antibod", ["antibod"], [], [], []),
+    ("a binder", ["binder"], [], [], []),  # one-letter words are dropped…
+    ("a", ["a"], [], [], []),  # …unless nothing else is left
+    ("a antibody", [], [], [], ["#antibody"]),  # …or a concept is
+    ("bind binders", ["binders"], [], [], []),  # "bind" is implied by "binders"
+    ("koala koala", ["koala"], [], [], []),
+    ("抗体医薬品", [], ["体医", "医薬", "抗体", "薬品"], ["抗体医薬品"], []),
+    ("薬 薬品", [], ["薬品"], [], []),
+    ("암", ["암"], [], [], []),  # one CJK character: a prefix over bigrams, even when it names a concept
+    # A word, or a run of words, that is a form of a concept of the term list: searched as the concept.
+    ("創薬", [], [], [], ["#drug-discovery"]),
+    ("항체", [], [], [], ["#antibody"]),
+    ("ANTIBODIES", [], [], [], ["#antibody"]),
+    ("antibody 抗体 항체", [], [], [], ["#antibody"]),
+    ("신약 개발", [], [], [], ["#drug-discovery"]),  # two words, one concept
+    ("single cell kras", ["kras"], [], [], ["#single-cell"]),
+    ("ＡＩ創薬", [], [], [], ["#ai-drug-discovery"]),  # the longest run first
+    ("ai 抗体医薬品", [], ["体医", "医薬", "抗体", "薬品"], ["抗体医薬品"], ["#ai"]),
 ])
-def test_query_parsing(text, prefixes, exact, phrases):
+def test_query_parsing(text, prefixes, exact, phrases, concepts):
     query = Query(text)
-    assert (query.prefix_words, query.exact_terms, query.phrases) == (prefixes, exact, phrases)
+    assert (query.prefix_words, query.exact_terms, query.phrases, query.concept_terms) == (
+        prefixes, exact, phrases, concepts)
     assert query
 
 
@@ -105,12 +115,18 @@ def corpus(make_challenge):
     make_challenge(title="폐암 조기 진단", summary="액체생검", description="AI")
 
 
+ANTIBODY_CALLS = {"Antibodies for solid tumours", "抗体医薬品の製造", "항체를 이용한 진단", "抗体の医薬への応用"}
+
+
 @pytest.mark.parametrize(("q", "expected"), [
     ("antibod", {"Antibodies for solid tumours"}),  # a Latin word is a prefix
-    ("ANTIBODIES", {"Antibodies for solid tumours"}),
-    ("創薬", {"AI創薬プラットフォーム"}),  # a two-character word inside longer text
-    ("抗体", {"抗体医薬品の製造", "抗体の医薬への応用"}),
-    ("항체", {"항체를 이용한 진단"}),
+    ("bispecif", {"Antibodies for solid tumours"}),
+    ("開発", set()),  # a two-character word inside longer text (no concept): 開発 is not 개발
+    # A form of a concept finds every call that names the concept, in any language.
+    ("ANTIBODIES", ANTIBODY_CALLS),
+    ("抗体", ANTIBODY_CALLS),
+    ("항체", ANTIBODY_CALLS),
+    ("創薬", {"AI創薬プラットフォーム", "신약개발 파트너"}),
     ("신약", {"신약개발 파트너"}),
     ("개발", {"신약개발 파트너"}),
     ("ai 創薬", {"AI創薬プラットフォーム"}),  # every term must match
@@ -123,7 +139,8 @@ def corpus(make_challenge):
     ("암", {"폐암 조기 진단"}),  # one character at the end of a run
     ("진단", {"항체를 이용한 진단", "폐암 조기 진단"}),
     ("anti antibodies", {"Antibodies for solid tumours"}),
-    ("tumour antibody", set()),  # "tumour" prefixes "tumours", "antibody" does not prefix "antibodies"
+    ("tumour antibody", {"Antibodies for solid tumours"}),  # "tumour" prefixes "tumours"; antibodies are antibody
+    ("solid phases", set()),  # "phases" does not prefix "phase"
 ])
 def test_search(corpus, anonymous, q, expected):
     assert found(q, anonymous) == expected
@@ -142,6 +159,118 @@ def test_confidential_text_is_never_searchable(make_challenge, users, anonymous)
         for q in ("pcsk9", "ヒミツ", "비밀"):
             assert find_challenges(user=viewer, q=q, status="all").total == 0
     assert find_challenges(user=anonymous, q="target", status="all").total == 1
+
+
+# Across languages ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def translate(users):
+    """translate(challenge, "ko", title=…, summary=…, description=…, confidential=…), as staff would."""
+    from app.challenges.translating import save_translation
+
+    def translate(challenge, language, *, title, summary="", description="", confidential=""):
+        with db.session.no_autoflush:  # save_translation reads the questions after adding the new row
+            save_translation(challenge, actor=users["ipark_staff"], language=language, title=title,
+                             summary=summary, description=description, confidential=confidential)
+        db.session.commit()
+
+    return translate
+
+
+def matches(q, anonymous, **arguments) -> dict[str, tuple]:
+    """Title → the languages the call matched in."""
+    page = find_challenges(user=anonymous, q=q, status="all", **arguments)
+    return {challenge.title: page.matched_languages[challenge.id] for challenge in page.items}
+
+
+def test_a_korean_query_finds_a_japanese_only_call_through_the_term_list(make_challenge, anonymous):
+    make_challenge(title="抗体医薬品の共同研究", summary="非臨床試験まで", description="", language="ja")
+    make_challenge(title="低分子の探索", summary="", description="", language="ja")
+    assert matches("항체", anonymous) == {"抗体医薬品の共同研究": ("ja",)}
+    assert matches("antibodies", anonymous) == {"抗体医薬品の共同研究": ("ja",)}
+    assert matches("임상시험", anonymous) == {}  # 非臨床試験 is no clinical trial
+
+
+def test_single_cell_is_found_in_every_script(make_challenge, anonymous):
+    make_challenge(title="シングルセル解析による標的探索", summary="", description="", language="ja")
+    make_challenge(title="Single-cell atlas of the liver", summary="", description="", language="en")
+    make_challenge(title="단일 세포 분석 플랫폼", summary="", description="", language="ko")
+    expected = {"シングルセル解析による標的探索": ("ja",), "Single-cell atlas of the liver": ("en",),
+                "단일 세포 분석 플랫폼": ("ko",)}
+    for q in ("단일세포", "単一細胞", "single cell", "SINGLE-CELL", "싱글셀"):
+        assert matches(q, anonymous) == expected, q
+
+
+def test_a_translation_is_found_by_its_own_words_and_says_so(make_challenge, translate, anonymous):
+    call = make_challenge(title="Biomarkers for sarcopenia", summary="Muscle loss in the elderly.",
+                          description="Partners with patient cohorts.", language="en")
+    make_challenge(title="Another call", summary="", description="", language="en")
+    translate(call, "ko", title="근감소증 바이오마커", summary="고령자의 근육 손실.",
+              description="환자 코호트를 보유한 파트너.")
+    assert matches("고령자", anonymous) == {"Biomarkers for sarcopenia": ("ko",)}  # in the translation only
+    assert matches("코호트를 보유한", anonymous) == {"Biomarkers for sarcopenia": ("ko",)}  # a phrase, as written
+    assert matches("elderly", anonymous) == {"Biomarkers for sarcopenia": ("en",)}
+    assert matches("sarcopenia", anonymous) == {"Biomarkers for sarcopenia": ("en", "ko")}  # both name it
+    assert matches("고령자 elderly", anonymous) == {}  # every term in one version
+
+
+def test_a_phrase_must_be_written_in_the_version_that_matched(make_challenge, translate, anonymous):
+    call = make_challenge(title="Muscle study", summary="", description="", language="en")
+    # 코호, 호트 … are all in the translation, but 코호트를 보유한 only in neither part as written
+    translate(call, "ko", title="코호트 연구", summary="트를 보유한 파트너", description="")
+    assert matches("코호트를 보유한", anonymous) == {}
+
+
+def test_the_confidential_part_of_a_translation_is_never_indexed(make_challenge, translate, users, anonymous):
+    call = make_challenge(title="Target discovery", summary="", description="", language="en")
+    translate(call, "ja", title="標的探索", confidential="秘密の標的はPCSK9、コード名ヒミツ")
+    for viewer in (anonymous, users["company_owner"], users["ipark_staff"]):
+        for q in ("pcsk9", "ヒミツ", "コード名"):
+            assert find_challenges(user=viewer, q=q, status="all").total == 0
+    assert matches("標的探索", anonymous) == {"Target discovery": ("en", "ja")}  # target-discovery, both
+
+
+def test_when_scores_tie_the_readers_language_comes_first(make_challenge, anonymous):
+    deadline = utcnow() + timedelta(days=10)
+    japanese = make_challenge(title="抗体", summary="", description="", language="ja", deadline=deadline)
+    korean = make_challenge(title="항체", summary="", description="", language="ko", deadline=deadline)
+    english = make_challenge(title="Antibody", summary="", description="", language="en", deadline=deadline)
+    stronger = make_challenge(title="Antibody", summary="antibody", description="", language="en",
+                              deadline=deadline + timedelta(days=1))
+
+    def order(reader):
+        return [c.id for c in find_challenges(user=anonymous, q="항체", reader_language=reader).items]
+
+    assert order("ko") == [stronger.id, korean.id, japanese.id, english.id]  # score first, then the reader's
+    assert order("ja") == [stronger.id, japanese.id, korean.id, english.id]
+    assert order("en") == [stronger.id, english.id, japanese.id, korean.id]
+    assert order(None) == [stronger.id, japanese.id, korean.id, english.id]  # then the usual keys
+
+
+def test_reindex_search_rebuilds_every_version(app, make_challenge, translate, anonymous):
+    from sqlalchemy import delete
+
+    from app.challenges.models import ChallengeSearchTerm
+
+    call = make_challenge(title="抗体の探索", summary="", description="", language="ja")
+    translate(call, "ko", title="항체 탐색")
+    before = db.session.execute(select(ChallengeSearchTerm.term, ChallengeSearchTerm.language,
+                                       ChallengeSearchTerm.weight)).all()
+    db.session.execute(delete(ChallengeSearchTerm).where(ChallengeSearchTerm.term.startswith("#")))  # as before
+    db.session.commit()
+    assert matches("antibody", anonymous) == {}
+    result = app.test_cli_runner().invoke(args=["reindex-search", "--chunk", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 challenges" in result.output
+    after = db.session.execute(select(ChallengeSearchTerm.term, ChallengeSearchTerm.language,
+                                      ChallengeSearchTerm.weight)).all()
+    assert sorted(after) == sorted(before)
+    assert matches("antibody", anonymous) == {"抗体の探索": ("ja", "ko")}
+
+
+def test_no_query_no_matched_languages(make_challenge, anonymous):
+    make_challenge(title="Antibody")
+    assert find_challenges(user=anonymous, status="all").matched_languages == {}
 
 
 @pytest.mark.parametrize("viewer", ["company_owner", "company_member", "ipark_staff", "admin", "anonymous"])
@@ -323,10 +452,16 @@ def test_bench_data_adds_published_challenges_indexed_like_the_application_would
     challenges = db.session.scalars(select(Challenge)).all()
     assert {c.state for c in challenges} <= PUBLISHED_STATES
     assert {c.language for c in challenges} == {"en", "ja", "ko"}
-    for challenge in challenges[:10]:
-        stored = db.session.execute(select(ChallengeSearchTerm.term, ChallengeSearchTerm.weight)
+    translated = [challenge for challenge in challenges if challenge.translations]
+    assert 0 < len(translated) < len(challenges)  # three in ten, in another language than the original
+    assert all(t.language != c.language for c in translated for t in c.translations)
+    for challenge in challenges[:10] + translated[:5]:
+        stored = db.session.execute(select(ChallengeSearchTerm.term, ChallengeSearchTerm.language,
+                                           ChallengeSearchTerm.weight)
                                     .where(ChallengeSearchTerm.challenge_id == challenge.id)).all()
-        assert sorted(stored) == sorted((r["term"], r["weight"]) for r in search_term_rows(challenge.id, challenge))
+        assert sorted(stored) == sorted((r["term"], r["language"], r["weight"])
+                                        for r in search_term_rows(challenge.id, challenge))
+        assert {language for _, language, _ in stored} == {v.language for v in challenge.search_versions()}
     for word in ("抗体", "항체", "antibod"):
         assert find_challenges(user=anonymous, q=word, status="all").total > 0
     for secret in ("社外秘", "대외비", "programme code"):  # words of the confidential part only
