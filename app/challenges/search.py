@@ -15,7 +15,8 @@ searched as that concept's term instead of its letters. So 항체 finds the call
 those that say antibody. Only the public part is indexed: the confidential text never reaches search.
 
 ``find_challenges`` is the listing at /challenges/: search, filters, sort and one page of results
-in two statements (a count and the page) plus the eager loads of the page's rows.
+in one statement (the page with its total) plus the eager loads of the page's rows; a count
+follows only when the page comes back empty.
 """
 import math
 import re
@@ -208,30 +209,44 @@ def _prefix_condition(word: str):
     return and_(ChallengeSearchTerm.term >= word, ChallengeSearchTerm.term < _successor(word))
 
 
-def matching_versions(query: Query):
-    """A subquery of (challenge_id, language, score) for the versions holding every term of the query.
+def _term_rows(query: Query):
+    """The index rows of the query's terms: (challenge_id, language, weight, part), part n for the n-th
+    prefix and -1 for the whole terms.
 
     The rows of each prefix, and of the whole terms (one IN list), are read separately and put
     together with UNION ALL: each part is a range of the covering index, where an OR would make
-    PostgreSQL read the table. A version matches when it has a row for each whole term and at
-    least one row in each prefix's range, which plain SUM and MAX aggregates check.
+    PostgreSQL read the table.
     """
     term_rows = ChallengeSearchTerm
     columns = (term_rows.challenge_id, term_rows.language, term_rows.weight)
     parts = [select(*columns, literal_column(str(n)).label("part")).where(_prefix_condition(word))
              for n, word in enumerate(query.prefix_words)]
+    if query.whole_terms:
+        parts.append(select(*columns, literal_column("-1").label("part"))
+                     .where(term_rows.term.in_(query.whole_terms)))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("term_rows")
+
+
+def _holds_every_term(query: Query, rows) -> list:
+    """HAVING conditions true when a group's rows hold every term of the query: at least one row in
+    each prefix's range (MAX), a row for each whole term (SUM); none for a single term."""
     whole = query.whole_terms
+    if len(query.prefix_words) + len(whole) == 1:
+        return []
+    checks = [func.max(case((rows.c.part == n, 1), else_=0)) == 1 for n in range(len(query.prefix_words))]
     if whole:
-        parts.append(select(*columns, literal_column("-1").label("part")).where(term_rows.term.in_(whole)))
-    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("term_rows")
+        checks.append(func.sum(case((rows.c.part == -1, 1), else_=0)) == len(whole))
+    return checks
+
+
+def matching_versions(query: Query):
+    """A subquery of (challenge_id, language, score) for the versions holding every term of the query."""
+    rows = _term_rows(query)
     stmt = (select(rows.c.challenge_id.label("challenge_id"), rows.c.language.label("language"),
                    func.sum(rows.c.weight).label("score"))
             .group_by(rows.c.challenge_id, rows.c.language))
-    if len(parts) > 1 or len(whole) > 1:
-        having = [func.max(case((rows.c.part == n, 1), else_=0)) == 1 for n in range(len(query.prefix_words))]
-        if whole:
-            having.append(func.sum(case((rows.c.part == -1, 1), else_=0)) == len(whole))
-        stmt = stmt.having(and_(*having))
+    if checks := _holds_every_term(query, rows):
+        stmt = stmt.having(and_(*checks))
     return stmt.subquery("version_matches")
 
 
@@ -271,10 +286,20 @@ def matching_versions_as_written(query: Query):
 def matching_challenges(query: Query, reader_language: str | None = None):
     """A subquery of (challenge_id, score, languages, in_reader_language) for the matching challenges.
 
-    A challenge scores as its best version; ``languages`` sums the LANGUAGE_BITS of every version
-    that matched, and ``in_reader_language`` is 1 when one of them is in the reader's language.
+    A challenge matches when one of its versions holds every term; it scores as its best matching
+    version; ``languages`` sums the LANGUAGE_BITS of the versions that matched, and
+    ``in_reader_language`` is 1 when one of them is in the reader's language. (Grouping the rows by
+    version, then the versions by challenge, is three times faster on SQLite than one GROUP BY per
+    challenge with each language's test and score side by side.)
     """
-    versions = matching_versions_as_written(query)
+    if not query.prefix_words and len(query.whole_terms) == 1:
+        # One whole term (a concept, or a CJK bigram): a version has at most one row of it, which is
+        # its score; no need to group by version first.
+        versions = (select(ChallengeSearchTerm.challenge_id, ChallengeSearchTerm.language,
+                           ChallengeSearchTerm.weight.label("score"))
+                    .where(ChallengeSearchTerm.term == query.whole_terms[0]).subquery("version_matches"))
+    else:
+        versions = matching_versions_as_written(query)
     bits = case(*[(versions.c.language == language, bit) for language, bit in LANGUAGE_BITS.items()], else_=0)
     in_reader_language = case((versions.c.language == (reader_language or ""), 1), else_=0)
     return (select(versions.c.challenge_id.label("challenge_id"), func.max(versions.c.score).label("score"),
@@ -363,12 +388,6 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
         return stmt.where(*conditions)
 
     matches = matching_challenges(query, reader_language) if query else None
-    total = db.session.scalar(restrict(select(func.count()).select_from(Challenge)))
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(_page_number(page), 1), pages)
-    if not total:
-        return Page(items=[], total=0, page=page, per_page=per_page)
-
     if sort == "relevance":
         keys = [(matches.c.score, True), (matches.c.in_reader_language, True), *_deadline_keys(status, now),
                 (Challenge.id, False)]
@@ -377,15 +396,34 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
     else:
         keys = [*_deadline_keys(status, now), (Challenge.id, False)]
     languages = matches.c.languages if query else literal_column("0")
-    # Sort and cut the page on the keys alone, then load the twenty whole rows: sorting thousands
-    # of rows with their descriptions is what made a common word slow.
-    page_keys = (restrict(select(Challenge.id.label("id"), languages.label("languages"),
-                                 *[key.label(f"k{n}") for n, (key, _) in enumerate(keys)]))
-                 .order_by(*[key.desc() if descending else key.asc() for key, descending in keys])
-                 .limit(per_page).offset((page - 1) * per_page).subquery("page_keys"))
-    rows = db.session.execute(
-        select(Challenge, page_keys.c.languages).join(page_keys, page_keys.c.id == Challenge.id)
-        .order_by(*[page_keys.c[f"k{n}"].desc() if descending else page_keys.c[f"k{n}"].asc()
-                    for n, (_, descending) in enumerate(keys)])).unique().all()
-    return Page(items=[challenge for challenge, _ in rows], total=total, page=page, per_page=per_page,
-                matched_languages={challenge.id: matched_languages(bits) for challenge, bits in rows if query})
+
+    def page_rows(number: int) -> list:
+        """One page: its calls, their matched languages and the number of matches, in one statement.
+
+        The page is sorted and cut on the keys alone, then the whole rows are loaded: sorting
+        thousands of rows with their descriptions is what made a common word slow. The total comes
+        with it (COUNT(*) OVER ()), so the matches are computed once, not again for a count.
+        """
+        page_keys = (restrict(select(Challenge.id.label("id"), languages.label("languages"),
+                                     func.count().over().label("total"),
+                                     *[key.label(f"k{n}") for n, (key, _) in enumerate(keys)]))
+                     .order_by(*[key.desc() if descending else key.asc() for key, descending in keys])
+                     .limit(per_page).offset((number - 1) * per_page).subquery("page_keys"))
+        return db.session.execute(
+            select(Challenge, page_keys.c.languages, page_keys.c.total).join(page_keys, page_keys.c.id == Challenge.id)
+            .order_by(*[page_keys.c[f"k{n}"].desc() if descending else page_keys.c[f"k{n}"].asc()
+                        for n, (_, descending) in enumerate(keys)])).unique().all()
+
+    page = max(_page_number(page), 1)
+    rows = page_rows(page)
+    if rows:
+        total = rows[0].total
+    else:  # nothing matches, or the page asked for is past the end: count, and show the last page
+        total = db.session.scalar(restrict(select(func.count()).select_from(Challenge)))
+        pages = max(1, math.ceil(total / per_page))
+        if not total or page <= pages:
+            return Page(items=[], total=total, page=min(page, pages), per_page=per_page)
+        page = pages
+        rows = page_rows(page)
+    return Page(items=[challenge for challenge, _, _ in rows], total=total, page=page, per_page=per_page,
+                matched_languages={challenge.id: matched_languages(bits) for challenge, bits, _ in rows if query})
