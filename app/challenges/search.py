@@ -397,15 +397,16 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
         keys = [*_deadline_keys(status, now), (Challenge.id, False)]
     languages = matches.c.languages if query else literal_column("0")
 
-    def page_rows(number: int) -> list:
-        """One page: its calls, their matched languages and the number of matches, in one statement.
+    def page_rows(number: int, *, with_total: bool) -> list:
+        """One page: its calls, their matched languages and, with a query, the number of matches.
 
         The page is sorted and cut on the keys alone, then the whole rows are loaded: sorting
-        thousands of rows with their descriptions is what made a common word slow. The total comes
-        with it (COUNT(*) OVER ()), so the matches are computed once, not again for a count.
+        thousands of rows with their descriptions is what made a common word slow. A search's total
+        comes with its page (COUNT(*) OVER ()), so that the matches are computed once, not again
+        for a count: search across languages doubled the matches of common words.
         """
-        page_keys = (restrict(select(Challenge.id.label("id"), languages.label("languages"),
-                                     func.count().over().label("total"),
+        total = func.count().over() if with_total else literal_column("0")
+        page_keys = (restrict(select(Challenge.id.label("id"), languages.label("languages"), total.label("total"),
                                      *[key.label(f"k{n}") for n, (key, _) in enumerate(keys)]))
                      .order_by(*[key.desc() if descending else key.asc() for key, descending in keys])
                      .limit(per_page).offset((number - 1) * per_page).subquery("page_keys"))
@@ -414,16 +415,22 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
             .order_by(*[page_keys.c[f"k{n}"].desc() if descending else page_keys.c[f"k{n}"].asc()
                         for n, (_, descending) in enumerate(keys)])).unique().all()
 
+    def count() -> int:
+        return db.session.scalar(restrict(select(func.count()).select_from(Challenge)))
+
     page = max(_page_number(page), 1)
-    rows = page_rows(page)
-    if rows:
-        total = rows[0].total
-    else:  # nothing matches, or the page asked for is past the end: count, and show the last page
-        total = db.session.scalar(restrict(select(func.count()).select_from(Challenge)))
-        pages = max(1, math.ceil(total / per_page))
-        if not total or page <= pages:
-            return Page(items=[], total=total, page=min(page, pages), per_page=per_page)
-        page = pages
-        rows = page_rows(page)
+    rows = None
+    if query:  # the total comes with the page; a count only when the page is empty
+        rows = page_rows(page, with_total=True)
+        total = rows[0].total if rows else count()
+    else:  # the count reads the listing index alone, the page sorts its first rows only: cheaper apart
+        total = count()
+    pages = max(1, math.ceil(total / per_page))
+    if not total:
+        return Page(items=[], total=0, page=1, per_page=per_page)
+    if page > pages:  # past the end: the last page
+        page, rows = pages, None
+    if rows is None:
+        rows = page_rows(page, with_total=False)
     return Page(items=[challenge for challenge, _, _ in rows], total=total, page=page, per_page=per_page,
                 matched_languages={challenge.id: matched_languages(bits) for challenge, bits, _ in rows if query})
