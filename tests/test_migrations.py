@@ -207,6 +207,9 @@ def test_existing_proposals_take_their_calls_language(empty_database):
             db.engine.dispose()
 
 
+PREVIOUS_TO_SEARCH_LANGUAGES = "c1a1proposallang"  # b9f2searchlang's down_revision
+
+
 @pytest.mark.parametrize("empty_database", ["sqlite", pytest.param("postgresql", marks=ON_POSTGRESQL)], indirect=True)
 def test_search_terms_take_their_calls_language_and_undoing_keeps_the_originals(empty_database):
     """b9f2searchlang: the rows so far are the original's, in the call's language; undone, the rows of
@@ -238,6 +241,3 @@ def test_search_terms_take_their_calls_language_and_undoing_keeps_the_originals(
         finally:
             db.session.remove()
             db.engine.dispose()
-
-
-PREVIOUS_TO_SEARCH_LANGUAGES = "c1a1proposallang"  # b9f2searchlang's down_revision

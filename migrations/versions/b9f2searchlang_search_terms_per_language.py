@@ -1,7 +1,7 @@
 """search terms per language: each version of a call (the original, each translation) indexed apart
 
 Revision ID: b9f2searchlang
-Revises: b9f1translate1
+Revises: c1a1proposallang
 Create Date: 2026-12-01 11:00:00
 
 The terms of the term list's concepts ("#antibody") come with the next indexing of each call:
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b9f2searchlang'
-down_revision = 'b9f1translate1'
+down_revision = 'c1a1proposallang'
 branch_labels = None
 depends_on = None
 
