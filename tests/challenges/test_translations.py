@@ -401,3 +401,10 @@ def test_the_list_of_calls_to_translate_is_for_staff(client, login, users, perso
     if person != "anonymous":
         login(users[person])
     assert client.get("/challenges/translations").status_code in {302, 403, 404}
+
+
+def test_the_original_links_back_to_the_readers_translation(client, users, make_challenge):
+    challenge = japanese_call(make_challenge)
+    translate(challenge, users["company_owner"])
+    page = client.get(f"/challenges/{challenge.id}?lang=ko&original=1").get_data(as_text=True)
+    assert f'<a href="/challenges/{challenge.id}" hreflang="ko">' in page
