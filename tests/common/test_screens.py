@@ -24,3 +24,10 @@ def test_every_table_scrolls_in_its_own_box():
 def test_no_rule_breaks_words_anywhere():
     """`overflow-wrap: anywhere` lets a table column shrink to one letter ("3./4/8" in the ranking)."""
     assert not re.search(r"overflow-wrap\s*:\s*anywhere", STYLE.read_text())
+
+
+def test_every_column_header_has_a_name():
+    """A screen reader reads a column's header before each of its cells: an empty one reads nothing."""
+    empty = [f"{template.relative_to(TEMPLATES)}" for template in sorted(TEMPLATES.rglob("*.html"))
+             if re.search(r"<th\b[^>]*>\s*</th>", template.read_text())]
+    assert not empty, f'name the empty <th> (<span class="visually-hidden">…</span>) in {empty}'
