@@ -169,9 +169,8 @@ def translate(users):
     from app.challenges.translating import save_translation
 
     def translate(challenge, language, *, title, summary="", description="", confidential=""):
-        with db.session.no_autoflush:  # save_translation reads the questions after adding the new row
-            save_translation(challenge, actor=users["ipark_staff"], language=language, title=title,
-                             summary=summary, description=description, confidential=confidential)
+        save_translation(challenge, actor=users["ipark_staff"], language=language, title=title, summary=summary,
+                         description=description, confidential=confidential)
         db.session.commit()
 
     return translate
