@@ -123,7 +123,7 @@ def test_translated_pages_show_no_english_interface_text(app, demo, client, lang
     check([f"/challenges/{company_call}/translations/{'ko' if lang == 'ja' else 'ja'}"])
     client.post("/auth/logout")
     client.post("/auth/login", data={"email": "ipark@demo.test", "password": "kakehashi-demo"})
-    check(PAGES_STAFF + ["/challenges/review"])
+    check(PAGES_STAFF + ["/challenges/review", "/challenges/translations", "/challenges/translations?language=en"])
     client.post("/auth/logout")
     # Proposals and their review: the demo's pages for the venture, the company and staff.
     from app.proposals.models import Proposal, ProposalState
