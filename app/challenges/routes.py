@@ -39,7 +39,7 @@ from app.common.money import Money
 from app.common.names import language_name
 from app.common.pagination import requested_page
 from app.common.taxonomy import Field
-from app.common.views import attempt, require, run_service, visible_or_404
+from app.common.views import MACHINE_DRAFTS_PER_HOUR, attempt, per_user, require, run_service, visible_or_404
 from app.extensions import db, limiter
 
 PER_PAGE = 20
@@ -184,13 +184,9 @@ def _translation_page(challenge: Challenge, language: str, form):
                            machine_drafts=machine_translation.is_available())
 
 
-def _user_key() -> str:
-    return f"user-{current_user.get_id() or request.remote_addr}"
-
-
 @bp.post("/<int:challenge_id>/translations/<any(en, ja, ko):language>/machine-draft")
 @login_required
-@limiter.limit("30 per hour", key_func=_user_key)  # each draft spends the DeepL quota
+@limiter.limit(MACHINE_DRAFTS_PER_HOUR, key_func=per_user)
 def machine_draft(challenge_id: int, language: str):
     """The translation form as posted, its empty fields filled by DeepL, for the person to review and
     save; nothing is saved here. Without DEEPL_AUTH_KEY there is no such button, and no such page."""

@@ -199,3 +199,11 @@ def _page_of_this_request() -> str | None:
     if referrer and urlsplit(referrer).netloc == request.host:
         return referrer
     return None
+
+
+def per_user(*_) -> str:
+    """The rate-limit key of a signed-in person's own allowance (the network address otherwise)."""
+    return f"user-{current_user.get_id() or request.remote_addr}"
+
+
+MACHINE_DRAFTS_PER_HOUR = "30 per hour"  # each machine draft spends the DeepL quota

@@ -10,7 +10,15 @@ from app.common import machine_translation, uploads
 from app.common.errors import DomainError
 from app.common.names import language_name
 from app.common.pagination import requested_page
-from app.common.views import attempt, flash_refusal, require, run_service, visible_or_404
+from app.common.views import (
+    MACHINE_DRAFTS_PER_HOUR,
+    attempt,
+    flash_refusal,
+    per_user,
+    require,
+    run_service,
+    visible_or_404,
+)
 from app.extensions import db, limiter
 from app.proposals import bp, services, translating
 from app.proposals.forms import AttachmentForm, NewProposalForm, proposal_form, proposal_translation_form
@@ -171,13 +179,9 @@ def _translation_page(proposal: Proposal, language: str, form, questions):
                            machine_drafts=machine_translation.is_available())
 
 
-def _user_key() -> str:
-    return f"user-{current_user.get_id() or request.remote_addr}"
-
-
 @bp.post("/proposals/<int:proposal_id>/translations/<any(en, ja, ko):language>/machine-draft")
 @login_required
-@limiter.limit("30 per hour", key_func=_user_key)  # each draft spends the DeepL quota
+@limiter.limit(MACHINE_DRAFTS_PER_HOUR, key_func=per_user)
 def machine_draft(proposal_id: int, language: str):
     """The translation form as posted, its empty fields filled by DeepL, for the venture to review and
     save; nothing is saved here. Only with the venture's consent: a proposal is confidential."""
