@@ -16,7 +16,8 @@ import time
 from axe_playwright_python.base import AXE_SCRIPT
 
 FAILING_IMPACTS = ("serious", "critical")
-WAIT_S = 15  # the longest a page may take to load and be checked (axe takes well under a second)
+WAIT_S = 20  # the longest a page may take to load and be checked (well under a second on a quiet machine;
+# shorter than conftest.TIMEOUT_MS, so that an action leaving the page never times out first)
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NAVIGATIONS = re.compile(r"^(?!.*/static/)")  # the application's pages, not its style sheets and scripts
