@@ -152,7 +152,8 @@ def new_context(browser, live_server, request, tmp_path):
                 except Exception as error:  # a crashed page must not hide the real failure
                     print(f"no screenshot for context {n} page {m}: {error}")
     findings = [] if failed else axe.finish(contexts)
-    print(f"axe-core checked {axe.checked} page view(s)")
+    print(f"axe-core checked {axe.checked} page view(s)"
+          + (f"; not in time: {', '.join(axe.unchecked)}" if axe.unchecked else ""))
     for context in contexts:
         context.close()
     if findings:
