@@ -348,3 +348,25 @@ def test_a_venture_can_translate_after_the_deadline_once_submitted(users, make_c
     later = utcnow() + timedelta(days=1)
     assert not proposal.can_edit(users["venture_owner"], later)
     assert proposal.can_translate(users["venture_owner"], later)
+
+
+@pytest.mark.postgresql_only
+def test_two_members_saving_a_translation_at_once_make_one(race, make_proposal, users):
+    from app.auth.models import User
+
+    proposal = make_proposal("submitted")
+    proposal_id = proposal.id
+    members = [users["venture_owner"].id, users["venture_member"].id]
+    language = "ja" if proposal.language != "ja" else "en"
+
+    def save(member_id, title):
+        return lambda: save_proposal_translation(
+            db.session.get(Proposal, proposal_id), actor=db.session.get(User, member_id), language=language,
+            title=title, summary="要約")
+
+    results = race(save(members[0], "一つ目"), save(members[1], "二つ目"))
+    assert [r.outcome for r in results] == ["ok", "ok"]  # the lock makes the second update the first's row
+    rows = db.session.scalars(select(ProposalTranslation).where(ProposalTranslation.proposal_id == proposal_id)).all()
+    assert len(rows) == 1
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.translated")).all()
+    assert sorted(event.details["created"] for event in events) == [False, True]
