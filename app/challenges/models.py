@@ -306,6 +306,10 @@ class Challenge(db.Model):
                       *(question.text for question in self.questions),
                       *(criterion.name for criterion in self.criteria))
 
+    def translated_by_poster(self, translation: ChallengeTranslation) -> bool:
+        """The posting organisation wrote this translation (else the institutions' staff did)."""
+        return translation.written_by.organization_id == self.organization_id
+
     def missing_languages(self) -> list[str]:
         """The written languages the call has no translation into yet (publication review shows them)."""
         have = {self.language, *(row.language for row in self.translations)}

@@ -408,3 +408,14 @@ def test_the_original_links_back_to_the_readers_translation(client, users, make_
     translate(challenge, users["company_owner"])
     page = client.get(f"/challenges/{challenge.id}?lang=ko&original=1").get_data(as_text=True)
     assert f'<a href="/challenges/{challenge.id}" hreflang="ko">' in page
+
+
+def test_readers_are_told_whether_the_poster_or_the_staff_translated(client, users, make_challenge):
+    by_poster, by_staff = japanese_call(make_challenge), japanese_call(make_challenge)
+    translate(by_poster, users["company_member"])
+    translate(by_staff, users["mss_staff"])
+    assert by_poster.translated_by_poster(by_poster.translation("ko"))
+    assert not by_staff.translated_by_poster(by_staff.translation("ko"))
+    assert "공고 기관이 번역했습니다." in client.get(f"/challenges/{by_poster.id}?lang=ko").get_data(as_text=True)
+    page = client.get(f"/challenges/{by_staff.id}?lang=ko").get_data(as_text=True)
+    assert "운영 사무국이 번역했습니다." in page
