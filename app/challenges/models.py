@@ -306,6 +306,10 @@ class Challenge(db.Model):
                       *(question.text for question in self.questions),
                       *(criterion.name for criterion in self.criteria))
 
+    def translation_outdated(self, translation: ChallengeTranslation) -> bool:
+        """The original changed after this translation was saved (the page asks for an update)."""
+        return translation.source_digest != self.translation_source_digest()
+
     def translated_by_poster(self, translation: ChallengeTranslation) -> bool:
         """The posting organisation wrote this translation (else the institutions' staff did)."""
         return translation.written_by.organization_id == self.organization_id

@@ -110,7 +110,7 @@ class ChallengeText:
     @property
     def outdated(self) -> bool:
         return self.translation is not None and \
-            self.translation.source_digest != self.challenge.translation_source_digest()
+            self.challenge.translation_outdated(self.translation)
 
     def __getattr__(self, name):
         if name in TEXT_FIELDS:
