@@ -675,6 +675,37 @@ def count_queries(app):
 
 
 @pytest.fixture
+def record_plans(app):
+    """with record_plans() as plans: client.get(…) — then plans.rows_read("proposals"),
+    plans.assert_reads_at_most(…), plans.assert_no_seq_scan(…), print(plans.summary()). PostgreSQL
+    only: records the statements the block sends (as count_queries does, with their parameters), then
+    runs EXPLAIN (ANALYZE, FORMAT JSON) on each SELECT in the test's transaction (tests/plans.py)."""
+    from tests.plans import Plans
+
+    if not is_postgresql(app):
+        raise pytest.UsageError("record_plans reads PostgreSQL's plans: mark the test postgresql_only")
+
+    @contextmanager
+    def recording():
+        sent = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            sent.append((statement, parameters))
+
+        plans = Plans([])
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield plans
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+        plans.statements[:] = [(statement, parameters) for statement, parameters in sent
+                               if not only_for_the_test(statement)]
+        plans.explain(_bound[app])
+
+    return recording
+
+
+@pytest.fixture
 def fake_deepl(app):
     """A fake DeepL API on 127.0.0.1 (tests/fakes/deepl_server.py), and the app set to use it through
     the library's server URL: machine drafts are available, and nothing goes to the network."""
