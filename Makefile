@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint check-migrations requirements i18n-extract i18n-update i18n-compile clean bench
+.PHONY: run test lint check-migrations requirements i18n-extract i18n-update i18n-compile clean bench bench-search
 
 # requirements-dev.txt holds every package, the application's included, pip itself too, each pinned
 # with its hashes: pip refuses a download that does not match, and upgrades itself to its pin here.
@@ -52,15 +52,26 @@ check-migrations: $(STAMP)
 	DATABASE_URL=sqlite:////tmp/kakehashi-migration-check.sqlite3 $(FLASK) db upgrade
 	DATABASE_URL=sqlite:////tmp/kakehashi-migration-check.sqlite3 $(FLASK) db check
 
-# Search at scale (docs/performance.md): a fresh SQLite database under instance/bench/, or the
-# empty PostgreSQL database named by BENCH_DATABASE_URL; 10,000 challenges, then the timings.
+# The pages under load (docs/performance.md, "How to measure the pages"): bench/load.py builds or
+# reuses the 1k and 100k databases (SQLite under instance/bench/; with BENCH_DATABASE_URL=…/NAME,
+# the PostgreSQL databases NAME_1k and NAME_100k), starts gunicorn on each, signs in through the
+# form and drives every page with wrk (installed here from Debian's package if missing).
+# Options from the environment: BENCH_DATABASE_URL, BENCH_SIZES, BENCH_SECONDS, BENCH_WARMUP, BENCH_REPEAT.
 BENCH_DIR := instance/bench
-BENCH_URL = $(or $(BENCH_DATABASE_URL),sqlite:///$(abspath $(BENCH_DIR))/kakehashi-bench.sqlite3)
-bench: $(STAMP)
-	@if [ -z "$(BENCH_DATABASE_URL)" ]; then rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR); fi
-	DATABASE_URL='$(BENCH_URL)' $(FLASK) db upgrade
-	DATABASE_URL='$(BENCH_URL)' $(FLASK) bench-data --challenges 10000 --proposals 20000 --seed 1 --if-empty
-	DATABASE_URL='$(BENCH_URL)' $(BIN)/python bench/search_benchmark.py
+bench: $(STAMP) $(COMPILED)
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk (Debian package)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
+	$(BIN)/python bench/load.py
+
+# Search at scale (docs/performance.md): a fresh SQLite database instance/bench/kakehashi-bench.sqlite3,
+# or the empty PostgreSQL database named by BENCH_DATABASE_URL; 10,000 challenges, then the timings.
+BENCH_SEARCH_URL = $(or $(BENCH_DATABASE_URL),sqlite:///$(abspath $(BENCH_DIR))/kakehashi-bench.sqlite3)
+bench-search: $(STAMP)
+	@if [ -z "$(BENCH_DATABASE_URL)" ]; then rm -f $(BENCH_DIR)/kakehashi-bench.sqlite3 && mkdir -p $(BENCH_DIR); fi
+	DATABASE_URL='$(BENCH_SEARCH_URL)' $(FLASK) db upgrade
+	DATABASE_URL='$(BENCH_SEARCH_URL)' $(FLASK) bench-data --challenges 10000 --proposals 20000 --seed 1 --if-empty
+	DATABASE_URL='$(BENCH_SEARCH_URL)' $(BIN)/python bench/search_benchmark.py
 
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o app/translations/messages.pot .

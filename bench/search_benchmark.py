@@ -3,8 +3,8 @@
     DATABASE_URL=sqlite:////abs/path/bench.sqlite3 .venv/bin/python bench/search_benchmark.py
     BENCH_DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/search_benchmark.py
 
-`make bench` builds the database and runs this. Each query runs as an anonymous visitor and as a
-venture member, each in a fresh session as a request would, touching what a result card shows;
+`make bench-search` builds the database and runs this. Each query runs as an anonymous visitor and
+as a venture member, each in a fresh session as a request would, touching what a result card shows;
 after a warm-up, every run is timed and the script prints p50/p95/max per query, per kind and
 overall. The figures include SQLAlchemy's work, not the template.
 """
@@ -90,7 +90,7 @@ def main() -> int:
 
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not url:
-        parser.error("set BENCH_DATABASE_URL or DATABASE_URL (or run `make bench`)")
+        parser.error("set BENCH_DATABASE_URL or DATABASE_URL (or run `make bench-search`)")
 
     from app import create_app
     from app.auth.models import AnonymousUser, Organization, OrganizationKind, User
