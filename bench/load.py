@@ -128,6 +128,12 @@ class LoadResult:
     def failed(self) -> bool:
         return self.non2xx > 0 or self.socket_errors > 0 or self.requests == 0
 
+    @property
+    def problem(self) -> str:
+        if self.requests == 0:
+            return "no request completed in the run"
+        return f"{self.non2xx} non-2xx (first {self.first_non2xx}), {self.socket_errors} socket errors"
+
     def as_dict(self) -> dict:
         return {**asdict(self), "rps": round(self.rps, 1), "failed": self.failed}
 
@@ -577,8 +583,7 @@ def measure_load(target: Target, manifest: dict, redis_url: str, seconds: float,
                 results[page.name] = {"error": str(error)}
                 continue
             results[page.name] = {"c1": c1.as_dict(), "c8": c8.as_dict()}
-            failed = [f"c{n}: {r.non2xx} non-2xx (first {r.first_non2xx}), {r.socket_errors} socket errors"
-                      for n, r in ((1, c1), (8, c8)) if r.failed]
+            failed = [f"c{n}: {r.problem}" for n, r in ((1, c1), (8, c8)) if r.failed]
             if failed:
                 results[page.name]["error"] = "; ".join(failed)
             print(f"  {page.name:<18} c1 {c1.rps:7.1f} req/s  c8 {c8.rps:7.1f} req/s  p95 {c8.p95_ms:6.1f} ms"

@@ -54,6 +54,13 @@ def test_a_run_with_any_non_2xx_answer_or_socket_error_fails(non2xx, timeouts, f
     result = parse_wrk_report(output)
     assert result.failed is failed
     assert result.socket_errors == timeouts
+    if failed:
+        assert result.problem == f"{non2xx} non-2xx (first 302), {timeouts} socket errors"
+
+
+def test_a_run_in_which_no_request_completed_fails():
+    result = parse_wrk_report(WRK_OUTPUT.replace('"requests": 1996', '"requests": 0'))
+    assert result.failed and result.problem == "no request completed in the run"
 
 
 def test_wrk_output_without_the_report_is_an_error():
