@@ -597,9 +597,14 @@ def measure_in_process(target: Target, manifest: dict, redis_url: str, repeat: i
     from app import create_app
     from app.extensions import db
 
-    os.environ.update(production_environment(target.url, redis_url))
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=target.url, RATELIMIT_STORAGE_URI=redis_url,
-                     SECRET_KEY=SECRET_KEY, PUBLIC_BASE_URL=PUBLIC_BASE_URL, TRUSTED_HOSTS=["127.0.0.1"])
+    saved = dict(os.environ)
+    os.environ.update(production_environment(target.url, redis_url))  # read by ProductionConfig.finalize
+    try:
+        app = create_app("production", SQLALCHEMY_DATABASE_URI=target.url, RATELIMIT_STORAGE_URI=redis_url,
+                         SECRET_KEY=SECRET_KEY, PUBLIC_BASE_URL=PUBLIC_BASE_URL, TRUSTED_HOSTS=["127.0.0.1"])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     gc.collect()
     gc.freeze()  # as wsgi.py does
     browsers = {None: ClientBrowser(app.test_client())}
@@ -680,7 +685,7 @@ def main() -> int:
               "in_process_repeat": repeat, "workers": WORKERS,
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "system": f"{platform.system()} {platform.release()}", "load": os.getloadavg()},
-              "sizes": {}, "ratios": []}
+              "sizes": {}, "ratios": {}}
     ok = True
     for target in targets(sizes, bench_url):
         print(f"\n== {target.dialect}, {target.size}: {target.challenges} challenges, {target.proposals} proposals")
@@ -709,9 +714,10 @@ def main() -> int:
             f"{report['database']} {size['database_version']}, {name} ({size['proposals']} proposals, "
             f"{size['challenges']} challenges), load average {load}", size["pages"]))
     for small, large in zip(names, names[1:], strict=False):
-        report["ratios"] = ratios(report["sizes"][small]["pages"], report["sizes"][large]["pages"])
+        compared = report["ratios"][f"{large}/{small}"] = ratios(report["sizes"][small]["pages"],
+                                                                  report["sizes"][large]["pages"])
         print("\n" + format_ratio_table(f"{large} ÷ {small} (p50 and req/s at c8; SQL statements {small}/{large})",
-                                        report["ratios"]))
+                                        compared))
     report["ok"] = ok
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     path = BENCH_DIR / f"results-{report.get('database', 'none')}-{started:%Y%m%d-%H%M%S}.json"
