@@ -548,6 +548,29 @@ def gunicorn(url: str, redis_url: str):
             process.wait()
 
 
+def busy_connections(port: int, table: str) -> int:
+    """Connections to the server's port that a worker has yet to answer and close, read from
+    /proc/net/tcp: established (01) or closed by the client only (08, CLOSE_WAIT)."""
+    busy = 0
+    for line in table.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) > 3 and int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] in {"01", "08"}:
+            busy += 1
+    return busy
+
+
+def wait_until_idle(port: int, timeout: float = 120) -> None:
+    """wrk stops at its deadline with requests still queued at the server: the next run would wait
+    behind them (a run at concurrency 1 after one at 8 could complete nothing). Wait until the
+    workers have answered every connection."""
+    tables = [path for path in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")) if path.exists()]
+    deadline = time.monotonic() + timeout
+    while tables and time.monotonic() < deadline:
+        if not sum(busy_connections(port, path.read_text()) for path in tables):
+            return
+        time.sleep(0.1)
+
+
 # One size ---------------------------------------------------------------------------------------------
 
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}  # gunicorn trusts it from 127.0.0.1 (forwarded_allow_ips)
@@ -575,10 +598,14 @@ def measure_load(target: Target, manifest: dict, redis_url: str, seconds: float,
             if page.role:
                 headers["Cookie"] = cookies[page.role]
             url = base_url + page.path
+            port = urlsplit(base_url).port
             try:
                 run_wrk(url, connections=8, threads=2, seconds=warmup, headers=headers)
+                wait_until_idle(port)
                 c1 = run_wrk(url, connections=1, threads=1, seconds=seconds, headers=headers)
+                wait_until_idle(port)
                 c8 = run_wrk(url, connections=8, threads=2, seconds=seconds, headers=headers)
+                wait_until_idle(port)
             except BenchError as error:
                 results[page.name] = {"error": str(error)}
                 continue

@@ -2,6 +2,7 @@
 import json
 import shutil
 import socket
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -138,6 +139,26 @@ def test_totp_codes_never_reuse_a_step():
     assert wait == pytest.approx(15.5)
 
 
+PROC_NET_TCP = """\
+  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:9C5B 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1
+   1: 0100007F:9C5B 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 2 1
+   2: 0100007F:9C5B 0100007F:D2F2 08 00000000:00000000 00:00000000 00000000     0        0 3 1
+   3: 0100007F:9C5B 0100007F:D2F4 06 00000000:00000000 03:00001000 00000000     0        0 0 3
+   4: 0100007F:D2F6 0100007F:9C5B 01 00000000:00000000 00:00000000 00000000     0        0 4 1
+   5: 0100007F:1F90 0100007F:D2F8 01 00000000:00000000 00:00000000 00000000     0        0 5 1
+"""
+
+
+def test_connections_the_server_has_yet_to_answer():
+    port = 0x9C5B
+    # established and close-wait on the server's port; not the listener, a time-wait, the client's
+    # own end (remote port) or another server
+    assert load.busy_connections(port, PROC_NET_TCP) == 2
+    assert load.busy_connections(0x1F90, PROC_NET_TCP) == 1
+    assert load.busy_connections(1234, PROC_NET_TCP) == 0
+
+
 def test_the_csrf_token_is_read_from_the_form():
     assert csrf_token('<input id="csrf_token" name="csrf_token" type="hidden" value="Ab.c&amp;1">') == "Ab.c&1"
     assert csrf_token('<input value="xyz" type="hidden" name="csrf_token">') == "xyz"
@@ -220,6 +241,9 @@ def test_gunicorn_and_wrk_count_a_redirect_as_a_failure(tmp_path):
         headers = dict(load.PROXY_HEADERS)
         home = load.run_wrk(base_url + "/", connections=2, threads=1, seconds=1, headers=headers)
         redirected = load.run_wrk(base_url + "/auth/profile", connections=2, threads=1, seconds=1, headers=headers)
+        port = int(base_url.rsplit(":", 1)[1])
+        load.wait_until_idle(port, timeout=10)
+        assert load.busy_connections(port, Path("/proc/net/tcp").read_text()) == 0
     assert home.requests > 0 and not home.failed, json.dumps(home.as_dict())
     assert redirected.failed and redirected.first_non2xx == 302
     assert redirected.non2xx == redirected.requests
