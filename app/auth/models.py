@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, func, or_, select
-from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.enums import LabelledEnum
 from app.common.models import EnumRows, Institution
@@ -111,8 +111,8 @@ class Organization(db.Model):
     machine_translate_confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    field_rows: Mapped[list[OrganizationField]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+    # Loaded when read: the pages that show an organisation's fields show one organisation.
+    field_rows: Mapped[list[OrganizationField]] = relationship(cascade="all, delete-orphan")
     members: Mapped[list["User"]] = relationship(
         back_populates="organization", foreign_keys="User.organization_id",
         order_by="User.created_at")
@@ -374,7 +374,6 @@ def venture(organization_id: int) -> Organization | None:
 def ventures() -> list[Organization]:
     """Every venture, by name: the choices of a form."""
     return db.session.scalars(select(Organization).where(Organization.kind == OrganizationKind.venture)
-                              .options(lazyload(Organization.field_rows))
                               .order_by(Organization.name_latin, Organization.id)).all()
 
 

@@ -95,6 +95,24 @@ def test_logout_makes_the_old_session_cookie_useless(app, client, users, login):
     assert db.session.scalar(select(LoginSession.ended_at)) is not None
 
 
+@pytest.mark.parametrize("person", ["venture_owner", "company_member", "ipark_staff", "admin"])
+def test_a_signed_in_page_loads_the_session_user_and_organisation_in_one_statement(
+        client, users, login, count_queries, person):
+    """The home page reads nothing else: what it sends is the cost of being signed in."""
+    login(users[person])
+    assert client.get("/").status_code == 200  # the first page after signing in
+    with count_queries() as queries:
+        page = client.get("/?lang=en").get_data(as_text=True)
+    assert users[person].name in page  # the user menu: the user and their organisation were read
+    assert len(queries) == 1, queries
+
+
+def test_an_anonymous_page_sends_no_statement(client, count_queries):
+    with count_queries() as queries:
+        assert client.get("/").status_code == 200
+    assert queries == []
+
+
 def test_remember_me_cookie_dies_with_logout(app, client, users):
     client.post("/auth/login", data={"email": users["venture_owner"].email, "password": PASSWORD, "remember": "y"})
     remember = client.get_cookie("remember_token").value

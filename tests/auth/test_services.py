@@ -255,6 +255,24 @@ def test_load_login_session_finds_the_user_until_the_session_ends(make_user):
     assert len(audit_events("user.logged_out")) == 1
 
 
+def test_load_login_session_is_one_statement_with_the_user_and_organisation(make_user, count_queries):
+    """Every signed-in page starts here: the session, its user and their organisation in one
+    statement, and nothing the navbar does not read (the organisation's fields)."""
+    user = make_user("venture")
+    user.organization.fields = [Field.diagnostics]
+    key = start_login_session(user).key
+    db.session.commit()
+    db.session.expunge_all()  # as in a new request
+
+    with count_queries() as queries:
+        loaded = load_login_session(key)
+        assert (loaded.login_session.key, loaded.organization.kind, loaded.is_venture) == (
+            key, OrganizationKind.venture, True)
+    assert len(queries) == 1, queries
+    assert "field_rows" not in loaded.organization.__dict__  # left for the pages that show them
+    assert loaded.organization.fields == [Field.diagnostics]
+
+
 def test_load_login_session_refuses_an_unknown_key(make_user):
     start_login_session(make_user())
     assert load_login_session("no-such-key") is None

@@ -2,6 +2,7 @@
 holds (its key is all the cookie carries)."""
 from flask import has_request_context, request
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 
 from app.auth.models import LoginSession, User, hash_password
 from app.auth.services.accounts import find_user_by_email, normalize_email
@@ -58,8 +59,12 @@ def start_login_session(user: User) -> LoginSession:
 
 
 def load_login_session(key: str) -> User | None:
+    """The signed-in user of this session key, with the session and their organisation: one
+    statement, on every signed-in request (the organisation's fields load where a page shows them)."""
     login_session = db.session.scalar(
-        select(LoginSession).where(LoginSession.key == key, LoginSession.ended_at.is_(None)))
+        select(LoginSession).join(LoginSession.user).join(User.organization)
+        .where(LoginSession.key == key, LoginSession.ended_at.is_(None))
+        .options(contains_eager(LoginSession.user).contains_eager(User.organization)))
     if login_session is None or not login_session.user.active:
         return None
     user = login_session.user
