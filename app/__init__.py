@@ -110,6 +110,17 @@ def _init_templates(app):
         format_countdown=format_countdown, programs_for=programs_for,
         outbox_can_manage=OutboxEmail.can_manage)
     app.jinja_env.add_extension("jinja2.ext.do")
+    # The templates' _ and ngettext (Flask-Babel installed its own): each constant string looked up
+    # once per process and language (app.common.catalog).
+    from flask_babel import get_translations
+
+    from app.common.catalog import translate, translate_plural
+
+    app.jinja_env.install_gettext_callables(
+        gettext=translate, ngettext=translate_plural, newstyle=True,
+        pgettext=lambda context, message: get_translations().upgettext(context, message),
+        npgettext=lambda context, singular, plural, number: get_translations().unpgettext(
+            context, singular, plural, number))
 
 
 ERROR_TEXTS = {

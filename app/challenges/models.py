@@ -7,7 +7,6 @@ or does what is a predicate here; services change state, views ask these predica
 import enum
 from datetime import datetime
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
@@ -33,6 +32,7 @@ from app.challenges.translations import (
     QuestionTranslation,
     digest,
 )
+from app.common.catalog import locale_name
 from app.common.enums import LabelledEnum
 from app.common.models import EnumRows
 from app.common.money import Currency
@@ -298,7 +298,7 @@ class Challenge(db.Model):
     @property
     def text(self) -> ChallengeText:
         """The call in the language of the page or e-mail being rendered."""
-        return self.text_in(str(get_locale()))
+        return self.text_in(locale_name())
 
     def translation_source_digest(self) -> str:
         """What a translation of this call is made from: its text, questions and criteria."""

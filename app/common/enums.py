@@ -5,8 +5,11 @@ as badges, the badge's Bootstrap colour.
         draft = "draft", _l("Draft"), "secondary"
 
 ``ChallengeState.draft`` is still the string "draft" (stored, compared and hashed as before);
-``.label`` is a lazy string, translated each time it is shown, in the reader's language."""
+``.label`` is a lazy string, translated each time it is shown, in the reader's language (through
+app.common.catalog: looked up once per process and language)."""
 import enum
+
+from app.common.catalog import cached_lazy
 
 
 class LabelledEnum(enum.StrEnum):
@@ -19,7 +22,7 @@ class LabelledEnum(enum.StrEnum):
     def __new__(cls, value: str, label, badge: str | None = None):
         member = str.__new__(cls, value)
         member._value_ = value
-        member._label = label
+        member._label = cached_lazy(label)
         member._badge = badge
         return member
 

@@ -7,12 +7,14 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
+from babel.dates import format_timedelta as babel_format_timedelta
 from babel.dates import get_datetime_format, get_timezone, get_timezone_location, get_timezone_name
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import format_timedelta, get_locale, refresh
+from flask_babel import get_locale, refresh
 from flask_babel import get_timezone as active_timezone
 from flask_login import current_user
 
+from app.common.catalog import locale_name
 from app.common.money import Currency, format_amount
 from app.common.time import as_utc, utcnow
 
@@ -110,9 +112,25 @@ UTC_NAME = "UTC"
 _BRACKETS = re.compile(r"[()（）]")
 
 
-def _language() -> str:
-    return str(get_locale() or "en").split("_")[0]
+def _language(locale: str | None = None) -> str:
+    return (locale or locale_name()).split("_")[0]
 
+
+@lru_cache(maxsize=16)
+def _babel_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def current_zone():
+    """The reader's zone (flask_babel.get_timezone), read from the request's cache when it holds
+    it: every date of a page asks for it (force_timezone's refresh() drops it)."""
+    context = g.get("_flask_babel") if has_app_context() else None
+    return getattr(context, "babel_tzinfo", None) or active_timezone()
+
+
+# The dates of a page are formatted once per (moment, zone, language) and process: a list of calls
+# shows the same deadlines to every reader of a language and zone. The output never changes for
+# the same three, so nothing here may be a minute old.
 
 def format_day(day: date | datetime | None) -> str:
     """A calendar day (or a moment's day in the reader's zone): 'Dec 1, 2026', '2026/12/01',
@@ -121,10 +139,16 @@ def format_day(day: date | datetime | None) -> str:
         return ""
     if isinstance(day, datetime):
         try:
-            day = as_utc(day).astimezone(active_timezone()).date()
+            day = as_utc(day).astimezone(current_zone()).date()
         except (OverflowError, ValueError):  # as format_moment: the day in UTC
             day = as_utc(day).date()
-    return babel_format_date(day, DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"]), locale=get_locale())
+    return _day_in(day, locale_name())
+
+
+@lru_cache(maxsize=4096)
+def _day_in(day: date, locale: str) -> str:
+    return babel_format_date(day, DATE_PATTERNS.get(_language(locale), DATE_PATTERNS["en"]),
+                             locale=_babel_locale(locale))
 
 
 def format_moment(moment: datetime | None, style: str = "minute") -> str:
@@ -133,21 +157,26 @@ def format_moment(moment: datetime | None, style: str = "minute") -> str:
     name one ("short", "medium", "minute"): every style reads the same."""
     if moment is None:
         return ""
-    moment = as_utc(moment)
+    return _moment_in(as_utc(moment), current_zone(), locale_name())
+
+
+@lru_cache(maxsize=8192)
+def _moment_in(moment: datetime, zone, locale: str) -> str:
     try:
-        local = moment.astimezone(active_timezone())
+        local = moment.astimezone(zone)
     except (OverflowError, ValueError):  # year 1 west of UTC, year 9999 east of it: show it in UTC
-        return f"{_date_and_minute(moment)} {UTC_NAME}"
-    return f"{_date_and_minute(local)} {zone_name(local.tzinfo)}"
+        return f"{_date_and_minute(moment, locale)} {UTC_NAME}"
+    return f"{_date_and_minute(local, locale)} {_zone_name_in(local.tzinfo, locale)}"
 
 
-def _date_and_minute(moment: datetime) -> str:
+def _date_and_minute(moment: datetime, locale: str | None = None) -> str:
     """The day in the language's pattern with the short time, joined as CLDR joins them:
     'Dec 1, 2026, 5:30 PM', '2026/12/01 17:30', '2026. 12. 1. 오후 5:30'."""
-    locale = get_locale()
+    name = locale or locale_name()
+    locale = _babel_locale(name)
     return (get_datetime_format("medium", locale=locale)
             .replace("{0}", babel_format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale))
-            .replace("{1}", babel_format_date(moment, DATE_PATTERNS.get(_language(), DATE_PATTERNS["en"]),
+            .replace("{1}", babel_format_date(moment, DATE_PATTERNS.get(_language(name), DATE_PATTERNS["en"]),
                                               locale=locale)))
 
 
@@ -157,11 +186,15 @@ def zone_name(zone) -> str:
     generic name; its place name, 대한민국 시간, is not what Korean readers say). Where CLDR has no
     generic name it names the place, for a country of several zones "Country (City)": then the city
     alone (ニューヨーク時間)."""
+    return _zone_name_in(zone, locale_name())
+
+
+def _zone_name_in(zone, locale: str) -> str:
     zone = get_timezone(zone) if isinstance(zone, str) else zone
     key = getattr(zone, "key", None) or str(zone)
     if key in {"UTC", "Etc/UTC", "Etc/GMT", "GMT"}:
         return UTC_NAME
-    return _zone_name(key, str(get_locale()))
+    return _zone_name(key, locale)
 
 
 @lru_cache(maxsize=4096)
@@ -177,7 +210,7 @@ def zone_option_label(zone: str) -> str:
     """A zone in the profile's menu: Japan and Korea by their everyday names, every other zone by
     its place (Germany (Berlin) Time, アメリカ合衆国（ニューヨーク）時間), which tells the many zones of
     one country apart."""
-    return _zone_option_label(zone, str(get_locale()))
+    return _zone_option_label(zone, locale_name())
 
 
 @lru_cache(maxsize=4096)
@@ -198,7 +231,7 @@ def format_money(amount_minor: int, currency: Currency | str, style: str = "tabl
 
 def current_zone_name() -> str:
     """The reader's zone, named as their dates name it (日本時間, 한국 시간, UTC)."""
-    return zone_name(active_timezone())
+    return zone_name(current_zone())
 
 
 def format_utc(moment: datetime | None) -> str:
@@ -211,8 +244,8 @@ def format_utc(moment: datetime | None) -> str:
 def format_countdown(moment: datetime, now: datetime | None = None) -> str:
     """'in 3 days' / '5時間後' / '2일 전', in the reader's language. Japanese writes no space
     between a number and its unit (CLDR writes "3 週間後")."""
-    text = format_timedelta(as_utc(moment) - (now or utcnow()), granularity="minute", threshold=1.5,
-                            add_direction=True)
+    text = babel_format_timedelta(as_utc(moment) - (now or utcnow()), granularity="minute", threshold=1.5,
+                                  add_direction=True, locale=_babel_locale(locale_name()))
     if _language() == "ja":
         text = re.sub(r"(?<=\d) (?=\D)", "", text)
     return text

@@ -4,7 +4,8 @@ import re
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from flask_babel import get_locale
+
+from app.common.catalog import locale_name
 
 
 def language_name(code: str | None) -> str:
@@ -12,7 +13,7 @@ def language_name(code: str | None) -> str:
     Japanese in English. A language switcher names each language in itself instead (LANGUAGE_NAMES)."""
     if not code:
         return ""
-    return _language_name(str(code), str(get_locale() or "en"))
+    return _language_name(str(code), locale_name())
 
 
 @lru_cache(maxsize=256)
@@ -25,7 +26,7 @@ def _language_name(code: str, reader: str) -> str:
 
 def org_name(organization) -> str:
     """An organisation's name as the reader can read it (``Organization.name_for``)."""
-    return organization.name_for(get_locale()) if organization is not None else ""
+    return organization.name_for(locale_name()) if organization is not None else ""
 
 
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")

@@ -1,8 +1,10 @@
 """Fixed vocabularies shared by organisations and challenges, with their translated labels."""
+from functools import lru_cache
+
 from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.common.catalog import locale_name
 from app.common.enums import LabelledEnum
 
 
@@ -24,7 +26,12 @@ COUNTRY_CODES = ("JP", "KR", "US", "GB", "DE", "FR", "CH", "SG", "TW", "CN")
 
 
 def country_name(code: str) -> str:
-    return Locale.parse(str(get_locale())).territories.get(code, code)
+    return _country_name(code, locale_name())
+
+
+@lru_cache(maxsize=1024)
+def _country_name(code: str, locale: str) -> str:
+    return Locale.parse(locale).territories.get(code, code)
 
 
 def country_choices() -> list[tuple[str, str]]:

@@ -1,16 +1,19 @@
 """Challenge pages: the wiring (who gets 200, 403, 404), bad input, and what never leaks."""
 import io
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import Domain
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from app.challenges.models import Challenge, ChallengeAttachment, ChallengeState, ClarificationQuestion, NdaAcceptance
 from app.challenges.services import accept_nda, add_attachment
+from app.common import catalog, i18n
 from app.common.models import AuditEvent
 from app.common.time import utcnow
 from app.extensions import db
@@ -326,6 +329,63 @@ def test_show_page_query_count_does_not_grow_with_questions(client, users, login
     add_questions(15)
     assert queries_for_page() == one
     assert one <= 22  # the call loads with its translations (one query each time it is read)
+
+
+@pytest.fixture
+def catalog_lookups(monkeypatch):
+    """Counter of the messages looked up in the catalogs, and of the zone names looked up in CLDR,
+    from a cold start (the caches emptied before and after)."""
+    looked_up = Counter()
+
+    class CountingCatalog:
+        def __init__(self, translations):
+            self.translations = translations
+
+        def ugettext(self, message):
+            looked_up[message] += 1
+            return self.translations.ugettext(message)
+
+        def ungettext(self, singular, plural, number):
+            looked_up[singular] += 1
+            return self.translations.ungettext(singular, plural, number)
+
+        def __getattr__(self, name):
+            return getattr(self.translations, name)
+
+    def forget():
+        catalog.forget()
+        for cached in (i18n._zone_name, i18n._moment_in, i18n._day_in):
+            cached.cache_clear()
+
+    real_catalog, real_zone_name = Domain.get_translations, i18n.get_timezone_name
+    monkeypatch.setattr(Domain, "get_translations", lambda self: CountingCatalog(real_catalog(self)))
+
+    def counting_zone_name(zone, *args, **kwargs):
+        looked_up[f"zone {zone}"] += 1
+        return real_zone_name(zone, *args, **kwargs)
+
+    monkeypatch.setattr(i18n, "get_timezone_name", counting_zone_name)
+    forget()
+    yield looked_up
+    forget()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja", "ko"])
+def test_a_page_of_calls_looks_each_label_and_zone_name_up_once(client, make_challenge, catalog_lookups, lang):
+    for n in range(3):  # the same programme, state, fields and zone on every card
+        make_challenge("open", title=f"Call {n}", fields=("ai_drug_discovery", "diagnostics"))
+
+    page = client.get(f"/challenges/?lang={lang}").get_data(as_text=True)
+    assert page.count('class="card mb-3 challenge-card"') == 3
+    assert catalog_lookups["Open"] == catalog_lookups["Deadline"] == catalog_lookups["Diagnostics"] == 1
+    zone = {"en": None, "ja": "Asia/Tokyo", "ko": "Asia/Seoul"}[lang]  # an English reader: UTC, named as such
+    assert [key for key in catalog_lookups if key.startswith("zone ")] == ([f"zone {zone}"] if zone else [])
+    assert max(catalog_lookups.values()) == 1, catalog_lookups.most_common(5)  # not again for a second card
+
+    catalog_lookups.clear()
+    again = client.get(f"/challenges/?lang={lang}").get_data(as_text=True)
+    assert again.count('class="card mb-3 challenge-card"') == 3
+    assert set(catalog_lookups) <= {"%(num)d challenge found"}, catalog_lookups  # the next request: none
 
 
 def test_listing_shows_open_challenges_to_anonymous_users(client, make_challenge):
