@@ -181,9 +181,10 @@ class Challenge(db.Model):
 
     organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User] = relationship()
-    field_rows: Mapped[list[ChallengeField]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    funding_rows: Mapped[list[ChallengeFundingSource]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+    # Loaded where a page shows them: the listing (fields) and the call's page (both) load them
+    # with the call (search.find_challenges, routes.show); one call's form or e-mail reads them when read.
+    field_rows: Mapped[list[ChallengeField]] = relationship(cascade="all, delete-orphan")
+    funding_rows: Mapped[list[ChallengeFundingSource]] = relationship(cascade="all, delete-orphan")
     questions: Mapped[list["ProposalQuestion"]] = relationship(
         back_populates="challenge", cascade="all, delete-orphan", order_by="ProposalQuestion.position")
     criteria: Mapped[list["RubricCriterion"]] = relationship(

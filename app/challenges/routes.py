@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import staff_required
 from app.challenges import bp, search, services, translating
@@ -105,9 +106,13 @@ def _shown_text(challenge: Challenge):
     return challenge.text_in(wanted)
 
 
+# What the call's page shows with the call, loaded with it.
+SHOW_LOADING = (selectinload(Challenge.field_rows), selectinload(Challenge.funding_rows))
+
+
 @bp.get("/<int:challenge_id>")
 def show(challenge_id: int):
-    challenge = visible_or_404(Challenge, challenge_id)
+    challenge = visible_or_404(Challenge, challenge_id, options=SHOW_LOADING)
     return render_template(
         "challenges/show.html", challenge=challenge, text=_shown_text(challenge),
         questions=challenge.questions_seen_by(current_user),

@@ -25,7 +25,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal_column, or_, select, union_all
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from app.auth.models import Organization
 from app.challenges.models import (
@@ -341,6 +341,12 @@ def _deadline_keys(status: str, now: datetime) -> list[tuple]:
     return [(passed, False), (case((~passed, Challenge.deadline)), False), (Challenge.deadline, True)]
 
 
+# What a result card shows (templates/challenges/_card.html): the poster (joined), the fields, the titles
+# and summaries of the translations; not the long texts, which the card never reads.
+CARD_LOADING = (selectinload(Challenge.field_rows), defer(Challenge.description), defer(Challenge.confidential),
+                defer(Challenge.review_note))
+
+
 def _page_number(value) -> int:
     try:
         return int(value)
@@ -412,6 +418,7 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
                      .limit(per_page).offset((number - 1) * per_page).subquery("page_keys"))
         return db.session.execute(
             select(Challenge, page_keys.c.languages, page_keys.c.total).join(page_keys, page_keys.c.id == Challenge.id)
+            .options(*CARD_LOADING)
             .order_by(*[page_keys.c[f"k{n}"].desc() if descending else page_keys.c[f"k{n}"].asc()
                         for n, (_, descending) in enumerate(keys)])).unique().all()
 

@@ -16,10 +16,11 @@ from app.common.locking import ChangedMeanwhile, is_conflict
 from app.extensions import db
 
 
-def visible_or_404(model, ident: int, *, visible=None):
+def visible_or_404(model, ident: int, *, visible=None, options=()):
     """The ``model`` row with id ``ident``, if the current user may know it exists: ``visible(row)``,
-    by default the model's ``can_view``. Otherwise 404, the answer for a row that does not exist."""
-    row = db.session.get(model, ident)
+    by default the model's ``can_view``. Otherwise 404, the answer for a row that does not exist.
+    ``options`` load what the page shows with it (selectinload(…), …)."""
+    row = db.session.get(model, ident, options=options)
     if row is None or not (visible(row) if visible is not None else row.can_view(current_user)):
         abort(404)
     return row

@@ -331,6 +331,29 @@ def test_show_page_query_count_does_not_grow_with_questions(client, users, login
     assert one <= 22  # the call loads with its translations (one query each time it is read)
 
 
+@pytest.mark.parametrize("viewer", ["anonymous", "venture_member"])
+@pytest.mark.parametrize("query", ["", "?q=antibody&lang=ja"])
+def test_the_listing_takes_the_same_few_statements_whatever_the_number_of_calls(
+        client, users, login, make_challenge, count_queries, viewer, query):
+    if viewer != "anonymous":
+        login(users[viewer])
+
+    def statements(expected_cards):
+        with count_queries() as queries:
+            page = client.get(f"/challenges/{query}").get_data(as_text=True)
+        assert page.count('class="card mb-3 challenge-card"') == expected_cards
+        return len(queries)
+
+    for n in range(3):
+        make_challenge("open", title=f"Antibody call {n}", fields=("ai_drug_discovery", "diagnostics"))
+    few = statements(3)
+    for n in range(20):
+        make_challenge("open", title=f"Antibody call {n + 3}", fields=("diagnostics",))
+    # The sign-in session (one statement), the count (without a query) and the page with its posters,
+    # the cards' fields and their translations' titles.
+    assert few == statements(20) <= (1 if viewer != "anonymous" else 0) + (3 if query else 4)
+
+
 @pytest.fixture
 def catalog_lookups(monkeypatch):
     """Counter of the messages looked up in the catalogs, and of the zone names looked up in CLDR,
