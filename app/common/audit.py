@@ -1,5 +1,6 @@
 from flask import has_request_context, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.common.models import AuditEvent
 from app.extensions import db
@@ -25,4 +26,5 @@ def history_of(subject, *, limit: int) -> list[AuditEvent]:
     """The latest ``limit`` events about ``subject``, the latest first."""
     return db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == subject.__tablename__, AuditEvent.subject_id == subject.id)
+        .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)).all()

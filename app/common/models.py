@@ -52,7 +52,7 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor = relationship("User", lazy="joined")
+    actor = relationship("User")  # the lists that name it load it (joinedload in their query)
 
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 

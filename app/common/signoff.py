@@ -34,6 +34,8 @@ class DecisionAction:
     preload_for: Callable[..., None] | None = None
     # The query form of is_conflicted: user -> SELECT of the subject ids the user is conflicted with.
     conflicted_subject_ids: Callable[..., object] | None = None
+    # Loader options for what the decisions page shows of a subject, loaded with the page's subjects.
+    subject_options: tuple = ()
 
 
 _actions: dict[str, DecisionAction] = {}
@@ -57,7 +59,7 @@ def load_subject(decision: JointDecision):
 def decisions_in(state: DecisionState, user):
     """The decisions in ``state`` that no conflict of ``user``'s hides, the latest first, with the
     people who requested, signed or rejected them (a query to paginate)."""
-    people = [selectinload(getattr(JointDecision, name)) for name in
+    people = [selectinload(getattr(JointDecision, name)).lazyload("*") for name in  # their names only
               ("requested_by", "ipark_signed_by", "mss_signed_by", "rejected_by")]
     return (select(JointDecision).where(JointDecision.state == state, not_(conflicted_decisions_clause(user)))
             .options(*people).order_by(JointDecision.created_at.desc(), JointDecision.id.desc()))
@@ -72,11 +74,14 @@ def preload_subjects(decisions, user=None) -> None:
     """Load the subjects of a page of decisions in one query per model, not one per decision (and
     what each action preloads for ``user``)."""
     wanted: dict[type, set[int]] = {}
+    options: dict[type, tuple] = {}
     for decision in decisions:
         if decision.action in _actions:
-            wanted.setdefault(action_for(decision).model, set()).add(decision.subject_id)
+            action = action_for(decision)
+            wanted.setdefault(action.model, set()).add(decision.subject_id)
+            options.setdefault(action.model, action.subject_options)
     loaded = {(model, subject.id): subject for model, ids in wanted.items()
-              for subject in db.session.scalars(select(model).where(model.id.in_(ids)))}
+              for subject in db.session.scalars(select(model).where(model.id.in_(ids)).options(*options[model]))}
     for decision in decisions:
         if decision.action in _actions:
             # Held on the decision: the session's identity map keeps objects only weakly.

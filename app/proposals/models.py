@@ -25,8 +25,10 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app.auth.models import Organization, User
 from app.challenges.models import WRITTEN_LANGUAGES, Challenge
 from app.common.enums import LabelledEnum
 from app.common.money import Currency
@@ -117,11 +119,13 @@ class Proposal(db.Model):
     company_chosen_at: Mapped[datetime | None]
     company_chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    challenge = relationship("Challenge", lazy="joined", innerjoin=True)
-    organization = relationship("Organization", lazy="joined", innerjoin=True)
+    # Loaded when read (one proposal) or by the list's query (load_listed): no page pays for what it
+    # does not show. A call already in the session costs no query.
+    challenge = relationship("Challenge", innerjoin=True)
+    organization = relationship("Organization", innerjoin=True)
     created_by = relationship("User", foreign_keys=[created_by_id])
     answers: Mapped[list["ProposalAnswer"]] = relationship(
-        back_populates="proposal", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="proposal", cascade="all, delete-orphan")
     milestones: Mapped[list["ProposalMilestone"]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalMilestone.position")
     attachments: Mapped[list["ProposalAttachment"]] = relationship(
@@ -382,6 +386,30 @@ def preload_conflicts(proposals, user) -> None:
         proposal.__dict__.setdefault("_preloaded_conflicts", {})[user.id] = proposal.id in conflicted
 
 
+def title_of_call(option):
+    """``option``, a load of calls for a list that shows each call's title in the reader's language
+    (translations) and deadline: not their fields, funding sources or poster."""
+    return option.options(lazyload(Challenge.field_rows), lazyload(Challenge.funding_rows),
+                          lazyload(Challenge.organization))
+
+
+def name_of_venture(option):
+    """``option``, a load of ventures for a list that names them: not their fields."""
+    return option.lazyload(Organization.field_rows)
+
+
+def load_translations(proposal: Proposal) -> None:
+    """The proposal's translations and who wrote each, in one query: for the pages that show its text
+    beside a translation (lists never load them)."""
+    if "translations" in proposal.__dict__:
+        return
+    rows = db.session.scalars(select(ProposalTranslation).where(ProposalTranslation.proposal_id == proposal.id)
+                              # the writer's name only: not their organisation and its fields
+                              .options(joinedload(ProposalTranslation.written_by).lazyload(User.organization))
+                              .order_by(ProposalTranslation.language)).all()
+    set_committed_value(proposal, "translations", list(rows))
+
+
 def not_conflicted_clause(user):
     """SQL condition on Proposal: none of ``user``'s declared conflicts covers it (for counts and
     lists outside the review pages, which must not count what a conflicted person may not see)."""
@@ -413,7 +441,7 @@ def challenge_proposals(challenge_id: int, ids) -> list[Proposal]:
 def proposals_of(organization_id: int):
     """A venture's proposals, latest activity first (a query to paginate)."""
     last_activity = func.coalesce(Proposal.withdrawn_at, Proposal.updated_at)
-    return (select(Proposal).options(lazyload(Proposal.answers))
+    return (select(Proposal).options(title_of_call(joinedload(Proposal.challenge)))
             .where(Proposal.organization_id == organization_id)
             .order_by(last_activity.desc(), Proposal.id.desc()))
 def conflicted_proposals_clause(user_id: int):

@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.challenges.models import Challenge
 from app.common import machine_translation, uploads
@@ -27,6 +28,7 @@ from app.proposals.models import (
     ProposalAttachment,
     can_start_proposal,
     default_proposal_language,
+    load_translations,
     proposal_bar,
     proposal_counts,
     proposal_of,
@@ -139,7 +141,9 @@ def _submit_saved(proposal: Proposal):
 @bp.get("/proposals/<int:proposal_id>")
 @login_required
 def show(proposal_id: int):
-    proposal = visible_or_404(Proposal, proposal_id)
+    proposal = visible_or_404(Proposal, proposal_id,
+                              options=(joinedload(Proposal.challenge), joinedload(Proposal.organization)))
+    load_translations(proposal)
     timeline = status_timeline(proposal) if proposal.is_member(current_user) else []
     return render_template("proposals/show.html", proposal=proposal, challenge=proposal.challenge,
                            timeline=timeline)

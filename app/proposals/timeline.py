@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.common.models import AuditEvent, JointDecision
 from app.extensions import db
@@ -32,6 +33,7 @@ def status_timeline(proposal: Proposal) -> list[TimelineEntry]:
     events = list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.subject_type == Proposal.__tablename__,
                                  AuditEvent.subject_id == proposal.id, AuditEvent.to_state.is_not(None))
+        .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.created_at, AuditEvent.id)))
     decision_ids = {event.details.get("decision_id") for event in events if (event.details or {}).get("decision_id")}
     notes = {row.id: row.note for row in db.session.execute(

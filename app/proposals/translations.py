@@ -42,7 +42,7 @@ class ProposalTranslation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    written_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)  # named with the text, one query
+    written_by: Mapped[User] = relationship(innerjoin=True)  # named with the text: the page's query loads it
 
     __table_args__ = (UniqueConstraint("proposal_id", "language"),)
 

@@ -18,8 +18,9 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
-from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Load, Mapped, contains_eager, joinedload, mapped_column, relationship, selectinload
 
 from app.challenges.models import Challenge, ChallengeState
 from app.common import signoff
@@ -32,7 +33,9 @@ from app.proposals.models import (
     UNDER_CONSIDERATION,
     Proposal,
     conflicted_proposals_clause,
+    name_of_venture,
     not_conflicted_clause,
+    title_of_call,
     visible_proposals_clause,
 )
 
@@ -65,9 +68,9 @@ class Review(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     proposal: Mapped[Proposal] = relationship()
-    reviewer = relationship("User", foreign_keys=[reviewer_id], lazy="joined", innerjoin=True)
-    scores: Mapped[list["ReviewScore"]] = relationship(
-        back_populates="review", cascade="all, delete-orphan", lazy="selectin")
+    # Loaded by the queries of the pages that show them (with_reviewer_and_scores), not by every list.
+    reviewer = relationship("User", foreign_keys=[reviewer_id], innerjoin=True)
+    scores: Mapped[list["ReviewScore"]] = relationship(back_populates="review", cascade="all, delete-orphan")
 
     __table_args__ = (
         Index("uq_reviews_proposal_reviewer", "proposal_id", "reviewer_id", unique=True),
@@ -122,11 +125,17 @@ class Review(db.Model):
         """The proposal's other submitted reviews, in the order they came."""
         return list(db.session.scalars(
             select(Review).where(Review.proposal_id == self.proposal_id, Review.submitted_at.is_not(None),
-                                 Review.id != self.id).order_by(Review.submitted_at, Review.id)))
+                                 Review.id != self.id)
+            .options(*with_reviewer_and_scores()).order_by(Review.submitted_at, Review.id)))
 
     def can_unassign(self, user) -> bool:
         return (user.is_authenticated and user.is_staff and not self.is_submitted
                 and self.proposal.can_view(user))
+
+
+def with_reviewer_and_scores() -> tuple:
+    """Loader options for a list of reviews that names each reviewer and shows their scores."""
+    return joinedload(Review.reviewer), selectinload(Review.scores)
 
 
 class ReviewScore(db.Model):
@@ -186,7 +195,10 @@ def reviews_of(user):
     latest assigned (a query to paginate)."""
     awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
                     Proposal.state.in_(UNDER_CONSIDERATION))
-    return (select(Review).join(Review.proposal).options(contains_eager(Review.proposal))
+    listed = contains_eager(Review.proposal)
+    return (select(Review).join(Review.proposal)
+            .options(title_of_call(listed.joinedload(Proposal.challenge)),
+                     name_of_venture(listed.joinedload(Proposal.organization)))
             .where(Review.reviewer_id == user.id, not_conflicted_clause(user))
             .order_by(case((awaiting, 0), else_=1), Review.assigned_at.desc(), Review.id.desc()))
 
@@ -195,16 +207,21 @@ def challenges_to_review(user, limit: int) -> list[tuple[Challenge, int]]:
     """Open or closed calls with proposals under consideration that ``user`` sees, with their number:
     all of them for staff, the company's own calls for a company; the nearest deadlines first.
 
-    Starts from the calls the page shows (the listing index gives them in deadline order, each kept if
-    it has one such proposal), then counts for those only: counting every proposal in the system
-    first and keeping twenty cost 100 ms at 100,000 proposals."""
+    Starts from the calls the page shows, then counts for those only: counting every proposal in the
+    system first and keeping twenty cost 100 ms at 100,000 proposals. Each state is read in deadline
+    order from the listing index and stops at ``limit`` calls with a proposal to review (an IN over
+    both states would test every open and closed call, then sort)."""
     mine = true() if user.is_staff else Challenge.organization_id == user.organization_id
     to_review = (Proposal.state.in_(UNDER_CONSIDERATION), visible_proposals_clause(user))
     has_proposals = select(Proposal.id).where(Proposal.challenge_id == Challenge.id, *to_review).exists()
+    per_state = [select(Challenge.id, Challenge.deadline).where(Challenge.state == state, mine, has_proposals)
+                 .order_by(Challenge.deadline, Challenge.id).limit(limit).subquery()
+                 for state in (ChallengeState.open, ChallengeState.closed)]
+    nearest = union_all(*(select(part.c.id, part.c.deadline) for part in per_state)).subquery()
+    shown = select(nearest.c.id).order_by(nearest.c.deadline, nearest.c.id).limit(limit)
     challenges = db.session.scalars(
-        select(Challenge).where(Challenge.state.in_({ChallengeState.open, ChallengeState.closed}), mine,
-                                has_proposals)
-        .order_by(Challenge.deadline, Challenge.id).limit(limit)).all()
+        select(Challenge).where(Challenge.id.in_(shown)).options(title_of_call(Load(Challenge)))
+        .order_by(Challenge.deadline, Challenge.id)).all()
     if not challenges:
         return []
     counts = dict(db.session.execute(
@@ -218,7 +235,7 @@ def conflicts_declared_by(user) -> list[Conflict]:
     """Every conflict ``user`` declared, withdrawn or not, the latest first."""
     return db.session.scalars(
         select(Conflict).where(Conflict.user_id == user.id)
-        .options(selectinload(Conflict.organization), selectinload(Conflict.proposal))
+        .options(selectinload(Conflict.organization), selectinload(Conflict.proposal).joinedload(Proposal.challenge))
         .order_by(Conflict.created_at.desc(), Conflict.id.desc())).all()
 
 

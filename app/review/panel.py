@@ -7,7 +7,7 @@ from app.common.names import org_name
 from app.extensions import db
 from app.review import bp
 from app.review.forms import AssignReviewerForm, DecisionRequestForm
-from app.review.models import Review, can_view_reviews
+from app.review.models import Review, can_view_reviews, with_reviewer_and_scores
 from app.review.services import DECISION_ACTIONS, NEEDS_REASON, ProposalDecision, eligible_reviewers, pending_decisions
 
 # How far a reviewer has come, as (label, Bootstrap badge colour).
@@ -36,7 +36,8 @@ def review_panel(proposal, user) -> dict | None:
     if not user.is_authenticated or not proposal.can_view(user):
         return None
     reviews = list(db.session.scalars(
-        select(Review).where(Review.proposal_id == proposal.id).order_by(Review.assigned_at, Review.id)))
+        select(Review).where(Review.proposal_id == proposal.id).options(*with_reviewer_and_scores())
+        .order_by(Review.assigned_at, Review.id)))
     own_review = next((review for review in reviews if review.reviewer_id == user.id), None)
     can_assign = proposal.can_assign_reviewers(user)
     targets = [target for target in DECISION_ACTIONS if proposal.can_request_decision(user, target)]

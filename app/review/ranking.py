@@ -5,13 +5,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Float, cast, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.challenges.models import Challenge, RubricCriterion
 from app.common.csv_export import csv_text
 from app.common.pagination import Page
 from app.extensions import db
-from app.proposals.models import Proposal, ProposalState, visible_proposals_clause
-from app.review.models import Review, ReviewScore
+from app.proposals.models import Proposal, ProposalState, name_of_venture, visible_proposals_clause
+from app.review.models import Review, ReviewScore, with_reviewer_and_scores
 
 PER_PAGE = 50
 
@@ -66,6 +67,7 @@ def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool
     rows = db.session.execute(
         select(Proposal, scores.c.score, scores.c.spread, func.coalesce(scores.c.reviews, 0))
         .outerjoin(scores, scores.c.proposal_id == Proposal.id)
+        .options(name_of_venture(joinedload(Proposal.organization)))  # the call is the page's, already loaded
         .where(*where)
         .order_by(order.nulls_last(), Proposal.id)
         .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
@@ -84,7 +86,8 @@ def export_rows(challenge: Challenge, user) -> Iterator[list]:
         header += [f"{criterion.name} (×{criterion.weight})", f"{criterion.name}: comment"]
     yield header
     reviews = db.session.scalars(
-        select(Review).join(Proposal, Proposal.id == Review.proposal_id)
+        select(Review).join(Review.proposal)
+        .options(contains_eager(Review.proposal).joinedload(Proposal.organization), *with_reviewer_and_scores())
         .where(Proposal.challenge_id == challenge.id, Review.submitted_at.is_not(None),
                visible_proposals_clause(user))
         .order_by(Proposal.id, Review.id))

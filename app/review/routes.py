@@ -3,6 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Load, joinedload
 
 from app.auth.models import User, venture, ventures
 from app.challenges.models import Challenge
@@ -18,7 +19,9 @@ from app.proposals.models import (
     Proposal,
     ProposalState,
     challenge_proposals,
+    load_translations,
     preload_conflicts,
+    title_of_call,
 )
 from app.review import bp, services
 from app.review.forms import (
@@ -54,7 +57,7 @@ def _page() -> int:
 
 
 def _listable_or_404(challenge_id: int) -> Challenge:
-    return visible_or_404(Challenge, challenge_id,
+    return visible_or_404(Challenge, challenge_id, options=(title_of_call(Load(Challenge)),),
                           visible=lambda challenge: challenge.can_list_proposals(current_user))
 
 
@@ -81,8 +84,10 @@ def index():
 @bp.route("/<int:review_id>", methods=["GET", "POST"])
 @login_required
 def show(review_id: int):
-    review = visible_or_404(Review, review_id)
+    review = visible_or_404(Review, review_id, options=(joinedload(Review.proposal).options(
+        joinedload(Proposal.challenge), joinedload(Proposal.organization)),))
     proposal = review.proposal
+    load_translations(proposal)
     criteria = list(proposal.challenge.criteria)
     form = review_form(criteria, review) if review.can_score(current_user) else None
     if request.method == "POST":

@@ -6,6 +6,7 @@ staff propose one, one iPark and one MSS signature make it take effect (app.comm
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import Organization, User
 from app.auth.services.accounts import normalize_email
@@ -19,7 +20,14 @@ from app.common.time import utcnow
 from app.extensions import db
 from app.proposals import services as proposals
 from app.proposals.conflicts import Conflict, conflicted_user_ids
-from app.proposals.models import Proposal, ProposalState, conflicted_proposals_clause, preload_conflicts
+from app.proposals.models import (
+    Proposal,
+    ProposalState,
+    conflicted_proposals_clause,
+    name_of_venture,
+    preload_conflicts,
+    title_of_call,
+)
 from app.review.models import SCORES, Recommendation, Review, ReviewScore
 
 # The joint decisions on a proposal: the state each one leads to, and what happens when signed.
@@ -59,7 +67,9 @@ def register_decision_actions() -> None:
             name=name, model=Proposal, label=ProposalDecision(target).label, on_approved=_EFFECTS[target],
             is_conflicted=lambda proposal, user: proposal.is_conflicted(user),
             conflicted_subject_ids=lambda user: select(Proposal.id).where(conflicted_proposals_clause(user.id)),
-            subject_page=("proposals.show", "proposal_id"), preload_for=preload_conflicts))
+            subject_page=("proposals.show", "proposal_id"), preload_for=preload_conflicts,
+            subject_options=(title_of_call(joinedload(Proposal.challenge)),
+                             name_of_venture(joinedload(Proposal.organization)))))
 
 
 class ReasonRequired(DomainError):

@@ -1,6 +1,7 @@
 """The audit log as a staff member reads it: without the events about proposals they declared a
 conflict with, and without the names that blind review hides from them."""
 from sqlalchemy import not_, select
+from sqlalchemy.orm import joinedload
 
 from app.common.models import AuditEvent, JointDecision
 from app.extensions import db
@@ -11,7 +12,7 @@ from app.review.models import conflicted_audit_events_clause
 def events_seen_by(user, *, action: str = ""):
     """The events ``user`` may read, those of actions starting with ``action`` if given, the latest
     first (a query to paginate)."""
-    query = select(AuditEvent).where(not_(conflicted_audit_events_clause(user)))
+    query = select(AuditEvent).where(not_(conflicted_audit_events_clause(user))).options(joinedload(AuditEvent.actor))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     # By time, then by id: the same order as the ids for events written live, and the story's order
@@ -35,7 +36,7 @@ def blind_actors(events, user) -> set[int]:
 
     ids = {pid for event in events if (pid := proposal_id(event)) is not None}
     proposals = {proposal.id: proposal for proposal in db.session.scalars(
-        select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
+        select(Proposal).where(Proposal.id.in_(ids)).options(joinedload(Proposal.challenge)))} if ids else {}
     return {event.id for event in events
             if (proposal := proposals.get(proposal_id(event))) is not None and event.actor is not None
             and event.actor.organization_id == proposal.organization_id and not proposal.can_see_identity(user)}

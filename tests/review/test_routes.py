@@ -147,6 +147,33 @@ def test_my_reviews_queries_do_not_grow_with_the_reviews(client, users, login, m
     assert listed(2) == listed(6)
 
 
+def test_my_reviews_queries_do_not_grow_with_the_calls_to_review(client, users, login, make_user, make_proposal,
+                                                                 make_challenge, count_queries):
+    """The calls with proposals to review: the calls, then their counts, whatever their number; the page
+    loads neither the calls' fields, funding sources and posters nor the reviews' scores."""
+    login(users["ipark_staff"])
+
+    def listed(n):
+        for _ in range(n):
+            call = make_challenge("open")
+            call.criteria = [RubricCriterion(position=1, name="Science", weight=2),
+                             RubricCriterion(position=2, name="Team", weight=1)]
+            submitted_review(make_proposal("submitted", challenge=call, creator=make_user("venture")),
+                             users["ipark_staff"], users["mss_staff"])
+        with count_queries() as queries:
+            page = text(client.get("/review/"))
+        return page, queries
+
+    page, few = listed(2)
+    assert page.count("1 proposal under consideration") == 2
+    page, many = listed(5)
+    assert page.count("1 proposal under consideration") == 7
+    assert len(many) == len(few)
+    loaded = " ".join(many)
+    for table in ("challenge_fields", "challenge_funding_sources", "review_scores", "proposal_answers"):
+        assert f"FROM {table}" not in loaded, table
+
+
 # One review: conflict question, scores, others' reviews ----------------------------------------------
 
 def test_someone_elses_unsubmitted_review_is_not_found(client, users, login, proposal):
@@ -462,11 +489,17 @@ def test_ranking_queries_do_not_grow_with_the_proposals(client, users, login, ma
             submitted_review(proposal, users["mss_staff"], users["ipark_staff"])
             services.request_proposal_decision(proposal, ProposalState.shortlisted, actor=users["mss_staff"])
         db.session.commit()
+        path = f"/review/challenges/{challenge.id}"  # the test's own session reloads the call: not counted
         with count_queries() as queries:
-            assert client.get(f"/review/challenges/{challenge.id}").status_code == 200
-        return len(queries)
+            assert client.get(path).status_code == 200
+        return queries
 
-    assert listed(2) == listed(6)
+    few, many = listed(2), listed(6)
+    assert len(many) == len(few)
+    loaded = " ".join(many)  # what the ranking does not show
+    for table in ("proposal_answers", "review_scores", "challenge_fields", "challenge_funding_sources",
+                  "organization_fields WHERE organization_fields.organization_id IN (?, ?"):
+        assert f"FROM {table}" not in loaded, table
 
 
 def test_company_sees_its_shortlist_and_chooses(client, users, login, make_user, make_proposal, challenge,
