@@ -102,21 +102,33 @@ def register_cli(app: Flask) -> None:
             raise click.exceptions.Exit(1)
 
     @app.cli.command("bench-data")
-    @click.option("--challenges", default=10_000, show_default=True, help="Published challenges to add.")
+    @click.option("--challenges", default=10_000, show_default=True, help="Challenges to add (every state).")
     @click.option("--proposals", default=20_000, show_default=True, help="Proposals to add.")
     @click.option("--seed", type=int, help="Seed of the generator, for the same text twice.")
     @click.option("--if-empty", is_flag=True, help="Do nothing if the database already holds challenges.")
-    def bench_data(challenges, proposals, seed, if_empty):
-        """Add generated challenges, search terms and proposals for measuring search (never in production).
+    @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, writable=True),
+                  help="Write the accounts, calls and row counts for the load benchmark to this JSON file.")
+    def bench_data(challenges, proposals, seed, if_empty, manifest_path):
+        """Add generated organisations, people, challenges, proposals, reviews, decisions and audit rows for
+        measuring (never in production).
 
         Each run adds a new batch with its own accounts (password kakehashi-bench)."""
+        import json
+
         from sqlalchemy import func, select
 
         from app.challenges.models import Challenge
-        from bench.data import generate
+        from bench.data import generate, manifest
+
+        def write_manifest():
+            if manifest_path:
+                with open(manifest_path, "w", encoding="utf-8") as file:
+                    json.dump(manifest(), file, indent=2, ensure_ascii=False)
+                click.echo(f"Manifest written to {manifest_path}.")
 
         if if_empty and (existing := db.session.scalar(select(func.count()).select_from(Challenge))):
             click.echo(f"The database already holds {existing} challenges: nothing added.")
+            write_manifest()
             return
         started = time.perf_counter()
         with click.progressbar(length=challenges + proposals, label="Generating bench data") as bar:
@@ -126,6 +138,8 @@ def register_cli(app: Flask) -> None:
                 raise click.ClickException(str(error)) from error
         db.session.commit()
         click.echo(f"Batch {summary.batch}: {summary.challenges} challenges ({summary.translations} translated, "
-                   f"{summary.search_terms} search terms) "
-                   f"from {summary.posters} posters, {summary.proposals} proposals from {summary.ventures} ventures "
-                   f"in {time.perf_counter() - started:.1f} s.")
+                   f"{summary.search_terms} search terms) from {summary.posters} posters, {summary.proposals} "
+                   f"proposals from {summary.ventures} ventures, {summary.reviews} reviews by {summary.staff} staff "
+                   f"and the posters, {summary.decisions} joint decisions, {summary.questions} questions, "
+                   f"{summary.audit_events} audit events in {time.perf_counter() - started:.1f} s.")
+        write_manifest()

@@ -1,15 +1,25 @@
-"""Generated data for measuring search: many published challenges in three languages, and proposals.
+"""Generated data for measuring: the whole marketplace at the scale of the issue (100,000 proposals).
 
-`flask --app wsgi bench-data --challenges N --proposals M` (app/cli.py) calls `generate`. The text is built from
-domain word lists in English, Japanese and Korean, each list drawn with a Zipf-like frequency (the
-first entries often, the last ones rarely), so that common words (抗体, 개발, antibody) match
-thousands of challenges and rare ones (KRAS G12D, 근감소증) a few, and the CJK bigrams are those
-of real sentences. Three calls in ten have a translation into one of the other two languages (text
-of the same field, drawn from a generator of its own so that the calls stay those of the seed).
-Rows go in with bulk inserts; search terms are computed by the same
-`search.search_term_rows` the application uses. Each run adds a new batch (its own e-mail
-addresses), so running it twice adds cleanly. Never run it against a production database: the
-accounts it makes share one known password.
+`flask --app wsgi bench-data --challenges N --proposals M` (app/cli.py) calls `generate`, and with
+`--manifest PATH` writes `manifest()` for the load benchmark. A batch holds, in the proportions of a
+running programme: poster organisations (Japanese companies, universities and institutes, a few from
+abroad) with their members, Korean ventures, iPark and MSS staff who review; calls in three languages
+and every state (a third of them translated); proposals in states that fit their call's, skewed
+towards one large call; staff and company reviews against the rubric (assigned, begun, submitted, a
+few met with a declared conflict); the joint decisions behind each decided proposal and some still
+open, refused or lapsed; clarification questions and answers; translations of some proposals; and
+the audit rows the services would have written for all of it.
+
+The calls' text is built from domain word lists in English, Japanese and Korean, each list drawn
+with a Zipf-like frequency (the first entries often, the last ones rarely), so that common words
+(抗体, 개발, antibody) match thousands of challenges and rare ones (KRAS G12D, 근감소증) a few, and the
+CJK bigrams are those of real sentences. Search terms are computed by the same
+`search.search_term_rows` the application uses (the costliest part: about 240 rows per call).
+
+Rows go in by COPY (PostgreSQL) or executemany (SQLite) with ids drawn beforehand, never through
+the ORM per row; generate() flushes and never commits (the command commits). Each run adds a new
+batch (its own e-mail addresses), so running it twice adds cleanly. Never run it against a
+production database: the accounts it makes share one known password.
 """
 import bisect
 import itertools
@@ -19,7 +29,7 @@ from datetime import timedelta
 from random import Random
 from types import SimpleNamespace
 
-from sqlalchemy import insert, select
+from sqlalchemy import DateTime, and_, distinct, exists, func, select
 
 from app.auth.models import (
     MemberRole,
@@ -39,6 +49,7 @@ from app.challenges.models import (
     ChallengeFundingSource,
     ChallengeSearchTerm,
     ChallengeState,
+    ClarificationQuestion,
     FundingSource,
     NdaVersion,
     Program,
@@ -46,12 +57,16 @@ from app.challenges.models import (
 )
 from app.challenges.search import search_term_rows
 from app.challenges.translations import ChallengeTranslation, digest
-from app.common.models import Institution
+from app.common.models import AuditEvent, DecisionState, Institution, JointDecision
 from app.common.money import Currency
 from app.common.taxonomy import Field
-from app.common.time import utcnow
+from app.common.time import as_utc, utcnow
 from app.extensions import db
+from app.proposals.conflicts import Conflict
 from app.proposals.models import Proposal, ProposalState
+from app.proposals.translations import ProposalTranslation
+from app.proposals.translations import source_digest as proposal_source_digest
+from app.review.models import Recommendation, Review, ReviewScore
 
 BENCH_PASSWORD = "kakehashi-bench"
 CHUNK = 500  # challenges per bulk insert (their terms make ~100 times as many rows)
@@ -321,45 +336,213 @@ class _Writer:
         return CONFIDENTIAL[self.language].format(code=code)
 
 
+# -- what people write besides calls ----------------------------------------------------------------
+
+PROPOSAL_LANGUAGE_SHARE = {KO: 60, EN: 35, JA: 5}  # Korean ventures write in Korean or English
+PROPOSAL_OPENINGS = {
+    EN: ["Our platform addresses this call directly.", "We propose a two-phase plan.",
+         "Our team has validated the approach in preclinical models."],
+    JA: ["当社の技術は本課題に直接応えるものです。", "二段階の計画を提案します。",
+         "当社チームは非臨床モデルで本手法を検証済みです。"],
+    KO: ["당사의 플랫폼은 이번 과제에 직접 부합합니다.", "2단계 계획을 제안합니다.",
+         "당사 팀은 비임상 모델에서 본 접근법을 검증했습니다."],
+}
+TEAM_TEXT = {
+    EN: "Founded in {year}; {people} researchers, {phds} with a PhD; offices in Seoul and Pangyo.",
+    JA: "{year}年設立。研究者{people}名（うち博士{phds}名）。ソウルと板橋に拠点。",
+    KO: "{year}년 설립, 연구인력 {people}명(박사 {phds}명), 서울·판교 소재.",
+}
+REVIEW_COMMENTS = {
+    Institution.ipark: ["Strong data package; the timeline is ambitious.", "研究計画は妥当。チーム体制に懸念あり。",
+                        "Good fit with the call; budget needs detail.", "技術的優位性が明確。事業化計画は要検討。"],
+    Institution.mss: ["사업화 가능성이 높음. 일정이 다소 낙관적임.", "기술 차별성은 있으나 검증 데이터 부족.",
+                      "Clear commercial path; team is small.", "팀 역량 우수, 예산 산정 근거 보완 필요."],
+    None: ["当社のパイプラインとの適合性が高い。", "Interesting, but overlaps with an internal programme.",
+           "面談を希望します。"],
+}
+QUESTION_TEMPLATES = {
+    EN: ["Does the call accept approaches based on {tech}?", "Can the {resource} be used from the first month?",
+         "Is prior experience with {regulatory} required?"],
+    JA: ["{tech}を用いたアプローチも対象になりますか。", "{resource}は初月から利用できますか。",
+         "{regulatory}の経験は必須ですか。"],
+    KO: ["{tech} 기반 접근도 지원 대상인가요?", "{resource} 첫 달부터 이용할 수 있나요?",
+         "{regulatory} 경험이 필수인가요?"],
+}
+ANSWERS = {
+    EN: "Yes, provided the plan shows {goal} within the programme period.",
+    JA: "はい。プログラム期間内に{goal}の計画が示されていれば対象です。",
+    KO: "네, 사업 기간 내 {goal} 계획이 제시되면 지원 대상입니다.",
+}
+REVISION_NOTE = "Please add the in vivo data and a milestone plan for the first year."
+DECLINE_REASON = "Thank you for your proposal; it fits the call less closely than others."
+REJECTION_REASON = "We do not agree yet: please collect the second review first."
+WITHDRAWAL_REASON = "The venture withdrew its proposal."
+CONFLICT_REASON = "I advised this team last year."
+CANCEL_REASON = "The programme budget was reassigned."
+CHANGES_NOTE = "Please state the budget and the expected TRL."
+
+# Calls of every state (DESIGN.md, "Challenge"); a cancelled call was published first half the time.
+STATE_SHARE = {ChallengeState.draft: 6, ChallengeState.pending_review: 4, ChallengeState.open: 30,
+               ChallengeState.closed: 32, ChallengeState.awarded: 20, ChallengeState.cancelled: 8}
+PROGRAM_SHARE = {Program.open_innovation: 50, Program.joint_rnd: 35, Program.startup_support: 15}
+LANGUAGE_SHARE = {JA: 45, EN: 35, KO: 20}
+
+# Proposals in states that fit their call's: decisions come after the deadline, a few before it.
+PROPOSAL_STATES = {
+    ChallengeState.open: {ProposalState.draft: 28, ProposalState.submitted: 55, ProposalState.revision_requested: 4,
+                          ProposalState.declined: 5, ProposalState.withdrawn: 8},
+    ChallengeState.closed: {ProposalState.draft: 4, ProposalState.submitted: 28, ProposalState.revision_requested: 5,
+                            ProposalState.shortlisted: 22, ProposalState.selected: 3, ProposalState.declined: 32,
+                            ProposalState.withdrawn: 6},
+    ChallengeState.awarded: {ProposalState.draft: 2, ProposalState.shortlisted: 8, ProposalState.selected: 8,
+                             ProposalState.declined: 72, ProposalState.withdrawn: 10},
+    ChallengeState.cancelled: {ProposalState.draft: 30, ProposalState.submitted: 50, ProposalState.withdrawn: 20},
+}
+# The largest call has this share of the proposals (the issue measured "a call with 1,625 proposals"
+# at 100,000); the others follow rank^-0.5 with a random spread, so most have a few dozen.
+LARGEST_SHARE = 0.01625
+POPULARITY_EXPONENT = 0.5
+CALL_STATE_DRAW = {ChallengeState.open: 0.6, ChallengeState.cancelled: 0.3}  # fewer proposals yet, or ever
+# How far each staff review has got: of proposals already decided, after the deadline, before it.
+REVIEWS_DECIDED = {"submitted": 94, "begun": 2, "assigned": 2, "conflict": 2}
+REVIEWS_AFTER_DEADLINE = {"submitted": 43, "begun": 20, "assigned": 35, "conflict": 2}
+REVIEWS_BEFORE_DEADLINE = {"submitted": 15, "begun": 25, "assigned": 59, "conflict": 1}
+PROPOSAL_CHUNK = 5000  # proposals per round of bulk inserts (with their reviews, decisions and audit rows)
+DAY = timedelta(days=1)
+
+
 @dataclass
 class BenchSummary:
     batch: str
     posters: int
     ventures: int
+    staff: int
     challenges: int
     translations: int
     search_terms: int
     proposals: int
+    reviews: int = 0
+    decisions: int = 0
+    questions: int = 0
+    audit_events: int = 0
+
+
+_CUMULATIVE: dict[int, tuple[list, list]] = {}
 
 
 def _weighted(rng: Random, shares: dict):
-    return rng.choices(list(shares), weights=list(shares.values()))[0]
+    """A key of ``shares`` drawn by its weight (the module's tables of shares, summed once)."""
+    if id(shares) not in _CUMULATIVE:
+        _CUMULATIVE[id(shares)] = (list(shares), list(itertools.accumulate(shares.values())))
+    keys, cumulative = _CUMULATIVE[id(shares)]
+    return keys[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
 def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
+    """Insert rows whose ids the next rows need. The ids are drawn first (from the table's sequence on
+    PostgreSQL; after the largest on SQLite, which is what SQLite itself would choose and safe while
+    this transaction writes alone), so that the rows go in by COPY or executemany like the others:
+    RETURNING in parameter order makes SQLAlchemy send SQLite one statement per row."""
     if not rows:
         return []
-    return list(db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+    table = model.__table__
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        ids = list(connection.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+            f"FROM generate_series(1, {len(rows)})").scalars())
+    else:
+        start = connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
+        ids = list(range(start + 1, start + len(rows) + 1))
+    _load(model, [dict(row, id=row_id) for row, row_id in zip(rows, ids, strict=True)])
+    return ids
 
 
-def _bulk(model, rows: list[dict]) -> None:
-    if rows:
-        db.session.execute(insert(model.__table__), rows)
+def _sqlite_moment(moment) -> str:
+    return moment.isoformat(" ", "microseconds")[:26]  # SQLAlchemy's SQLite format (UTC), faster than its own
 
 
-def _organizations(rng: Random, batch: str, now, specs: list[dict], password_hash: str) -> list[tuple[int, int]]:
-    """Insert organisations with one owner each; returns (organization id, owner id) pairs."""
+def _bind_processor(column_type, dialect):
+    if dialect.name == "sqlite" and isinstance(column_type, DateTime):
+        return _sqlite_moment
+    return column_type._cached_bind_processor(dialect)
+
+
+def _load(model, rows: list[dict]) -> int:
+    """Rows straight through the driver: COPY on PostgreSQL, executemany on SQLite, each value converted
+    by its column's own type (enums, JSON, moments) as SQLAlchemy would. A column a row leaves out gets
+    its scalar default (``default=""``); callable defaults (moments) must be given."""
+    if not rows:
+        return 0
+    table = model.__table__
+    connection = db.session.connection()
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults = {column.name: column.default.arg for column in table.columns
+                if column.name not in rows[0] and column.default is not None and column.default.is_scalar}
+    names = given + list(defaults)
+    default_values = list(defaults.values())
+    processors = [(n, _bind_processor(table.c[name].type, dialect)) for n, name in enumerate(names)]
+    processors = [(n, processor) for n, processor in processors if processor is not None]
+
+    def converted(row):
+        values = [row[name] for name in given]
+        values += default_values
+        for n, processor in processors:
+            if values[n] is not None:
+                values[n] = processor(values[n])
+        return values
+
+    if dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(converted(row))
+    else:
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) "
+                                   f"VALUES ({', '.join('?' for _ in names)})", [tuple(converted(row)) for row in rows])
+    return len(rows)
+
+
+def _audit(actor_id, action: str, subject_type: str, subject_id: int, at, /, from_state=None, to_state=None,
+           **details) -> dict:
+    """An audit row as app.common.audit.record writes it."""
+    return dict(created_at=at, actor_id=actor_id, action=action, subject_type=subject_type, subject_id=subject_id,
+                from_state=None if from_state is None else str(from_state),
+                to_state=None if to_state is None else str(to_state), ip=None, details=details)
+
+
+def _between(rng: Random, start, end):
+    return start + (end - start) * rng.random() if end > start else start
+
+
+# -- organisations and people --------------------------------------------------------------------------
+
+def _organizations(rng: Random, batch: str, now, specs: list[dict], password_hash: str,
+                   member_share: float = 0.0) -> list[dict]:
+    """Organisations with an owner each and, for ``member_share`` of them, one or two members more.
+    Returns {"id", "owner", "members" (every user id, the owner first)} per organisation."""
     ids = _insert_returning_ids(Organization, [
         dict(spec["organization"], verification_state=VerificationState.verified, verified_at=now, created_at=now)
         for spec in specs])
-    _bulk(OrganizationField, [{"organization_id": org_id, "field": field}
+    _load(OrganizationField, [{"organization_id": org_id, "field": field}
                               for org_id, spec in zip(ids, specs, strict=True) for field in spec["fields"]])
-    owners = _insert_returning_ids(User, [
-        dict(email=f"bench-{batch}-{spec['handle']}@bench.test", name=rng.choice(PERSON_NAMES),
-             password_hash=password_hash, organization_id=org_id, role=MemberRole.owner,
-             locale=spec["locale"], email_verified_at=now, created_at=now, password_changed_at=now)
-        for org_id, spec in zip(ids, specs, strict=True)])
-    return list(zip(ids, owners, strict=True))
+    people = []  # (organization index, role, handle, locale)
+    for n, spec in enumerate(specs):
+        people.append((n, MemberRole.owner, spec["handle"], spec["locale"]))
+        if rng.random() < member_share:
+            people += [(n, MemberRole.member, f"{spec['handle']}-m{k}", spec["locale"])
+                       for k in range(1, rng.randint(1, 2) + 1)]
+    user_ids = _insert_returning_ids(User, [
+        dict(email=f"bench-{batch}-{handle}@bench.test", name=rng.choice(PERSON_NAMES), password_hash=password_hash,
+             organization_id=ids[n], role=role, active=True, locale=locale, email_verified_at=now, created_at=now,
+             password_changed_at=now) for n, role, handle, locale in people])
+    organizations = [{"id": org_id, "owner": None, "members": []} for org_id in ids]
+    for (n, _, _, _), user_id in zip(people, user_ids, strict=True):
+        organizations[n]["members"].append(user_id)
+    for organization in organizations:
+        organization["owner"] = organization["members"][0]
+    return organizations
 
 
 def _poster_specs(rng: Random, count: int) -> list[dict]:
@@ -400,38 +583,59 @@ def _venture_specs(rng: Random, count: int) -> list[dict]:
     return specs
 
 
-def _institution_authors(batch: str, now, password_hash: str) -> dict[int, int]:
-    """Cohort calls are posted by the institutions; an inactive author account in each."""
+def _staff(rng: Random, batch: str, now, per_institution: int, password_hash: str) -> dict[Institution, list[int]]:
+    """Reviewing staff of both institutions: active, e-mail verified, without a second factor (which
+    STAFF_REQUIRE_2FA, off outside production, would otherwise ask them to enrol)."""
     institutions = ensure_institutions()
-    organizations = [institutions[Institution.ipark], institutions[Institution.mss]]
+    people = [(institution, n) for institution in (Institution.ipark, Institution.mss)
+              for n in range(1, per_institution + 1)]
     ids = _insert_returning_ids(User, [
-        dict(email=f"bench-{batch}-{org.institution.value}@bench.test", name=f"Bench author ({org.institution.value})",
-             password_hash=password_hash, organization_id=org.id, role=MemberRole.member, active=False,
-             created_at=now, password_changed_at=now) for org in organizations])
-    return {org.id: user_id for org, user_id in zip(organizations, ids, strict=True)}
+        dict(email=f"bench-{batch}-{institution.value}-{n}@bench.test", name=rng.choice(PERSON_NAMES),
+             password_hash=password_hash, organization_id=institutions[institution].id, role=MemberRole.member,
+             active=True, locale="ja" if institution == Institution.ipark else "ko", email_verified_at=now,
+             created_at=now, password_changed_at=now) for institution, n in people])
+    staff: dict[Institution, list[int]] = {Institution.ipark: [], Institution.mss: []}
+    for (institution, _), user_id in zip(people, ids, strict=True):
+        staff[institution].append(user_id)
+    staff["organizations"] = {institution: institutions[institution].id for institution in staff}
+    return staff
 
 
-STATE_SHARE = {ChallengeState.open: 40, ChallengeState.closed: 40, ChallengeState.awarded: 20}
-PROGRAM_SHARE = {Program.open_innovation: 50, Program.joint_rnd: 35, Program.startup_support: 15}
-LANGUAGE_SHARE = {JA: 45, EN: 35, KO: 20}
-
+# -- calls ----------------------------------------------------------------------------------------------
 
 def _challenge_row(rng: Random, now, program: Program, poster: tuple[int, int], language: int,
-                   lead_field: Field, code: str) -> dict:
+                   lead_field: Field, code: str, state: ChallengeState | None = None) -> dict:
     writer = _Writer(rng, language, lead_field)
-    state = _weighted(rng, STATE_SHARE)
-    day = timedelta(days=1)
+    state = state or _weighted(rng, STATE_SHARE)
+    published_ever = state in PUBLISHED_STATES or (state == ChallengeState.cancelled and rng.random() < 0.5)
+    submitted = published = closed = awarded = cancelled = None
+    note = None
     if state == ChallengeState.open:
         # One in a hundred is read past its deadline before the closing job has run.
-        deadline = now - rng.uniform(0, 2) * day if rng.random() < 0.01 else now + rng.uniform(1, 120) * day
-        published = min(now - rng.uniform(0, 60) * day, deadline - 14 * day)
-    else:
-        deadline = now - rng.uniform(1 if state == ChallengeState.closed else 60, 900) * day
-        published = deadline - rng.uniform(30, 90) * day
-    submitted = published - rng.uniform(1, 10) * day
-    created = submitted - rng.uniform(0, 20) * day
-    closed = deadline + timedelta(minutes=rng.randint(1, 30)) if state != ChallengeState.open else None
-    awarded = min(closed + rng.uniform(20, 60) * day, now) if state == ChallengeState.awarded else None
+        deadline = now - rng.uniform(0, 2) * DAY if rng.random() < 0.01 else now + rng.uniform(1, 120) * DAY
+        published = min(now - rng.uniform(0, 60) * DAY, deadline - 14 * DAY)
+    elif state in {ChallengeState.closed, ChallengeState.awarded}:
+        deadline = now - rng.uniform(1 if state == ChallengeState.closed else 60, 900) * DAY
+        published = deadline - rng.uniform(30, 90) * DAY
+    elif published_ever:  # cancelled while open
+        deadline = now + rng.uniform(-30, 60) * DAY
+        published = min(deadline, now) - rng.uniform(20, 60) * DAY
+        cancelled = _between(rng, published, min(deadline, now))
+    else:  # a draft, waiting for review, or cancelled before publication
+        deadline = now + rng.uniform(30, 150) * DAY
+    if published is not None:
+        submitted = published - rng.uniform(1, 10) * DAY
+    elif state == ChallengeState.pending_review or (state != ChallengeState.open and rng.random() < 0.3):
+        submitted = now - rng.uniform(1, 20) * DAY
+        if state == ChallengeState.draft:
+            note = CHANGES_NOTE  # sent back with changes requested
+    created = (submitted or now - rng.uniform(0, 10) * DAY) - rng.uniform(0, 20) * DAY
+    if state == ChallengeState.cancelled and cancelled is None:
+        cancelled = _between(rng, submitted or created, now)
+    if state in {ChallengeState.closed, ChallengeState.awarded}:
+        closed = deadline + timedelta(minutes=rng.randint(1, 30))
+    if state == ChallengeState.awarded:
+        awarded = min(closed + rng.uniform(20, 60) * DAY, now)
     currency = rng.choice([None, Currency.JPY, Currency.JPY, Currency.KRW, Currency.USD])
     budget = {None: None, Currency.JPY: rng.randrange(1, 100) * 1_000_000,
               Currency.KRW: rng.randrange(10, 200) * 10_000_000, Currency.USD: rng.randrange(5, 500) * 1_000}[currency]
@@ -440,9 +644,40 @@ def _challenge_row(rng: Random, now, program: Program, poster: tuple[int, int], 
                 title=writer.title(program), summary=writer.paragraph(rng.randint(1, 2)),
                 description=writer.description(), confidential=writer.confidential(code),
                 language=LANGUAGE_CODES[language], trl=rng.choice([None, *range(1, 10)]), budget_minor=budget,
-                currency=currency, deadline=deadline, blind_review=rng.random() < 0.2, created_at=created,
-                updated_at=created, submitted_at=submitted, published_at=published, closed_at=closed,
-                awarded_at=awarded, cancelled_at=None)
+                currency=currency, deadline=deadline, blind_review=rng.random() < 0.2, review_note=note,
+                created_at=created, updated_at=cancelled or awarded or closed or published or submitted or created,
+                submitted_at=submitted, published_at=published, closed_at=closed, awarded_at=awarded,
+                cancelled_at=cancelled)
+
+
+def _challenge_audit(row: dict, challenge_id: int, staff: list[int], rng: Random) -> list[dict]:
+    """What the challenge services would have logged on the way to the call's state."""
+    author, events = row["created_by_id"], []
+
+    def log(actor, at, before, after, **details):
+        events.append(_audit(actor, f"challenge.{after.value}", "challenges", challenge_id, at, before, after,
+                             **details))
+
+    events.append(_audit(author, "challenge.created", "challenges", challenge_id, row["created_at"],
+                         to_state=ChallengeState.draft, program=row["program"].value))
+    state = ChallengeState.draft
+    if row["submitted_at"] is not None:
+        log(author, row["submitted_at"], state, ChallengeState.pending_review)
+        state = ChallengeState.pending_review
+        if row["review_note"]:
+            log(rng.choice(staff), row["submitted_at"] + DAY, state, ChallengeState.draft, note=row["review_note"])
+            state = ChallengeState.draft
+    if row["published_at"] is not None:
+        log(rng.choice(staff), row["published_at"], state, ChallengeState.open)
+        state = ChallengeState.open
+    if row["closed_at"] is not None:
+        log(None, row["closed_at"], state, ChallengeState.closed)
+        state = ChallengeState.closed
+    if row["awarded_at"] is not None:
+        log(rng.choice(staff), row["awarded_at"], state, ChallengeState.awarded)
+    if row["cancelled_at"] is not None:
+        log(author, row["cancelled_at"], state, ChallengeState.cancelled, reason=CANCEL_REASON)
+    return events
 
 
 TRANSLATED_SHARE = 0.3  # calls with a translation, into one of the two other languages
@@ -475,114 +710,679 @@ class _Versions:
         return self.versions
 
 
-PROPOSAL_STATES = {
-    ChallengeState.open: {ProposalState.draft: 30, ProposalState.submitted: 60, ProposalState.withdrawn: 10},
-    ChallengeState.closed: {ProposalState.draft: 5, ProposalState.submitted: 35, ProposalState.revision_requested: 5,
-                            ProposalState.shortlisted: 20, ProposalState.declined: 30, ProposalState.withdrawn: 5},
-    ChallengeState.awarded: {ProposalState.selected: 10, ProposalState.shortlisted: 15,
-                             ProposalState.declined: 65, ProposalState.withdrawn: 10},
-}
+@dataclass
+class _Call:
+    """What proposals, reviews and questions need to know of a call."""
 
+    id: int
+    state: ChallengeState
+    program: Program
+    organization_id: int
+    members: list[int]  # the posting organisation's people (empty for the institutions' cohort calls)
+    language: str
+    blind: bool
+    published_at: object
+    deadline: object
+    closed_at: object
+    awarded_at: object
+    cancelled_at: object
+    criteria: list[int]
+    lead_field: Field = Field.ai_drug_discovery
+
+    @property
+    def takes_proposals(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def company_call(self) -> bool:
+        return self.program.company_chooses and bool(self.members)
+
+
+def _existing_calls() -> list[_Call]:
+    """Published calls already in the database: what `--challenges 0 --proposals M` answers."""
+    rows = db.session.execute(select(
+        Challenge.id, Challenge.state, Challenge.program, Challenge.organization_id, Challenge.language,
+        Challenge.blind_review, Challenge.published_at, Challenge.deadline, Challenge.closed_at,
+        Challenge.awarded_at, Challenge.cancelled_at).where(Challenge.published_at.is_not(None))
+        .order_by(Challenge.id)).all()
+    criteria: dict[int, list[int]] = {}
+    for challenge_id, criterion_id in db.session.execute(
+            select(RubricCriterion.challenge_id, RubricCriterion.id).order_by(RubricCriterion.position)):
+        criteria.setdefault(challenge_id, []).append(criterion_id)
+    members: dict[int, list[int]] = {}
+    for organization_id, user_id in db.session.execute(
+            select(User.organization_id, User.id).join(User.organization)
+            .where(Organization.kind != OrganizationKind.institution, User.active.is_(True)).order_by(User.id)):
+        members.setdefault(organization_id, []).append(user_id)
+    moment = as_utc
+    return [_Call(id=row.id, state=ChallengeState(row.state), program=Program(row.program),
+                  organization_id=row.organization_id, members=members.get(row.organization_id, []),
+                  language=row.language, blind=row.blind_review, published_at=moment(row.published_at),
+                  deadline=moment(row.deadline), closed_at=moment(row.closed_at), awarded_at=moment(row.awarded_at),
+                  cancelled_at=moment(row.cancelled_at), criteria=criteria.get(row.id, []))
+            for row in rows if ChallengeState(row.state) in PROPOSAL_STATES]
+
+
+# -- the whole batch ------------------------------------------------------------------------------------
 
 def generate(*, challenges: int, proposals: int, seed: int | None = None, advance=lambda steps: None) -> BenchSummary:
-    """Add a batch of published challenges (with their search terms) and proposals; flushes, never commits.
+    """Add a batch: organisations and people, calls in every state with their search terms, proposals
+    with reviews, joint decisions, questions, translations and audit rows. Flushes, never commits.
 
     `advance(n)` is called as challenges and proposals are written, for a progress bar.
     """
-    rng = Random(seed)
-    # Translations draw from a generator of their own: the calls themselves stay those of the seed.
-    translation_rng = Random(f"translations-{seed}" if seed is not None else None)
-    now = utcnow()
-    batch = secrets.token_hex(4)
-    password_hash = hash_password(BENCH_PASSWORD)  # once: argon2 is slow on purpose
-
-    posters, cohort_posters = [], []
-    if challenges:
-        posters = _organizations(rng, batch, now, _poster_specs(rng, max(10, challenges // 50)), password_hash)
-        cohort_posters = list(_institution_authors(batch, now, password_hash).items())
-
-    challenge_ids, challenge_states, term_count, translation_count = [], [], 0, 0
-    remaining, serial = challenges, itertools.count(1)
-    while remaining > 0:
-        rows, fields, lead_fields = [], [], []
-        for _ in range(min(CHUNK, remaining)):
-            program = _weighted(rng, PROGRAM_SHARE)
-            lead_field = _weighted(rng, FIELD_SHARE)
-            lead_fields.append(lead_field)
-            poster = rng.choice(cohort_posters if program == Program.startup_support else posters)
-            rows.append(_challenge_row(rng, now, program, poster, _weighted(rng, LANGUAGE_SHARE), lead_field,
-                                       code=f"KK-{batch}-{next(serial)}"))
-            fields.append({lead_field, *rng.sample(list(Field), rng.randint(0, 2))})
-        ids = _insert_returning_ids(Challenge, rows)
-        _bulk(ChallengeField, [{"challenge_id": cid, "field": f} for cid, fs in zip(ids, fields, strict=True)
-                               for f in fs])
-        _bulk(ChallengeFundingSource, [
-            {"challenge_id": cid, "source": source} for cid, row in zip(ids, rows, strict=True)
-            for source in ([FundingSource.ipark_in_kind, FundingSource.mss_commercialization]
-                           if row["program"] == Program.startup_support
-                           else [FundingSource.company_award,
-                                 FundingSource.mss_rnd if row["program"] == Program.joint_rnd
-                                 else FundingSource.mss_commercialization])])
-        _bulk(NdaVersion, [{"challenge_id": cid, "number": 1, "language": row["language"],
-                            "body": "Standard mutual NDA (bench data).", "created_at": now}
-                           for cid, row in zip(ids, rows, strict=True)])
-        _bulk(RubricCriterion, [{"challenge_id": cid, "position": n, "name": str(name), "weight": weight}
-                                for cid in ids for n, (name, weight) in enumerate(DEFAULT_RUBRIC, start=1)])
-        translations = [_translation_row(translation_rng, now, cid, row, lead_field)
-                        for cid, row, lead_field in zip(ids, rows, lead_fields, strict=True)]
-        _bulk(ChallengeTranslation, [translation for translation in translations if translation])
-        translation_count += sum(1 for translation in translations if translation)
-        terms = [term for cid, row, translation in zip(ids, rows, translations, strict=True)
-                 for term in search_term_rows(cid, _Versions(row, translation))]
-        _bulk(ChallengeSearchTerm, terms)
-        term_count += len(terms)
-        challenge_ids += ids
-        challenge_states += [row["state"] for row in rows]
-        remaining -= len(rows)
-        advance(len(rows))
-
-    if proposals and not challenge_ids:  # proposals alone: answer the calls already there
-        published = db.session.execute(select(Challenge.id, Challenge.state)
-                                       .where(Challenge.state.in_(PUBLISHED_STATES))).all()
-        challenge_ids, challenge_states = [r.id for r in published], [r.state for r in published]
-    if proposals and not challenge_ids:
-        raise ValueError("There is no published challenge to propose to: add --challenges.")
-    venture_count = max(10, proposals // 20, -(-proposals * 2 // max(len(challenge_ids), 1)))
-    ventures = _organizations(rng, batch, now, _venture_specs(rng, venture_count), password_hash) if proposals else []
-    proposal_count = _proposals(rng, now, proposals, challenge_ids, challenge_states, ventures, advance)
-    db.session.flush()
-    return BenchSummary(batch=batch, posters=len(posters), ventures=len(ventures), challenges=challenges,
-                        translations=translation_count, search_terms=term_count, proposals=proposal_count)
+    return _Batch(seed).generate(challenges, proposals, advance)
 
 
-def _proposals(rng: Random, now, count: int, challenge_ids: list[int], states: list, ventures: list, advance) -> int:
-    """Proposals to random calls, popular ones more (a few calls draw many answers), one per venture each."""
-    popularity = list(itertools.accumulate(1 / (n + 1) ** 0.7 for n in range(len(challenge_ids))))
-    order = list(range(len(challenge_ids)))
-    rng.shuffle(order)
-    taken, rows, made = set(), [], 0
-    while made < count:
-        slot = order[min(bisect.bisect_left(popularity, rng.random() * popularity[-1]), len(order) - 1)]
-        venture, owner = rng.choice(ventures)
-        if (slot, venture) in taken:
-            continue
-        taken.add((slot, venture))
-        state = _weighted(rng, PROPOSAL_STATES[ChallengeState(states[slot])])
-        submitted = None
-        if state not in {ProposalState.draft, ProposalState.withdrawn} or rng.random() < 0.5:
-            days_ago = (0, 60) if states[slot] == ChallengeState.open else (60, 900)
-            submitted = now - timedelta(days=rng.uniform(*days_ago))
-        created = (submitted or now) - timedelta(days=rng.uniform(0, 14))
-        rows.append(dict(challenge_id=challenge_ids[slot], organization_id=venture, created_by_id=owner, state=state,
-                         title=f"Proposal {made + 1}", language="ko", created_at=created, updated_at=created,
-                         submitted_at=submitted,
-                         shortlisted_at=submitted if state in {ProposalState.shortlisted, ProposalState.selected}
-                         else None,
-                         decided_at=created if state in {ProposalState.selected, ProposalState.declined} else None,
-                         withdrawn_at=created if state == ProposalState.withdrawn else None))
-        made += 1
-        if len(rows) == 5000 or made == count:
-            _bulk(Proposal, rows)
+class _Batch:
+    def __init__(self, seed: int | None):
+        self.rng = Random(seed)
+        # Translations draw from a generator of their own: the calls themselves stay those of the seed.
+        self.translation_rng = Random(f"translations-{seed}" if seed is not None else None)
+        self.now = utcnow()
+        self.batch = secrets.token_hex(4)
+        self.password_hash = hash_password(BENCH_PASSWORD)  # once: argon2 is slow on purpose
+        self.audit_count = 0
+        self.conflicted: dict[int, set[int]] = {}  # venture id -> staff who declared a conflict with it
+
+    def audit(self, rows: list[dict]) -> None:
+        self.audit_count += _load(AuditEvent, rows)
+
+    def generate(self, challenges: int, proposals: int, advance) -> BenchSummary:
+        rng, now = self.rng, self.now
+        self.staff = _staff(rng, self.batch, now, max(2, min(30, proposals // 4000 + 2)), self.password_hash)
+        self.all_staff = self.staff[Institution.ipark] + self.staff[Institution.mss]
+        posters = []
+        if challenges:
+            posters = _organizations(rng, self.batch, now, _poster_specs(rng, max(10, challenges // 50)),
+                                     self.password_hash, member_share=0.6)
+        calls, translations, terms = self._challenges(challenges, posters, advance)
+        if proposals and not calls:  # proposals alone: answer the calls already there
+            calls = _existing_calls()
+        calls = [call for call in calls if call.takes_proposals]
+        if proposals and not calls:
+            raise ValueError("There is no published challenge to propose to: add --challenges.")
+        counts = self._proposal_counts(calls, proposals)
+        venture_count = max(10, proposals // 20, -(-max(counts, default=0) * 5 // 4))
+        ventures = _organizations(rng, self.batch, now, _venture_specs(rng, venture_count), self.password_hash,
+                                  member_share=0.3) if proposals else []
+        self._advance_conflicts(ventures)
+        made, reviews, decisions = self._proposals(calls, counts, ventures, advance)
+        questions = self._questions(calls, ventures) if ventures else 0
+        db.session.flush()
+        return BenchSummary(batch=self.batch, posters=len(posters), ventures=len(ventures),
+                            staff=len(self.all_staff), challenges=challenges, translations=translations,
+                            search_terms=terms, proposals=made, reviews=reviews, decisions=decisions,
+                            questions=questions, audit_events=self.audit_count)
+
+    # -- calls ----------------------------------------------------------------------------------------
+
+    def _challenges(self, count: int, posters: list[dict], advance) -> tuple[list[_Call], int, int]:
+        rng, now = self.rng, self.now
+        cohort_posters = [(self.staff["organizations"][institution], self.staff[institution])
+                          for institution in (Institution.ipark, Institution.mss)]
+        calls, translation_count, term_count = [], 0, 0
+        remaining, serial = count, itertools.count(1)
+        while remaining > 0:
+            rows, fields, lead_fields, members = [], [], [], []
+            for _ in range(min(CHUNK, remaining)):
+                program = _weighted(rng, PROGRAM_SHARE)
+                lead_field = _weighted(rng, FIELD_SHARE)
+                lead_fields.append(lead_field)
+                if program == Program.startup_support:
+                    organization_id, staff = rng.choice(cohort_posters)
+                    poster, people = (organization_id, rng.choice(staff)), staff
+                else:
+                    organization = rng.choice(posters)
+                    poster, people = (organization["id"], rng.choice(organization["members"])), organization["members"]
+                members.append(people)
+                number = next(serial)
+                # The first calls of a batch take each state in turn: even a small batch has them all.
+                state = list(STATE_SHARE)[number - 1] if number <= len(STATE_SHARE) else None
+                rows.append(_challenge_row(rng, now, program, poster, _weighted(rng, LANGUAGE_SHARE), lead_field,
+                                           code=f"KK-{self.batch}-{number}", state=state))
+                fields.append({lead_field, *rng.sample(list(Field), rng.randint(0, 2))})
+            ids = _insert_returning_ids(Challenge, rows)
+            _load(ChallengeField, [{"challenge_id": cid, "field": f} for cid, fs in zip(ids, fields, strict=True)
+                                   for f in fs])
+            _load(ChallengeFundingSource, [
+                {"challenge_id": cid, "source": source} for cid, row in zip(ids, rows, strict=True)
+                for source in ([FundingSource.ipark_in_kind, FundingSource.mss_commercialization]
+                               if row["program"] == Program.startup_support
+                               else [FundingSource.company_award,
+                                     FundingSource.mss_rnd if row["program"] == Program.joint_rnd
+                                     else FundingSource.mss_commercialization])])
+            _load(NdaVersion, [{"challenge_id": cid, "number": 1, "language": row["language"], "is_original": True,
+                                "body": "Standard mutual NDA (bench data).", "created_at": row["created_at"],
+                                "written_by_id": None, "machine_draft": False, "source_digest": None}
+                               for cid, row in zip(ids, rows, strict=True)])
+            criterion_ids = _insert_returning_ids(RubricCriterion, [
+                {"challenge_id": cid, "position": n, "name": str(name), "weight": weight}
+                for cid in ids for n, (name, weight) in enumerate(DEFAULT_RUBRIC, start=1)])
+            per_call = len(DEFAULT_RUBRIC)
+            translations = [_translation_row(self.translation_rng, now, cid, row, lead_field)
+                            for cid, row, lead_field in zip(ids, rows, lead_fields, strict=True)]
+            translation_count += _load(ChallengeTranslation, [translation for translation in translations
+                                                              if translation])
+            terms = [term for cid, row, translation in zip(ids, rows, translations, strict=True)
+                     for term in search_term_rows(cid, _Versions(row, translation))]
+            term_count += _load(ChallengeSearchTerm, terms)
+            events = []
+            for n, (cid, row, translation) in enumerate(zip(ids, rows, translations, strict=True)):
+                events += _challenge_audit(row, cid, self.all_staff, rng)
+                if translation:
+                    events.append(_audit(translation["written_by_id"], "challenge.translated", "challenges", cid,
+                                         row["submitted_at"] or row["created_at"], language=translation["language"],
+                                         machine_draft=translation["machine_draft"]))
+                calls.append(_Call(
+                    id=cid, state=row["state"], program=row["program"], organization_id=row["organization_id"],
+                    members=members[n], language=row["language"], blind=row["blind_review"],
+                    published_at=row["published_at"], deadline=row["deadline"], closed_at=row["closed_at"],
+                    awarded_at=row["awarded_at"], cancelled_at=row["cancelled_at"],
+                    criteria=criterion_ids[n * per_call:(n + 1) * per_call], lead_field=lead_fields[n]))
+            self.audit(events)
+            remaining -= len(rows)
             advance(len(rows))
-            rows = []
-    return made
+        return calls, translation_count, term_count
+
+    def _proposal_counts(self, calls: list[_Call], total: int) -> list[int]:
+        """How many proposals each call gets: one large call (a company's, closed, so that its ranking has
+        every state), the others by popularity rank with a random spread; open calls are still collecting."""
+        if not calls or not total:
+            return [0] * len(calls)
+        rng = self.rng
+        order = list(range(len(calls)))
+        rng.shuffle(order)
+        largest = next((n for n in order if calls[n].state == ChallengeState.closed and calls[n].company_call),
+                       order[0])
+        order.remove(largest)
+        weights = [0.0] * len(calls)
+        for rank, n in enumerate(order, start=2):
+            spread = rng.lognormvariate(0, 0.4) * CALL_STATE_DRAW.get(calls[n].state, 1)
+            weights[n] = rank ** -POPULARITY_EXPONENT * spread
+        share = LARGEST_SHARE * sum(weights) / (1 - LARGEST_SHARE)
+        if share >= 1.3 * max(weights):  # a large batch: the others stay well below it
+            weights = [min(weight, 0.55 * share) for weight in weights]
+            share = LARGEST_SHARE * sum(weights) / (1 - LARGEST_SHARE)
+        weights[largest] = max(share, 1.3 * max(weights), 1e-9)  # a small one: it still stands out
+        scale = total / sum(weights)
+        counts = [int(weight * scale) for weight in weights]
+        for n in sorted(range(len(calls)), key=lambda n: weights[n] * scale - counts[n], reverse=True):
+            if sum(counts) >= total:
+                break
+            counts[n] += 1  # the largest remainders first, to make the total
+        return counts
+
+    def _advance_conflicts(self, ventures: list[dict]) -> None:
+        """A few conflicts declared ahead of any review: staff naming a venture (one of them since withdrawn
+        by a colleague), and one naming a person by address."""
+        if not ventures:
+            return
+        rng, now = self.rng, self.now
+        rows = []
+        for how in ("venture", "withdrawn", "address"):
+            declarer, venture = rng.choice(self.all_staff), rng.choice(ventures)
+            withdrawn = how == "withdrawn"
+            rows.append(dict(user_id=declarer, organization_id=None if how == "address" else venture["id"],
+                             person_id=None, email=self._email_of(venture["owner"]) if how == "address" else None,
+                             proposal_id=None, identity_hidden=False, reason=CONFLICT_REASON,
+                             created_at=now - 200 * DAY, withdrawn_at=now - 100 * DAY if withdrawn else None,
+                             withdrawn_by_id=next(user for user in self.all_staff if user != declarer)
+                             if withdrawn else None,
+                             withdrawal_reason="Declared in error." if withdrawn else None))
+            if not withdrawn:
+                self.conflicted.setdefault(venture["id"], set()).add(declarer)
+        ids = _insert_returning_ids(Conflict, rows)
+        events = []
+        for conflict_id, row in zip(ids, rows, strict=True):
+            events.append(_audit(row["user_id"], "conflict.declared", "review_conflicts", conflict_id,
+                                 row["created_at"], organization_id=row["organization_id"], email=row["email"]))
+            if row["withdrawn_at"]:
+                events.append(_audit(row["withdrawn_by_id"], "conflict.withdrawn", "review_conflicts", conflict_id,
+                                     row["withdrawn_at"], declarer_id=row["user_id"], reason=row["withdrawal_reason"]))
+        self.audit(events)
+
+    def _email_of(self, user_id: int) -> str:
+        return db.session.scalar(select(User.email).where(User.id == user_id))
+
+    # -- proposals and what follows them --------------------------------------------------------------
+
+    def _proposals(self, calls: list[_Call], counts: list[int], ventures: list[dict], advance) -> tuple[int, int, int]:
+        rng = self.rng
+        texts = _ProposalTexts(Random(rng.random()))
+        planned = []
+        for call, count in zip(calls, counts, strict=True):
+            for venture in rng.sample(ventures, min(count, len(ventures))):
+                planned.append((call, venture))
+        rng.shuffle(planned)  # chunks mix calls, as time does
+        made = reviews = decisions = 0
+        for start in range(0, len(planned), PROPOSAL_CHUNK):
+            chunk = planned[start:start + PROPOSAL_CHUNK]
+            plans = [_ProposalPlan(rng, self.now, call, venture, texts) for call, venture in chunk]
+            ids = _insert_returning_ids(Proposal, [plan.row for plan in plans])
+            for plan, proposal_id in zip(plans, ids, strict=True):
+                plan.id = proposal_id
+            reviews += self._reviews(plans)
+            decisions += self._decisions(plans)
+            self._proposal_translations(plans, texts)
+            self.audit([event for plan in plans for event in plan.own_events()])
+            made += len(plans)
+            advance(len(plans))
+        return made, reviews, decisions
+
+    def _pick(self, institution: Institution, venture_id: int) -> int | None:
+        """A member of ``institution``'s staff without a conflict with the venture (None if all have one)."""
+        conflicted = self.conflicted.get(venture_id, set())
+        candidates = [user for user in self.staff[institution] if user not in conflicted]
+        return self.rng.choice(candidates) if candidates else None
+
+    def _signer(self, institution: Institution, venture_id: int) -> int:
+        """Who signed for ``institution``: someone without a conflict, as can_sign demands, unless every
+        one of its (few, in a small batch) staff has one: then the decision predates the conflict."""
+        return self._pick(institution, venture_id) or self.rng.choice(self.staff[institution])
+
+    def _reviews(self, plans: list["_ProposalPlan"]) -> int:
+        """Reviews as the services leave them: assigned, begun (no conflict, some scores), submitted, or
+        answered with a declared conflict, which then hides the venture from that reviewer."""
+        rng = self.rng
+        rows, meta = [], []  # meta: (plan, status, assigner, time)
+        for plan in plans:
+            how_many, statuses = plan.review_plan()
+            if not how_many:
+                continue
+            reviewers = []
+            for institution in (Institution.ipark, Institution.mss)[:how_many]:
+                reviewer = self._pick(institution, plan.venture["id"])
+                if reviewer is not None:
+                    reviewers.append(reviewer)
+            if plan.company_reviews and plan.call.members:
+                reviewers.append(rng.choice(plan.call.members))
+            for reviewer in reviewers:
+                status = _weighted(rng, statuses)
+                if status == "conflict" and reviewer not in self.all_staff:
+                    status = "assigned"
+                assigned = _between(rng, plan.submitted_at, plan.review_until)
+                answered = _between(rng, assigned, plan.review_until)
+                submitted = _between(rng, answered, plan.review_until)
+                rows.append(dict(
+                    proposal_id=plan.id, reviewer_id=reviewer, assigned_by_id=rng.choice(self.all_staff),
+                    assigned_at=assigned,
+                    no_conflict_at=answered if status in {"begun", "submitted"} else None,
+                    conflict_declared_at=answered if status == "conflict" else None,
+                    comment=rng.choice(REVIEW_COMMENTS[plan.reviewer_institution(reviewer, self.staff)])
+                    if status in {"begun", "submitted"} else "",
+                    recommendation=plan.recommendation(rng) if status == "submitted"
+                    or (status == "begun" and rng.random() < 0.3) else None,
+                    submitted_at=submitted if status == "submitted" else None,
+                    updated_at=submitted if status == "submitted" else answered))
+                meta.append((plan, status))
+                if status == "conflict":
+                    self.conflicted.setdefault(plan.venture["id"], set()).add(reviewer)
+        ids = _insert_returning_ids(Review, rows)
+        scores, events, conflicts = [], [], []
+        for review_id, row, (plan, status) in zip(ids, rows, meta, strict=True):
+            events.append(_audit(row["assigned_by_id"], "review.assigned", "reviews", review_id, row["assigned_at"],
+                                 proposal_id=plan.id, reviewer_id=row["reviewer_id"]))
+            if status in {"begun", "submitted"}:
+                events.append(_audit(row["reviewer_id"], "review.no_conflict", "reviews", review_id,
+                                     row["no_conflict_at"], proposal_id=plan.id))
+                scored = plan.call.criteria if status == "submitted" else \
+                    plan.call.criteria[:rng.randint(0, len(plan.call.criteria) - 1)]
+                given = {criterion: plan.score(rng) for criterion in scored}
+                scores += [dict(review_id=review_id, criterion_id=criterion, score=score, comment="")
+                           for criterion, score in given.items()]
+                verb = "review.submitted" if status == "submitted" else "review.saved"
+                events.append(_audit(row["reviewer_id"], verb, "reviews", review_id, row["updated_at"],
+                                     proposal_id=plan.id,
+                                     scores={str(criterion): score for criterion, score in given.items()},
+                                     recommendation=row["recommendation"].value if row["recommendation"] else None))
+            elif status == "conflict":
+                conflicts.append(dict(user_id=row["reviewer_id"], organization_id=plan.venture["id"], person_id=None,
+                                      email=None, proposal_id=plan.id, identity_hidden=plan.call.blind,
+                                      reason=CONFLICT_REASON, created_at=row["conflict_declared_at"],
+                                      withdrawn_at=None, withdrawn_by_id=None, withdrawal_reason=None))
+                events.append(_audit(row["reviewer_id"], "review.conflict_declared", "reviews", review_id,
+                                     row["conflict_declared_at"], proposal_id=plan.id))
+        _load(ReviewScore, scores)
+        for conflict_id, conflict in zip(_insert_returning_ids(Conflict, conflicts), conflicts, strict=True):
+            events.append(_audit(conflict["user_id"], "conflict.declared", "review_conflicts", conflict_id,
+                                 conflict["created_at"], proposal_id=conflict["proposal_id"]))
+        self.audit(events)
+        return len(rows)
+
+    def _decisions(self, plans: list["_ProposalPlan"]) -> int:
+        """The joint decisions behind each proposal's state, and some still open (requested, or signed by
+        one side), rejected by an institution, or lapsed when the venture withdrew."""
+        rng = self.rng
+        rows, meta = [], []
+        for plan in plans:
+            venture = plan.venture["id"]
+            for decision in plan.decision_plan(rng):
+                ipark, mss = self._signer(Institution.ipark, venture), self._signer(Institution.mss, venture)
+                requester = rng.choice([ipark, mss])
+                kind, action, at = decision["kind"], decision["action"], decision["at"]
+                requested = at - rng.uniform(1, 10) * DAY
+                if kind == "approved" and rng.random() < 0.5:
+                    first, second = (ipark, "ipark"), (mss, "mss")
+                else:
+                    first, second = (mss, "mss"), (ipark, "ipark")
+                row = dict(subject_type="proposals", subject_id=plan.id, action=action, created_at=requested,
+                           requested_by_id=requester, note=decision.get("note"),
+                           ipark_signed_by_id=None, ipark_signed_at=None, mss_signed_by_id=None, mss_signed_at=None,
+                           rejected_by_id=None, rejected_at=None, rejection_reason=None, decided_at=None,
+                           state=DecisionState.pending)
+                signatures = []
+                if kind == "approved":
+                    signatures = [(first, _between(rng, requested, at)), (second, at)]
+                    row.update(state=DecisionState.approved, decided_at=at)
+                elif kind in {"ipark", "mss"}:
+                    signatures = [((ipark if kind == "ipark" else mss, kind), at)]
+                elif kind == "rejected":
+                    rejecter = requester if rng.random() < 0.2 else mss
+                    row.update(state=DecisionState.rejected, rejected_by_id=rejecter, rejected_at=at,
+                               decided_at=at, rejection_reason=REJECTION_REASON)
+                elif kind == "withdrawn":
+                    row.update(state=DecisionState.rejected, rejected_by_id=plan.venture["owner"], rejected_at=at,
+                               decided_at=at, rejection_reason=WITHDRAWAL_REASON)
+                for (signer, side), signed_at in signatures:
+                    row[f"{side}_signed_by_id"], row[f"{side}_signed_at"] = signer, signed_at
+                rows.append(row)
+                meta.append((plan, decision, signatures))
+        ids = _insert_returning_ids(JointDecision, rows)
+        events = []
+        for decision_id, row, (plan, decision, signatures) in zip(ids, rows, meta, strict=True):
+            action = row["action"]
+            events.append(_audit(row["requested_by_id"], "decision.requested", "joint_decisions", decision_id,
+                                 row["created_at"], to_state=DecisionState.pending, action=action,
+                                 subject_type="proposals", subject_id=plan.id))
+            for (signer, side), signed_at in signatures:
+                events.append(_audit(signer, "decision.signed", "joint_decisions", decision_id, signed_at,
+                                     institution=side, action=action))
+            if row["state"] == DecisionState.approved:
+                signer = signatures[-1][0][0]
+                events.append(_audit(signer, "decision.approved", "joint_decisions", decision_id, row["decided_at"],
+                                     DecisionState.pending, DecisionState.approved, action=action))
+                events.append(_audit(signer, f"proposal.{decision['target']}", "proposals", plan.id,
+                                     row["decided_at"], decision["from"], decision["target"], decision_id=decision_id))
+            elif row["state"] == DecisionState.rejected:
+                verb = "decision.withdrawn" if row["rejection_reason"] == WITHDRAWAL_REASON else "decision.rejected"
+                events.append(_audit(row["rejected_by_id"], verb, "joint_decisions", decision_id, row["decided_at"],
+                                     DecisionState.pending, DecisionState.rejected, action=action,
+                                     reason=row["rejection_reason"]))
+        self.audit(events)
+        return len(rows)
+
+    def _proposal_translations(self, plans: list["_ProposalPlan"], texts: "_ProposalTexts") -> None:
+        """A translation for some proposals, into the language the posting company reads (or English)."""
+        rng, rows, events = self.rng, [], []
+        for plan in plans:
+            if plan.state == ProposalState.draft or rng.random() >= 0.08:
+                continue
+            language = next(code for code in ("ja", "en", "ko") if code != plan.row["language"])
+            text = texts.translation(language)
+            row = dict(proposal_id=plan.id, language=language, title=text["title"], summary=text["summary"],
+                       approach=text["approach"], team=text["team"], answers={},
+                       written_by_id=plan.row["created_by_id"],
+                       machine_draft=rng.random() < 0.4,
+                       source_digest=proposal_source_digest(SimpleNamespace(answers=[], **{
+                           name: plan.row[name] for name in ("title", "summary", "approach", "team")})),
+                       created_at=plan.submitted_at or plan.row["created_at"], updated_at=plan.row["updated_at"])
+            rows.append(row)
+            events.append(_audit(row["written_by_id"], "proposal.translated", "proposals", plan.id, row["created_at"],
+                                 language=language, created=True, machine_draft=row["machine_draft"]))
+        _load(ProposalTranslation, rows)
+        self.audit(events)
+
+    def _questions(self, calls: list[_Call], ventures: list[dict]) -> int:
+        """Clarification questions from ventures, most answered by the poster once the call has moved on."""
+        rng, rows = self.rng, []
+        for call in calls:
+            if not call.members:
+                continue
+            language = {"en": EN, "ja": JA, "ko": KO}[call.language]
+            writer = _Writer(rng, language, call.lead_field)
+            end = min(call.cancelled_at or call.deadline, self.now)
+            for _ in range(rng.choice([0, 0, 1, 1, 2, 3, 4])):
+                asked = _between(rng, call.published_at, end)
+                answered = call.state != ChallengeState.open or rng.random() < 0.6
+                answered_at = _between(rng, asked, min(asked + 7 * DAY, self.now)) if answered else None
+                rows.append(dict(challenge_id=call.id, asked_by_id=rng.choice(ventures)["owner"],
+                                 body=writer._fill(rng.choice(QUESTION_TEMPLATES[language])), asked_at=asked,
+                                 answer=writer._fill(ANSWERS[language]) if answered else None,
+                                 answered_by_id=rng.choice(call.members) if answered else None,
+                                 answered_at=answered_at))
+        ids = _insert_returning_ids(ClarificationQuestion, rows)
+        events = []
+        for question_id, row in zip(ids, rows, strict=True):
+            events.append(_audit(row["asked_by_id"], "challenge.question_asked", "challenges", row["challenge_id"],
+                                 row["asked_at"], question_id=question_id))
+            if row["answered_at"]:
+                events.append(_audit(row["answered_by_id"], "challenge.question_answered", "challenges",
+                                     row["challenge_id"], row["answered_at"], question_id=question_id))
+        self.audit(events)
+        return len(rows)
+
+
+class _ProposalTexts:
+    """Pools of proposal text per language, drawn from for each proposal (writing each one afresh would
+    cost more than everything else a proposal needs)."""
+
+    def __init__(self, rng: Random, size: int = 300):
+        self.rng = rng
+        self.pools = {}
+        for language in (EN, JA, KO):
+            writers = [_Writer(rng, language, field) for field in TECHNOLOGIES]
+            opening = PROPOSAL_OPENINGS[language]
+            self.pools[LANGUAGE_CODES[language]] = {
+                "title": [rng.choice(writers).title(Program.open_innovation) for _ in range(size)],
+                "summary": [rng.choice(writers).paragraph(2) for _ in range(size)],
+                "approach": [f"{rng.choice(opening)}\n\n{rng.choice(writers).paragraph(3)}" for _ in range(size // 2)],
+                "team": [TEAM_TEXT[language].format(year=rng.randint(2012, 2024), people=people,
+                                                    phds=rng.randint(1, min(12, people)))
+                         for people in (rng.randint(4, 60) for _ in range(20))],
+            }
+
+    def text(self, language: str) -> dict:
+        pool = self.pools[language]
+        return {name: self.rng.choice(items) for name, items in pool.items()}
+
+    def translation(self, language: str) -> dict:
+        return self.text(language)
+
+
+class _ProposalPlan:
+    """One proposal's life, drawn to fit its call: its state and moments, the reviews and the decisions
+    that led there, and the audit rows of the venture's own steps."""
+
+    REVIEWED = {ProposalState.revision_requested, ProposalState.shortlisted, ProposalState.selected,
+                ProposalState.declined}
+
+    def __init__(self, rng: Random, now, call: _Call, venture: dict, texts: _ProposalTexts):
+        self.call, self.venture, self.id = call, venture, None
+        state = self.state = _weighted(rng, PROPOSAL_STATES[call.state])
+        end = min(call.cancelled_at or call.deadline, now)
+        created = _between(rng, call.published_at, end - DAY * rng.random())
+        submitted = None
+        if state not in {ProposalState.draft, ProposalState.withdrawn} or rng.random() < 0.6:
+            submitted = _between(rng, created, end)
+        # Decisions come after the deadline; in an open call (or for a revision), some days after submission.
+        decided_from = call.closed_at or (submitted or created)
+        decided_until = min(call.awarded_at or now, decided_from + 45 * DAY, now)
+        shortlisted = decided = withdrawn = None
+        self.was_shortlisted = state in {ProposalState.shortlisted, ProposalState.selected} or (
+            state == ProposalState.declined and call.state != ChallengeState.open and rng.random() < 0.3)
+        if self.was_shortlisted:
+            shortlisted = _between(rng, decided_from, decided_until - (decided_until - decided_from) / 2)
+        if state in {ProposalState.selected, ProposalState.declined}:
+            decided = _between(rng, shortlisted or decided_from, decided_until)
+        if state == ProposalState.withdrawn:
+            withdrawn = _between(rng, submitted or created, end)
+        revised = _between(rng, decided_from, decided_until) if state == ProposalState.revision_requested else None
+        chosen_by = chosen_at = None
+        if call.company_call and state in {ProposalState.selected, ProposalState.shortlisted} and (
+                state == ProposalState.selected or rng.random() < 0.4):
+            chosen_by = rng.choice(call.members)
+            chosen_at = _between(rng, shortlisted, decided or decided_until)
+        self.submitted_at, self.shortlisted_at, self.decided_at = submitted, shortlisted, decided
+        self.revised_at, self.withdrawn_at, self.chosen_at, self.chosen_by = revised, withdrawn, chosen_at, chosen_by
+        self.review_until = shortlisted or decided or revised or (
+            min(decided_until, now) if submitted else None)
+        self.rng_quality = rng.random()  # how good it is: scores and recommendations follow
+        language = LANGUAGE_CODES[_weighted(rng, PROPOSAL_LANGUAGE_SHARE)]
+        text = texts.text(language)
+        currency = rng.choice([None, Currency.KRW, Currency.JPY])
+        updated = max(moment for moment in (created, submitted, shortlisted, decided, withdrawn, revised, chosen_at)
+                      if moment is not None)
+        self.row = dict(
+            challenge_id=call.id, organization_id=venture["id"], created_by_id=venture["owner"], state=state,
+            title=text["title"], summary=text["summary"] if submitted or rng.random() < 0.5 else "",
+            approach=text["approach"] if submitted else "", team=text["team"] if submitted else "",
+            language=language, trl=rng.choice([None, *range(2, 8)]),
+            budget_minor=None if currency is None else rng.randrange(5, 300) * (
+                10_000_000 if currency == Currency.KRW else 1_000_000),
+            currency=currency, created_at=created, updated_at=updated, submitted_at=submitted,
+            shortlisted_at=shortlisted, decided_at=decided, withdrawn_at=withdrawn,
+            revision_note=REVISION_NOTE if revised else None,
+            decision_reason=DECLINE_REASON if state == ProposalState.declined else None,
+            company_chosen_at=chosen_at, company_chosen_by_id=chosen_by)
+        self.company_reviews = call.company_call and self.was_shortlisted
+
+    # reviews ---------------------------------------------------------------------------------------
+
+    def review_plan(self) -> tuple[int, dict]:
+        """How many staff reviews (one per institution) and how far each has got."""
+        if self.submitted_at is None or self.review_until is None:
+            return 0, {}
+        if self.state in self.REVIEWED:
+            return 2, REVIEWS_DECIDED
+        if self.state == ProposalState.submitted and self.call.state != ChallengeState.open:
+            return 2, REVIEWS_AFTER_DEADLINE
+        if self.state == ProposalState.submitted and self.rng_quality < 0.25:
+            return 1, REVIEWS_BEFORE_DEADLINE
+        return 0, {}
+
+    @staticmethod
+    def reviewer_institution(reviewer: int, staff: dict) -> Institution | None:
+        if reviewer in staff[Institution.ipark]:
+            return Institution.ipark
+        return Institution.mss if reviewer in staff[Institution.mss] else None
+
+    def score(self, rng: Random) -> int:
+        base = 1 + 4 * self.rng_quality + (0.8 if self.was_shortlisted else 0)
+        return max(1, min(5, round(base + rng.uniform(-1.2, 1.2))))
+
+    def recommendation(self, rng: Random) -> Recommendation:
+        level = self.rng_quality + (0.3 if self.was_shortlisted else 0) + rng.uniform(-0.2, 0.2)
+        return (Recommendation.strongly_support if level > 0.95 else Recommendation.support if level > 0.6
+                else Recommendation.neutral if level > 0.35 else Recommendation.oppose)
+
+    # decisions -------------------------------------------------------------------------------------
+
+    def decision_plan(self, rng: Random) -> list[dict]:
+        """Each: kind (approved, requested, ipark or mss signed, rejected, withdrawn), action, moment."""
+        plans, state = [], self.state
+        if self.submitted_at is None:
+            return plans
+        before = self.shortlisted_at or self.decided_at or self.revised_at
+        if before is not None and rng.random() < 0.05:  # an earlier proposal that one institution refused
+            plans.append(dict(kind="rejected", action="proposal.decline", at=before - rng.uniform(1, 5) * DAY))
+        if self.shortlisted_at is not None:
+            plans.append(dict(kind="approved", action="proposal.shortlist", at=self.shortlisted_at,
+                              target=ProposalState.shortlisted, **{"from": ProposalState.submitted}))
+        if state == ProposalState.selected:
+            plans.append(dict(kind="approved", action="proposal.select", at=self.decided_at,
+                              target=ProposalState.selected, **{"from": ProposalState.shortlisted}))
+        elif state == ProposalState.declined:
+            previous = ProposalState.shortlisted if self.shortlisted_at else ProposalState.submitted
+            plans.append(dict(kind="approved", action="proposal.decline", at=self.decided_at, note=DECLINE_REASON,
+                              target=ProposalState.declined, **{"from": previous}))
+        elif state == ProposalState.revision_requested:
+            plans.append(dict(kind="approved", action="proposal.request_revision", at=self.revised_at,
+                              note=REVISION_NOTE, target=ProposalState.revision_requested,
+                              **{"from": ProposalState.submitted}))
+        elif state == ProposalState.withdrawn and rng.random() < 0.25:
+            plans.append(dict(kind="withdrawn", action="proposal.shortlist", at=self.withdrawn_at))
+        elif self.call.state != ChallengeState.cancelled and (
+                (state == ProposalState.submitted and self.call.state != ChallengeState.open and rng.random() < 0.2)
+                or (state == ProposalState.shortlisted and (self.chosen_at or not self.call.company_call)
+                    and rng.random() < 0.3)):
+            action = "proposal.select" if state == ProposalState.shortlisted else rng.choice(
+                ["proposal.shortlist", "proposal.decline"])
+            at = max(self.chosen_at or self.review_until, self.review_until)
+            plans.append(dict(kind=rng.choice(["requested", "ipark", "mss"]), action=action, at=at,
+                              note=DECLINE_REASON if action == "proposal.decline" else None))
+        return plans
+
+    def own_events(self) -> list[dict]:
+        """The venture's (and the company's) own steps, as app.proposals.services logs them."""
+        row, events = self.row, []
+        owner = row["created_by_id"]
+        events.append(_audit(owner, "proposal.started", "proposals", self.id, row["created_at"],
+                             to_state=ProposalState.draft, challenge_id=self.call.id, language=row["language"]))
+        if self.submitted_at is not None:
+            events.append(_audit(owner, "proposal.submitted", "proposals", self.id, self.submitted_at,
+                                 ProposalState.draft, ProposalState.submitted))
+        if self.withdrawn_at is not None:
+            events.append(_audit(owner, "proposal.withdrawn", "proposals", self.id, self.withdrawn_at,
+                                 ProposalState.submitted if self.submitted_at else ProposalState.draft,
+                                 ProposalState.withdrawn))
+        if self.chosen_at is not None:
+            events.append(_audit(self.chosen_by, "proposal.chosen_by_company", "proposals", self.id, self.chosen_at))
+        return events
+
+
+# -- the manifest for the load benchmark ----------------------------------------------------------------
+
+BENCH_EMAILS = "bench-%@bench.test"
+MANIFEST_TABLES = (Organization, User, Challenge, ChallengeTranslation, ChallengeSearchTerm, ClarificationQuestion,
+                   Proposal, ProposalTranslation, Review, ReviewScore, Conflict, JointDecision, AuditEvent)
+
+
+def manifest() -> dict:
+    """Accounts, calls and row counts for the load benchmark (bench/load.py), read from the database:
+    the same whether this run added the data or found it. Every account has the bench password, is
+    active and e-mail verified; none has a second factor (``totp`` names those that do)."""
+    bench_user = and_(User.email.like(BENCH_EMAILS), User.active.is_(True), User.email_verified_at.is_not(None))
+    per_venture = (select(Proposal.organization_id, func.count().label("proposals"),
+                          func.count(distinct(Proposal.state)).label("states"))
+                   .group_by(Proposal.organization_id).subquery())
+    venture = db.session.scalar(
+        select(User.email).join(per_venture, per_venture.c.organization_id == User.organization_id)
+        .where(bench_user, User.role == MemberRole.owner, per_venture.c.proposals.between(10, 30))
+        .order_by(per_venture.c.states.desc(), per_venture.c.proposals.desc(), User.id).limit(1))
+    if venture is None:  # a small batch: the venture with the most proposals
+        venture = db.session.scalar(
+            select(User.email).join(per_venture, per_venture.c.organization_id == User.organization_id)
+            .where(bench_user, User.role == MemberRole.owner)
+            .order_by(per_venture.c.proposals.desc(), User.id).limit(1))
+    per_call = (select(Proposal.challenge_id, func.count().label("proposals"))
+                .group_by(Proposal.challenge_id).subquery())
+    posted_by_company = (select(User.organization_id).join(User.organization)
+                         .where(bench_user, Organization.kind != OrganizationKind.institution))
+    largest = db.session.execute(
+        select(Challenge.id, Challenge.organization_id).join(per_call, per_call.c.challenge_id == Challenge.id)
+        .where(Challenge.organization_id.in_(posted_by_company))
+        .order_by(per_call.c.proposals.desc(), Challenge.id).limit(1)).first()
+    company = largest and db.session.scalar(
+        select(User.email).where(bench_user, User.organization_id == largest.organization_id)
+        .order_by(User.role != MemberRole.owner, User.id).limit(1))
+    staff = {institution: db.session.scalar(
+        select(User.email).join(User.organization).outerjoin(Review, Review.reviewer_id == User.id)
+        .where(bench_user, Organization.institution == institution).group_by(User.id, User.email)
+        .order_by(func.count(Review.id).desc(), User.id).limit(1)) for institution in Institution}
+    page = db.session.scalar(
+        select(Challenge.id).where(Challenge.state == ChallengeState.open, Challenge.deadline > utcnow(),
+                                   exists().where(ChallengeTranslation.challenge_id == Challenge.id))
+        .order_by(Challenge.id).limit(1))
+    accounts = {"venture": venture, "company": company, "staff": staff[Institution.ipark],
+                "mss": staff[Institution.mss]}
+    totp = dict(db.session.execute(select(User.email, User.totp_secret).where(
+        User.email.in_([email for email in accounts.values() if email]), User.totp_secret.is_not(None))).all())
+    return {
+        "password": BENCH_PASSWORD,
+        "accounts": accounts,
+        "totp": {role: totp[email] for role, email in accounts.items() if email in totp},
+        "challenges": {"largest": largest.id if largest else None, "page": page},
+        "counts": {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                   for model in MANIFEST_TABLES},
+    }
