@@ -137,6 +137,10 @@ def register_cli(app: Flask) -> None:
             except ValueError as error:
                 raise click.ClickException(str(error)) from error
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # statistics for the new rows now, as autovacuum would soon
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+                connection.commit()
         click.echo(f"Batch {summary.batch}: {summary.challenges} challenges ({summary.translations} translated, "
                    f"{summary.search_terms} search terms) from {summary.posters} posters, {summary.proposals} "
                    f"proposals from {summary.ventures} ventures, {summary.reviews} reviews by {summary.staff} staff "

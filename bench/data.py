@@ -29,7 +29,7 @@ from datetime import timedelta
 from random import Random
 from types import SimpleNamespace
 
-from sqlalchemy import DateTime, and_, distinct, exists, func, select
+from sqlalchemy import DateTime, exists, func, select
 
 from app.auth.models import (
     MemberRole,
@@ -901,7 +901,7 @@ class _Batch:
             spread = rng.lognormvariate(0, 0.4) * CALL_STATE_DRAW.get(calls[n].state, 1)
             weights[n] = rank ** -POPULARITY_EXPONENT * spread
         share = LARGEST_SHARE * sum(weights) / (1 - LARGEST_SHARE)
-        if share >= 1.3 * max(weights):  # a large batch: the others stay well below it
+        if share >= 1.3 * 2 ** -POPULARITY_EXPONENT:  # a large batch: the others stay well below it
             weights = [min(weight, 0.55 * share) for weight in weights]
             share = LARGEST_SHARE * sum(weights) / (1 - LARGEST_SHARE)
         weights[largest] = max(share, 1.3 * max(weights), 1e-9)  # a small one: it still stands out
@@ -1341,48 +1341,61 @@ MANIFEST_TABLES = (Organization, User, Challenge, ChallengeTranslation, Challeng
 def manifest() -> dict:
     """Accounts, calls and row counts for the load benchmark (bench/load.py), read from the database:
     the same whether this run added the data or found it. Every account has the bench password, is
-    active and e-mail verified; none has a second factor (``totp`` names those that do)."""
-    bench_user = and_(User.email.like(BENCH_EMAILS), User.active.is_(True), User.email_verified_at.is_not(None))
-    per_venture = (select(Proposal.organization_id, func.count().label("proposals"),
-                          func.count(distinct(Proposal.state)).label("states"))
-                   .group_by(Proposal.organization_id).subquery())
-    venture = db.session.scalar(
-        select(User.email).join(per_venture, per_venture.c.organization_id == User.organization_id)
-        .where(bench_user, User.role == MemberRole.owner, per_venture.c.proposals.between(10, 30))
-        .order_by(per_venture.c.states.desc(), per_venture.c.proposals.desc(), User.id).limit(1))
-    if venture is None:  # a small batch: the venture with the most proposals
-        venture = db.session.scalar(
-            select(User.email).join(per_venture, per_venture.c.organization_id == User.organization_id)
-            .where(bench_user, User.role == MemberRole.owner)
-            .order_by(per_venture.c.proposals.desc(), User.id).limit(1))
-    per_call = (select(Proposal.challenge_id, func.count().label("proposals"))
-                .group_by(Proposal.challenge_id).subquery())
-    posted_by_company = (select(User.organization_id).join(User.organization)
-                         .where(bench_user, Organization.kind != OrganizationKind.institution))
-    largest = db.session.execute(
-        select(Challenge.id, Challenge.organization_id).join(per_call, per_call.c.challenge_id == Challenge.id)
-        .where(Challenge.organization_id.in_(posted_by_company))
-        .order_by(per_call.c.proposals.desc(), Challenge.id).limit(1)).first()
-    company = largest and db.session.scalar(
-        select(User.email).where(bench_user, User.organization_id == largest.organization_id)
-        .order_by(User.role != MemberRole.owner, User.id).limit(1))
-    staff = {institution: db.session.scalar(
-        select(User.email).join(User.organization).outerjoin(Review, Review.reviewer_id == User.id)
-        .where(bench_user, Organization.institution == institution).group_by(User.id, User.email)
-        .order_by(func.count(Review.id).desc(), User.id).limit(1)) for institution in Institution}
+    active and e-mail verified; none has a second factor (``totp`` names those that do).
+
+    Each figure is one plain GROUP BY whose rows are weighed here: right after a bulk load PostgreSQL
+    has no statistics yet, and a join over the aggregates took it minutes."""
+    def bench_people(*conditions):
+        return db.session.execute(select(User.id, User.email, User.organization_id, User.role).join(User.organization)
+                                  .where(User.email.like(BENCH_EMAILS), User.active.is_(True),
+                                         User.email_verified_at.is_not(None), *conditions)
+                                  .order_by(User.id)).all()
+
+    per_venture: dict[int, list] = {}
+    for organization_id, state, number in db.session.execute(
+            select(Proposal.organization_id, Proposal.state, func.count())
+            .group_by(Proposal.organization_id, Proposal.state)):
+        per_venture.setdefault(organization_id, []).append((state, number))
+    owners = {person.organization_id: person.email
+              for person in bench_people(Organization.kind == OrganizationKind.venture, User.role == MemberRole.owner)}
+
+    def venture_rank(organization_id):  # 10 to 30 proposals in the most states; else the most proposals
+        total = sum(number for _, number in per_venture[organization_id])
+        return (10 <= total <= 30, len(per_venture[organization_id]), total, -organization_id)
+
+    candidates = [organization_id for organization_id in per_venture if organization_id in owners]
+    venture = owners[max(candidates, key=venture_rank)] if candidates else None
+
+    posters: dict[int, str] = {}
+    for person in bench_people(Organization.kind != OrganizationKind.institution,
+                               Organization.kind != OrganizationKind.venture):
+        if person.organization_id not in posters or person.role == MemberRole.owner:
+            posters[person.organization_id] = person.email
+    per_call = dict(db.session.execute(select(Proposal.challenge_id, func.count())
+                                       .group_by(Proposal.challenge_id)).all())
+    poster_of = dict(db.session.execute(select(Challenge.id, Challenge.organization_id)).all())
+    company_calls = [challenge_id for challenge_id in per_call if poster_of[challenge_id] in posters]
+    largest = max(company_calls, key=lambda challenge_id: (per_call[challenge_id], -challenge_id), default=None)
+
+    reviews = dict(db.session.execute(select(Review.reviewer_id, func.count()).group_by(Review.reviewer_id)).all())
+    staff = {}
+    for institution in Institution:
+        people = bench_people(Organization.institution == institution)
+        busiest = max(people, key=lambda person: (reviews.get(person.id, 0), -person.id), default=None)
+        staff[institution] = busiest.email if busiest else None
     page = db.session.scalar(
         select(Challenge.id).where(Challenge.state == ChallengeState.open, Challenge.deadline > utcnow(),
                                    exists().where(ChallengeTranslation.challenge_id == Challenge.id))
         .order_by(Challenge.id).limit(1))
-    accounts = {"venture": venture, "company": company, "staff": staff[Institution.ipark],
-                "mss": staff[Institution.mss]}
+    accounts = {"venture": venture, "company": largest and posters[poster_of[largest]],
+                "staff": staff[Institution.ipark], "mss": staff[Institution.mss]}
     totp = dict(db.session.execute(select(User.email, User.totp_secret).where(
         User.email.in_([email for email in accounts.values() if email]), User.totp_secret.is_not(None))).all())
     return {
         "password": BENCH_PASSWORD,
         "accounts": accounts,
         "totp": {role: totp[email] for role, email in accounts.items() if email in totp},
-        "challenges": {"largest": largest.id if largest else None, "page": page},
+        "challenges": {"largest": largest, "page": page},
         "counts": {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
                    for model in MANIFEST_TABLES},
     }
