@@ -509,6 +509,10 @@ def production_environment(url: str, redis_url: str) -> dict[str, str]:
     return {"KAKEHASHI_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": url,
             "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "TRUSTED_HOSTS": "127.0.0.1",
             "RATELIMIT_STORAGE_URI": redis_url, "WEB_CONCURRENCY": str(WORKERS),
+            # The bench staff have no second factor (bench.data.manifest gives no TOTP secret): with the
+            # production default they would be sent to enrol. The factor is checked at sign-in only, so
+            # the measured pages cost the same either way.
+            "STAFF_REQUIRE_2FA": "0",
             "MAIL_FILE_DIR": str(BENCH_DIR / "mail"), "UPLOAD_DIR": str(BENCH_DIR / "uploads")}
 
 
