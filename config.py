@@ -46,6 +46,13 @@ def _trusted_hosts(config: dict, *, local: bool) -> list[str]:
     return hosts
 
 
+def _check_uploads(config: dict) -> None:
+    if config["UPLOAD_BACKEND"] not in ("disk", "s3"):
+        raise RuntimeError(f"UPLOAD_BACKEND must be disk or s3, not {config['UPLOAD_BACKEND']!r}.")
+    if config["UPLOAD_BACKEND"] == "s3" and not config.get("S3_BUCKET"):
+        raise RuntimeError("UPLOAD_BACKEND=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a store other than AWS).")
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -82,8 +89,22 @@ class Config:
     MAIL_SECRETARIAT = os.environ.get("MAIL_SECRETARIAT", "secretariat@kakehashi.test")
     # Without an SMTP server the outbox worker writes each message to this folder as .eml.
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
-    # Uploaded PDFs, stored by random key; back this folder up with the database.
+    # Uploaded PDFs, stored by random key (app/common/uploads.py): "disk" keeps them in UPLOAD_DIR (back
+    # this folder up with the database); "s3" in the bucket S3_BUCKET of any S3-compatible store, which
+    # several app servers can share (docs/deploy.md). Credentials come from boto3's usual chain:
+    # AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE) or the machine's role.
+    UPLOAD_BACKEND = os.environ.get("UPLOAD_BACKEND", "disk").strip().lower()
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None  # None: AWS itself
+    S3_REGION = os.environ.get("S3_REGION") or None
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "auto")  # "path" for most MinIO set-ups
+    S3_TIMEOUT = float(os.environ.get("S3_TIMEOUT", "10"))  # seconds to connect, and between bytes read
+
+    # How many proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto (docs/deploy.md):
+    # their values are then trusted for the client's address (rate limits, audit) and the scheme.
+    # 0 (the default) trusts none: without a proxy that overwrites them, anyone could forge them.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     STAFF_REQUIRE_2FA = _bool("STAFF_REQUIRE_2FA", False)
     EMAIL_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())
@@ -107,6 +128,7 @@ class Config:
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = _instance_secret_key()
         config["TRUSTED_HOSTS"] = _trusted_hosts(config, local=True)
+        _check_uploads(config)
 
 
 class TestConfig(Config):
@@ -116,6 +138,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     RATELIMIT_STORAGE_URI = "memory://"
+    UPLOAD_BACKEND = "disk"  # tests/conftest.py: the s3_storage fixture puts moto's S3 in its place
+    TRUSTED_PROXIES = 0
     MAIL_SUPPRESS_SEND = True
     STAFF_REQUIRE_2FA = False
     SERVER_NAME = None
@@ -126,6 +150,7 @@ class TestConfig(Config):
     @classmethod
     def finalize(cls, config: dict) -> None:
         config["TRUSTED_HOSTS"] = _trusted_hosts(config, local=True)  # the test client is "localhost"
+        _check_uploads(config)
         if config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:"):
             # One shared connection, so an in-memory database is the same for every session.
             from sqlalchemy.pool import StaticPool
@@ -154,6 +179,7 @@ class ProductionConfig(Config):
             raise RuntimeError("PUBLIC_BASE_URL must be set to the site's https:// address in production "
                                "(every link in mail is built from it).")
         config["TRUSTED_HOSTS"] = _trusted_hosts(config, local=False)
+        _check_uploads(config)
         # Each process keeps its own memory:// counters: with N workers, N times the attempts.
         single_process = os.environ.get("WEB_CONCURRENCY", "").strip() == "1"
         if config["RATELIMIT_STORAGE_URI"].startswith("memory://") and not single_process:

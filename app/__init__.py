@@ -26,6 +26,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    from app.common import uploads
+
+    uploads.init_app(app)
 
     from app.common.i18n import remember_requested_language, select_locale, select_timezone
 
@@ -52,6 +55,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.after_request(security_headers(app))
     app.after_request(remember_requested_language)
     app.wsgi_app = HealthCheck(app.wsgi_app, hsts=app.config.get("HSTS", False))
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (rate limits, audit) and https, as the proxies in front saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     _init_templates(app)
     _init_errors(app)
@@ -141,11 +149,25 @@ def _init_errors(app):
     from sqlalchemy.exc import IntegrityError
 
     from app.common.locking import TransactionCollision
+    from app.common.uploads import StorageUnavailable
     from app.common.views import answer_collision
 
     # Two requests changing the same thing at once: 409 and its current state, never a 500.
     app.register_error_handler(IntegrityError, answer_collision)
     app.register_error_handler(TransactionCollision, answer_collision)
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_unavailable(error):
+        """The file store is out of reach: nothing of the request is kept (the row of an upload is
+        added only after its file is stored), and the person is told to try again in a moment."""
+        from app.common.database import RETRY_AFTER_SECONDS
+        from app.extensions import db
+
+        db.session.rollback()
+        response = make_response(render_template("errors/error.html", code=503, title=ERROR_TEXTS[503][0],
+                                                 text=error.message), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     def render_error(code, message=None):
         title, text = ERROR_TEXTS[code]

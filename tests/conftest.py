@@ -723,6 +723,84 @@ def fake_deepl(app):
         machine_translation.forget_glossaries()
 
 
+# Uploads on both stores ---------------------------------------------------------------------------
+
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                  "AWS_SESSION_TOKEN": "", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    """moto's S3 in server mode on a free port of 127.0.0.1, started once per run (per xdist worker):
+    the app talks to it over HTTP with boto3, as to any S3-compatible store. Yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in S3_CREDENTIALS.items():  # boto3's usual chain finds them, as in production
+            patch.setenv(name, value)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_client(moto_s3):
+    """One boto3 client for the run, made as the app makes its own (slow to make, thread-safe)."""
+    from app.common.uploads import S3Storage
+
+    config = dict(S3_BUCKET="unused", S3_ENDPOINT_URL=moto_s3, S3_REGION="us-east-1", S3_TIMEOUT=5,
+                  S3_ADDRESSING_STYLE="path")
+    return S3Storage.from_config(config).client
+
+
+@pytest.fixture
+def s3_storage(app, s3_client):
+    """The app's uploads go to a bucket of this test's own on moto's S3 for the test."""
+    from app.common import uploads
+
+    bucket = f"kakehashi-test-{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}-{next(_serial)}"
+    s3_client.create_bucket(Bucket=bucket)
+    chosen = uploads.S3Storage(s3_client, bucket)
+    previous = uploads.use_storage(app, chosen)
+    try:
+        yield chosen
+    finally:
+        uploads.use_storage(app, previous)
+
+
+@pytest.fixture(params=["disk", "s3"])
+def store(request, app):
+    """The tests that take it run twice: with uploads on the local disk, then on moto's S3."""
+    from app.common import uploads
+
+    if request.param == "s3":
+        return request.getfixturevalue("s3_storage")
+    return uploads.storage()
+
+
+def stored_keys(store) -> list[str]:
+    """Every key in the store, sorted: what a test expects to find there, and nothing else."""
+    from app.common.uploads import DiskStorage
+
+    if isinstance(store, DiskStorage):
+        folder = Path(current_app.config["UPLOAD_DIR"])
+        return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    listed = store.client.list_objects_v2(Bucket=store.bucket)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
 @pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests
 def pytest_collection_modifyitems(config, items):
     # The long modules first, so that parallel workers (make test: --dist loadfile) end together.

@@ -260,3 +260,36 @@ def test_forged_host_is_refused_before_csrf_and_other_checks():
             assert "Bad request" in response.get_data(as_text=True)
     finally:
         teardown_app(app, ctx)
+
+
+# Behind a proxy (docs/deploy.md) ----------------------------------------------------------------------
+
+def _failed_login_ip(client, **headers) -> str:
+    from sqlalchemy import select
+
+    from app.common.models import AuditEvent
+    from app.extensions import db
+
+    client.post("/auth/login", data={"email": "nobody@example.test", "password": "x"}, headers=headers,
+                environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    return db.session.scalar(select(AuditEvent.ip).where(AuditEvent.action == "user.login_failed")
+                             .order_by(AuditEvent.id.desc()).limit(1))
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_ignored(client):
+    assert _failed_login_ip(client, **{"X-Forwarded-For": "203.0.113.9"}) == "10.0.0.2"
+
+
+def test_behind_a_trusted_proxy_the_client_address_and_scheme_are_the_proxys_word():
+    from flask import request
+
+    app, ctx = build_app(TRUSTED_PROXIES=1)
+    app.add_url_rule("/scheme-seen", "scheme_seen", lambda: request.scheme)  # before its first request
+    try:
+        client = app.test_client()
+        # The proxy appends the address it saw: whatever the client put before it is not believed.
+        assert _failed_login_ip(client, **{"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}) == "203.0.113.9"
+        assert client.get("/scheme-seen", headers={"X-Forwarded-Proto": "https"}).get_data(as_text=True) == "https"
+        assert client.get("/scheme-seen").get_data(as_text=True) == "http"
+    finally:
+        teardown_app(app, ctx)

@@ -3,7 +3,6 @@ import io
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +17,7 @@ from app.common.models import AuditEvent
 from app.common.time import utcnow
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
+from tests.conftest import stored_keys
 
 SECRET = "KRAS-G12D-SECRET-SERIES"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
@@ -178,7 +178,7 @@ def test_attachment_of_another_challenge_is_not_served_through_this_one(client, 
     assert client.get(f"/challenges/{open_challenge.id}/attachments/{secret.id}").status_code == 404
 
 
-def test_accepting_the_nda_opens_the_confidential_part(client, users, login, open_challenge):
+def test_accepting_the_nda_opens_the_confidential_part(client, users, login, open_challenge, store):
     secret_file = attach(open_challenge, users["company_owner"], confidential=True)
     login(users["venture_member"])
     assert "Read the NDA" in text(client.get(f"/challenges/{open_challenge.id}"))
@@ -240,23 +240,23 @@ def test_open_challenge_deadline_cannot_be_brought_forward(client, users, login,
     assert challenge.deadline == before and challenge.title != "Changed"
 
 
-def test_non_pdf_upload_is_refused(client, users, login, open_challenge):
+def test_non_pdf_upload_is_refused(client, users, login, open_challenge, store):
     login(users["company_owner"])
     response = client.post(f"/challenges/{open_challenge.id}/attachments", follow_redirects=True,
                            content_type="multipart/form-data",
                            data={"file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "tool.pdf"), "confidential": "y"})
     assert "is not a PDF file" in text(response)
-    assert db.session.scalar(select(func.count(ChallengeAttachment.id))) == 0
+    assert db.session.scalar(select(func.count(ChallengeAttachment.id))) == 0 and stored_keys(store) == []
 
 
-def test_poster_removes_an_attachment(client, users, login, open_challenge, app):
+def test_poster_removes_an_attachment(client, users, login, open_challenge, store):
     document = attach(open_challenge, users["company_owner"], confidential=True)
-    document_id, stored = document.id, Path(app.config["UPLOAD_DIR"]) / document.storage_key
-    assert stored.exists()
+    document_id = document.id
+    assert stored_keys(store) == [document.storage_key]
     login(users["company_member"])
     assert client.post(f"/challenges/{open_challenge.id}/attachments/{document_id}/delete").status_code == 302
     assert db.session.get(ChallengeAttachment, document_id) is None
-    assert not stored.exists()
+    assert stored_keys(store) == []
 
 
 # Questions ------------------------------------------------------------------------------------------

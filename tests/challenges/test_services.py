@@ -35,6 +35,7 @@ from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
 from tests.clock import stopped_clock
+from tests.conftest import stored_keys
 
 DRAFT, PENDING, OPEN, CLOSED, AWARDED, CANCELLED = (
     ChallengeState.draft, ChallengeState.pending_review, ChallengeState.open, ChallengeState.closed,
@@ -818,12 +819,11 @@ def test_questions_are_still_answered_after_the_deadline(make_challenge, users, 
 # Attachments ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("state", ["draft", "open"])
-def test_a_pdf_is_stored_under_the_upload_folder(app, make_challenge, users, state):
+def test_a_pdf_is_stored_under_a_random_key(store, make_challenge, users, state):
     challenge = make_challenge(state)
     attachment = services.add_attachment(challenge, actor=users["company_member"],
                                          upload=pdf_upload(filename="../Project plan.pdf"), confidential=True)
-    stored = Path(app.config["UPLOAD_DIR"]) / attachment.storage_key
-    assert stored.read_bytes() == PDF
+    assert stored_keys(store) == [attachment.storage_key] and uploads.read(attachment.storage_key) == PDF
     assert (attachment.filename, attachment.size, attachment.confidential, attachment.uploaded_by_id) == (
         "Project plan.pdf", len(PDF), True, users["company_member"].id)
     assert len(attachment.sha256) == 64 and attachment.storage_key not in attachment.filename
@@ -836,30 +836,28 @@ def test_a_pdf_is_stored_under_the_upload_folder(app, make_challenge, users, sta
 
 @pytest.mark.parametrize(("content", "filename"), [
     (b"MZ\x90\x00 not a pdf", "plan.pdf"), (b"", "plan.pdf"), (b" %PDF-1.4", "plan.pdf"), (PDF, "")])
-def test_anything_but_a_pdf_is_refused_and_nothing_is_stored(app, make_challenge, users, content, filename):
+def test_anything_but_a_pdf_is_refused_and_nothing_is_stored(store, make_challenge, users, content, filename):
     challenge = make_challenge("draft")
     with pytest.raises(uploads.InvalidUpload):
         services.add_attachment(challenge, actor=users["company_owner"], upload=pdf_upload(content, filename),
                                 confidential=False)
     assert db.session.scalar(select(func.count()).select_from(ChallengeAttachment)) == 0
     assert audit_rows(challenge) == []
-    folder = Path(app.config["UPLOAD_DIR"])
-    assert not folder.exists() or not any(folder.iterdir())
+    assert stored_keys(store) == []
 
 
 @pytest.mark.parametrize(("state", "actor"), [
     ("draft", "venture_owner"), ("draft", "other_company"), ("draft", "ipark_staff"), ("open", "venture_owner"),
     ("pending_review", "company_owner"), ("closed", "company_owner"), ("cancelled", "company_owner")])
-def test_only_the_poster_manages_attachments_of_an_editable_call(app, make_challenge, people, state, actor):
+def test_only_the_poster_manages_attachments_of_an_editable_call(store, make_challenge, people, state, actor):
     challenge = make_challenge(state)
     with pytest.raises(PermissionDenied):
         services.add_attachment(challenge, actor=people[actor], upload=pdf_upload(), confidential=False)
-    folder = Path(app.config["UPLOAD_DIR"])
-    assert not folder.exists() or not any(folder.iterdir())
+    assert stored_keys(store) == []
     assert audit_rows(challenge) == []
 
 
-def test_removing_an_attachment(app, make_challenge, users):
+def test_removing_an_attachment(store, make_challenge, users):
     challenge = make_challenge("open")
     attachment = services.add_attachment(challenge, actor=users["company_owner"], upload=pdf_upload(),
                                          confidential=False)
@@ -877,8 +875,8 @@ def test_removing_an_attachment(app, make_challenge, users):
     assert (row.action, row.actor_id, row.details) == (
         "challenge.attachment_removed", users["company_member"].id,
         {"attachment_id": attachment.id, "filename": "plan.pdf"})
-    assert (Path(app.config["UPLOAD_DIR"]) / key).exists()  # the caller discards it once committed
     db.session.commit()
+    assert stored_keys(store) == [key]  # the caller discards it once committed
 
 
 def test_attachments_of_a_call_past_its_deadline_are_frozen(make_challenge, users, clock):

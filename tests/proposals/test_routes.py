@@ -2,18 +2,19 @@
 and uploads. The rules themselves are tested on the predicates and services."""
 import io
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.http import parse_options_header
 
 from app.challenges.models import ProposalQuestion
+from app.common import uploads
 from app.common.models import AuditEvent
 from app.common.time import utcnow
 from app.extensions import db
 from app.proposals.conflicts import Conflict
 from app.proposals.models import Proposal, ProposalAnswer, ProposalAttachment, ProposalState
+from tests.conftest import stored_keys
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
@@ -105,7 +106,7 @@ def _attach(client, login, proposal, user):
     ("ipark_staff", "draft"),  # staff never see drafts
     ("ipark_staff", "conflicted"),  # staff with a declared conflict see nothing
 ])
-def test_invisible_proposals_are_not_found(client, users, login, make_proposal, challenge, who, state):
+def test_invisible_proposals_are_not_found(client, users, login, make_proposal, challenge, store, who, state):
     proposal = make_proposal("draft", challenge=challenge)
     attachment_id = _attach(client, login, proposal, users["venture_owner"])
     if state != "draft":
@@ -117,7 +118,8 @@ def test_invisible_proposals_are_not_found(client, users, login, make_proposal, 
     for method, path in _every_proposal_url(proposal, attachment_id):
         assert client.open(path, method=method).status_code == 404, (method, path)
     assert reload(proposal).state == (ProposalState.draft if state == "draft" else ProposalState.submitted)
-    assert db.session.get(ProposalAttachment, attachment_id) is not None
+    document = db.session.get(ProposalAttachment, attachment_id)
+    assert document is not None and stored_keys(store) == [document.storage_key]
 
 
 def test_an_unknown_attachment_of_a_visible_proposal_is_not_found(client, users, login, make_proposal, challenge):
@@ -444,31 +446,31 @@ def test_the_company_sees_a_shortlisted_proposal_and_chooses_it(client, users, l
 
 # Attachments ---------------------------------------------------------------------------------------
 
-def test_upload_download_and_delete(client, users, login, draft, app):
+def test_upload_download_and_delete(client, users, login, draft, store):
     login(users["venture_owner"])
     response = upload(client, draft)
     assert response.status_code == 302 and response.location == f"/proposals/{draft.id}#attachments"
     document = db.session.scalar(select(ProposalAttachment))
-    stored = Path(app.config["UPLOAD_DIR"]) / document.storage_key
-    assert stored.read_bytes() == PDF
+    assert stored_keys(store) == [document.storage_key] and uploads.read(document.storage_key) == PDF
     page = text(client.get(f"/proposals/{draft.id}"))
     assert f'href="/proposals/{draft.id}/attachments/{document.id}"' in page and "plan.pdf" in page
     download = client.get(f"/proposals/{draft.id}/attachments/{document.id}")
     assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Length"] == str(len(PDF))
     assert download.headers["Content-Disposition"] == "attachment; filename=plan.pdf"
     assert download.headers["Cache-Control"] == "private, no-store"
     response = client.post(f"/proposals/{draft.id}/attachments/{document.id}/delete")
     assert response.status_code == 302
-    assert db.session.scalar(select(func.count(ProposalAttachment.id))) == 0 and not stored.exists()
+    assert db.session.scalar(select(func.count(ProposalAttachment.id))) == 0 and stored_keys(store) == []
 
 
-def test_a_non_pdf_is_refused_and_nothing_is_stored(client, users, login, draft, app):
+def test_a_non_pdf_is_refused_and_nothing_is_stored(client, users, login, draft, store):
     login(users["venture_owner"])
     response = upload(client, draft, content=b"MZ\x90\x00 not a pdf", name="tool.pdf", follow_redirects=True)
     assert "is not a PDF file" in text(response)
     assert db.session.scalar(select(func.count(ProposalAttachment.id))) == 0
-    folder = Path(app.config["UPLOAD_DIR"])
-    assert not folder.exists() or not any(folder.iterdir())
+    assert stored_keys(store) == []
 
 
 def test_an_upload_without_a_file_is_explained(client, users, login, draft):
@@ -501,12 +503,12 @@ def upload_named(client, proposal, name: str, content=PDF):
     ("C:\\x\\y.pdf", "y.pdf"),
     ('résumé "final";\t.pdf', 'résumé "final";.pdf'),
 ])
-def test_file_names_never_become_paths(client, users, login, draft, app, name, shown):
+def test_file_names_never_become_paths(client, users, login, draft, store, name, shown):
     login(users["venture_owner"])
     assert upload_named(client, draft, name).status_code == 302
     document = db.session.scalar(select(ProposalAttachment))
     assert document.filename == shown
-    assert document.storage_key.isalnum() and (Path(app.config["UPLOAD_DIR"]) / document.storage_key).exists()
+    assert document.storage_key.isalnum() and stored_keys(store) == [document.storage_key]
     page = text(client.get(f"/proposals/{draft.id}"))
     assert "etc/passwd" not in page and "C:\\x" not in page
     disposition = client.get(f"/proposals/{draft.id}/attachments/{document.id}").headers["Content-Disposition"]

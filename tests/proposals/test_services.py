@@ -20,6 +20,7 @@ from app.extensions import db
 from app.proposals import services
 from app.proposals.models import MAX_ATTACHMENTS, Proposal, ProposalAttachment, ProposalState, proposal_of
 from app.review import services as review_services
+from tests.conftest import stored_keys
 
 DRAFT, SUBMITTED, REVISION, SHORTLISTED, SELECTED, DECLINED, WITHDRAWN = (
     ProposalState.draft, ProposalState.submitted, ProposalState.revision_requested, ProposalState.shortlisted,
@@ -93,9 +94,6 @@ def pdf_upload(content=PDF, filename="plan.pdf"):
     return FileStorage(stream=io.BytesIO(content), filename=filename, content_type="application/pdf")
 
 
-def stored_files(app):
-    folder = Path(app.config["UPLOAD_DIR"])
-    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
 def questions(*specs):
@@ -508,13 +506,13 @@ def test_withdrawal_leaves_other_proposals_decisions_alone(make_challenge, make_
 
 # Attachments ------------------------------------------------------------------------------------
 
-def test_add_attachment_stores_a_pdf_under_a_random_key(app, make_proposal, users):
+def test_add_attachment_stores_a_pdf_under_a_random_key(store, make_proposal, users):
     proposal = make_proposal(DRAFT)
     attachment = services.add_attachment(proposal, actor=users["venture_member"], upload=pdf_upload())
     db.session.commit()
     assert re.fullmatch(r"[0-9a-f]{40}", attachment.storage_key)
-    assert stored_files(app) == [attachment.storage_key]
-    assert uploads.path_of(attachment.storage_key).read_bytes() == PDF
+    assert stored_keys(store) == [attachment.storage_key]
+    assert uploads.read(attachment.storage_key) == PDF
     assert (attachment.filename, attachment.size, attachment.uploaded_by_id) == (
         "plan.pdf", len(PDF), users["venture_member"].id)
     [event] = audit_rows(proposal, "proposal.attachment_added")
@@ -523,12 +521,12 @@ def test_add_attachment_stores_a_pdf_under_a_random_key(app, make_proposal, user
 
 @pytest.mark.parametrize("content", [b"MZ\x90\x00 a Windows program", b"", b"<html>%PDF-1.4</html>",
                                      b" %PDF-1.4 leading space"])
-def test_a_file_that_is_not_a_pdf_is_refused_and_nothing_is_stored(app, make_proposal, users, content):
+def test_a_file_that_is_not_a_pdf_is_refused_and_nothing_is_stored(store, make_proposal, users, content):
     proposal = make_proposal(DRAFT)
     before = stamps(proposal)
     with pytest.raises(uploads.InvalidUpload):
         services.add_attachment(proposal, actor=users["venture_owner"], upload=pdf_upload(content, "report.pdf"))
-    assert stored_files(app) == []
+    assert stored_keys(store) == []
     assert count(ProposalAttachment) == 0
     assert_unchanged(proposal, before)
 
@@ -545,21 +543,20 @@ def test_a_path_in_the_file_name_is_harmless(app, tmp_path, make_proposal, users
     db.session.commit()
     assert attachment.filename == kept
     upload_dir = Path(app.config["UPLOAD_DIR"]).resolve()
-    assert stored_files(app) == [attachment.storage_key]
-    assert uploads.path_of(attachment.storage_key).resolve().parent == upload_dir
+    assert stored_keys(uploads.storage()) == [attachment.storage_key]
     written = {path.resolve() for path in tmp_path.rglob("*") if path.is_file() and path.read_bytes() == PDF}
     assert written == {upload_dir / attachment.storage_key}
     assert not any((folder / given).exists() for folder in (upload_dir, Path.cwd()) if given != "..")
 
 
-def test_at_most_max_attachments(app, make_proposal, users):
+def test_at_most_max_attachments(store, make_proposal, users):
     proposal = make_proposal(DRAFT)
     for n in range(MAX_ATTACHMENTS):
         services.add_attachment(proposal, actor=users["venture_owner"], upload=pdf_upload(filename=f"{n}.pdf"))
     db.session.commit()
     with pytest.raises(services.TooManyAttachments):
         services.add_attachment(proposal, actor=users["venture_owner"], upload=pdf_upload(filename="one-more.pdf"))
-    assert len(stored_files(app)) == count(ProposalAttachment) == MAX_ATTACHMENTS
+    assert len(stored_keys(store)) == count(ProposalAttachment) == MAX_ATTACHMENTS
 
     key = services.remove_attachment(proposal.attachments[0], actor=users["venture_owner"])  # room again
     db.session.commit()
@@ -568,7 +565,7 @@ def test_at_most_max_attachments(app, make_proposal, users):
     assert count(ProposalAttachment) == MAX_ATTACHMENTS
 
 
-def test_remove_attachment(app, make_proposal, users):
+def test_remove_attachment(store, make_proposal, users):
     proposal = make_proposal(SUBMITTED)
     attachment = services.add_attachment(proposal, actor=users["venture_owner"], upload=pdf_upload())
     db.session.commit()
@@ -581,6 +578,9 @@ def test_remove_attachment(app, make_proposal, users):
     assert db.session.get(ProposalAttachment, attachment_id) is None
     [event] = audit_rows(proposal, "proposal.attachment_removed")
     assert event.details == {"attachment_id": attachment_id, "filename": "plan.pdf"}
+    assert stored_keys(store) == [key]  # the caller discards it once committed
+    uploads.discard(key)
+    assert stored_keys(store) == []
 
 
 @pytest.mark.parametrize(("state", "closed", "error"), [
@@ -589,7 +589,7 @@ def test_remove_attachment(app, make_proposal, users):
     (SHORTLISTED, False, PermissionDenied),
     (REVISION, True, None),
 ])
-def test_attachments_follow_editing(app, make_challenge, make_proposal, users, state, closed, error):
+def test_attachments_follow_editing(store, make_challenge, make_proposal, users, state, closed, error):
     challenge = make_challenge("closed") if closed else make_challenge("open")
     proposal = make_proposal(state, challenge=challenge)
     if error is None:
@@ -598,7 +598,7 @@ def test_attachments_follow_editing(app, make_challenge, make_proposal, users, s
         return
     with pytest.raises(error):
         services.add_attachment(proposal, actor=users["venture_owner"], upload=pdf_upload())
-    assert stored_files(app) == [] and count(ProposalAttachment) == 0
+    assert stored_keys(store) == [] and count(ProposalAttachment) == 0
 
 
 # The company's choice ---------------------------------------------------------------------------
