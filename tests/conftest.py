@@ -491,6 +491,7 @@ def app(request, database, tmp_path):
     else:
         app = database.app
     saved = snapshot_config(app.config)
+    saved_store = app.extensions["kakehashi.uploads"]  # a test may put another store in place (s3_storage)
     app.config.update(MAIL_FILE_DIR=str(tmp_path / "mail"), UPLOAD_DIR=str(tmp_path / "uploads"))
     limiter.reset()
     if commits:
@@ -517,6 +518,7 @@ def app(request, database, tmp_path):
                 database.end(test)
             app.config.clear()
             app.config.update(saved)
+            app.extensions["kakehashi.uploads"] = saved_store
 
 
 def build_app(**overrides):

@@ -54,14 +54,18 @@ def s3_requests(s3_storage):
 
 @pytest.fixture
 def store_down(app, s3_client):
-    """Puts in place an S3 store whose endpoint answers nothing (nothing listens on the port)."""
+    """Puts in place an S3 store whose endpoint answers nothing (nothing listens on the port); the
+    app's own store is back after the test."""
     config = dict(S3_BUCKET="kakehashi", S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", S3_REGION="us-east-1",
                   S3_TIMEOUT=1, S3_ADDRESSING_STYLE="path")
+    replaced = []
 
     def put_in_place():
-        return uploads.use_storage(app, uploads.S3Storage.from_config(config))
+        replaced.append(uploads.use_storage(app, uploads.S3Storage.from_config(config)))
 
-    return put_in_place
+    yield put_in_place
+    if replaced:
+        uploads.use_storage(app, replaced[0])
 
 
 # The S3 store --------------------------------------------------------------------------------------
