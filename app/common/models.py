@@ -142,7 +142,7 @@ class JointDecision(db.Model):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
     action: Mapped[str] = mapped_column(String(60))
-    state: Mapped[DecisionState] = mapped_column(default=DecisionState.pending, index=True)
+    state: Mapped[DecisionState] = mapped_column(default=DecisionState.pending)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
@@ -162,6 +162,8 @@ class JointDecision(db.Model):
 
     __table_args__ = (
         Index("ix_joint_decisions_subject", "subject_type", "subject_id"),
+        # The decisions page: one state, the latest first, a page at a time (read in order, not sorted).
+        Index("ix_joint_decisions_state_created", "state", "created_at", "id"),
         # At most one open decision per subject, whatever its action: two open ones (shortlist and
         # decline) could both be signed.
         Index("uq_joint_decisions_pending", "subject_type", "subject_id", unique=True,

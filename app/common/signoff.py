@@ -32,7 +32,8 @@ class DecisionAction:
     subject_page: tuple[str, str] | None = None
     # Answers for a page of subjects what per-row predicates would ask one query at a time.
     preload_for: Callable[..., None] | None = None
-    # The query form of is_conflicted: user -> SELECT of the subject ids the user is conflicted with.
+    # The query form of is_conflicted: user -> SELECT of the subject ids the user is conflicted with
+    # (it may be correlated with JointDecision.subject_id).
     conflicted_subject_ids: Callable[..., object] | None = None
     # Loader options for what the decisions page shows of a subject, loaded with the page's subjects.
     subject_options: tuple = ()

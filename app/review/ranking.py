@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Float, cast, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.challenges.models import Challenge, RubricCriterion
 from app.common.csv_export import csv_text
@@ -17,20 +17,21 @@ from app.review.models import Review, ReviewScore, with_reviewer_and_scores
 PER_PAGE = 50
 
 
-def _review_totals():
-    """Each submitted review's weighted mean (1–5)."""
+def _review_totals(challenge_id: int):
+    """Each submitted review's weighted mean (1–5), for the proposals to one call only."""
     return (select(Review.id.label("review_id"), Review.proposal_id.label("proposal_id"),
                    (cast(func.sum(ReviewScore.score * RubricCriterion.weight), Float)
                     / func.sum(RubricCriterion.weight)).label("weighted"))
             .join(ReviewScore, ReviewScore.review_id == Review.id)
             .join(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
-            .where(Review.submitted_at.is_not(None))
+            .where(Review.submitted_at.is_not(None),
+                   Review.proposal_id.in_(select(Proposal.id).where(Proposal.challenge_id == challenge_id)))
             .group_by(Review.id, Review.proposal_id)
             .subquery())
 
 
-def _per_proposal():
-    totals = _review_totals()
+def _per_proposal(challenge_id: int):
+    totals = _review_totals(challenge_id)
     return (select(totals.c.proposal_id,
                    func.avg(totals.c.weighted).label("score"),
                    (func.max(totals.c.weighted) - func.min(totals.c.weighted)).label("spread"),
@@ -53,7 +54,7 @@ SORTS = ("score", "spread", "reviews", "submitted", "title")
 def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool = True, page: int = 1,
             per_page: int = PER_PAGE, states: set[ProposalState] | None = None) -> Page:
     """The proposals ``user`` may see on this challenge, drafts excepted, with their scores."""
-    scores = _per_proposal()
+    scores = _per_proposal(challenge.id)
     columns = {"score": scores.c.score, "spread": scores.c.spread,
                "reviews": func.coalesce(scores.c.reviews, 0), "submitted": Proposal.submitted_at,
                "title": Proposal.title}
@@ -67,7 +68,9 @@ def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool
     rows = db.session.execute(
         select(Proposal, scores.c.score, scores.c.spread, func.coalesce(scores.c.reviews, 0))
         .outerjoin(scores, scores.c.proposal_id == Proposal.id)
-        .options(name_of_venture(joinedload(Proposal.organization)))  # the call is the page's, already loaded
+        # The ventures of the page only (a join would join every proposal before sorting by score); the
+        # call is the page's, already loaded.
+        .options(name_of_venture(selectinload(Proposal.organization)))
         .where(*where)
         .order_by(order.nulls_last(), Proposal.id)
         .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()

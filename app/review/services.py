@@ -59,6 +59,12 @@ _EFFECTS = {
 }
 
 
+def _conflicted_proposal_decided_on(user):
+    """The decision's own proposal, if ``user`` is conflicted with it: correlated with the decision, so
+    that a page of decisions probes its proposals by key instead of reading every proposal."""
+    return select(Proposal.id).where(Proposal.id == JointDecision.subject_id, conflicted_proposals_clause(user.id))
+
+
 def register_decision_actions() -> None:
     """The joint decisions on a proposal, for app.common.signoff: called by the app factory
     (app.review.reactions), never at import time. Registering again replaces, by name."""
@@ -66,7 +72,7 @@ def register_decision_actions() -> None:
         signoff.register_action(signoff.DecisionAction(
             name=name, model=Proposal, label=ProposalDecision(target).label, on_approved=_EFFECTS[target],
             is_conflicted=lambda proposal, user: proposal.is_conflicted(user),
-            conflicted_subject_ids=lambda user: select(Proposal.id).where(conflicted_proposals_clause(user.id)),
+            conflicted_subject_ids=_conflicted_proposal_decided_on,
             subject_page=("proposals.show", "proposal_id"), preload_for=preload_conflicts,
             subject_options=(title_of_call(joinedload(Proposal.challenge)),
                              name_of_venture(joinedload(Proposal.organization)))))
