@@ -632,7 +632,8 @@ def measure_in_process(target: Target, manifest: dict, redis_url: str, repeat: i
     os.environ.update(production_environment(target.url, redis_url))  # read by ProductionConfig.finalize
     try:
         app = create_app("production", SQLALCHEMY_DATABASE_URI=target.url, RATELIMIT_STORAGE_URI=redis_url,
-                         SECRET_KEY=SECRET_KEY, PUBLIC_BASE_URL=PUBLIC_BASE_URL, TRUSTED_HOSTS=["127.0.0.1"])
+                         SECRET_KEY=SECRET_KEY, PUBLIC_BASE_URL=PUBLIC_BASE_URL, TRUSTED_HOSTS=["127.0.0.1"],
+                         STAFF_REQUIRE_2FA=False)  # config.py read the environment when first imported
     finally:
         os.environ.clear()
         os.environ.update(saved)
