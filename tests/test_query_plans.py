@@ -71,7 +71,10 @@ def thousands(users):
         for review_id, review in zip(review_ids, review_rows, strict=True) if review["submitted_at"]
         for criterion_id in criteria[challenge_of[review["proposal_id"]]]])
     decision_rows = []
-    for n, row in enumerate(seen[::5]):
+    # bench.data.generate makes decisions of its own: at most one pending decision per proposal.
+    open_decision = set(db.session.scalars(select(JointDecision.subject_id).where(
+        JointDecision.subject_type == Proposal.__tablename__, JointDecision.state == DecisionState.pending)))
+    for n, row in enumerate(row for row in seen[::5] if row.id not in open_decision):
         pending = n % 2 == 0
         decision_rows.append(dict(
             subject_type=Proposal.__tablename__, subject_id=row.id, action=DECISION_ACTIONS[ProposalState.shortlisted],
@@ -140,9 +143,10 @@ def _open_calls() -> int:
 
 def test_a_statement_that_reads_every_proposal_breaks_any_budget(thousands, record_plans):
     """The budgets can fail: one proposal found by a condition no index serves reads all 5,000."""
+    title = db.session.scalar(select(Proposal.title).order_by(Proposal.id.desc()).limit(1))
     with record_plans() as plans:
-        found = db.session.scalars(select(Proposal).where(Proposal.title.like("%Proposal 4999")).limit(20)).all()
-    assert len(found) == 1
+        found = db.session.scalars(select(Proposal).where(Proposal.title == title).limit(20)).all()
+    assert 1 <= len(found) < 20  # fewer than the limit: nothing stops the scan early
     assert plans.rows_read("proposals") >= PROPOSALS
     with pytest.raises(AssertionError, match=r"(?s)rows of proposals read, more than 25 \(one proposal.*"
                                              r"-> (Seq|Index) Scan .*on proposals: \d+ rows read"):
