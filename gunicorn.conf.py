@@ -1,7 +1,8 @@
 """gunicorn's settings for Kakehashi (docs/deploy.md): `gunicorn -c gunicorn.conf.py wsgi:app`.
 
 From the environment: GUNICORN_BIND (default 127.0.0.1:8000, behind the proxy), WEB_CONCURRENCY
-(the workers; config.py refuses in-memory rate limits in production unless it is 1), GUNICORN_TIMEOUT.
+(the workers; config.py refuses in-memory rate limits in production unless it is 1), GUNICORN_TIMEOUT,
+GUNICORN_ACCESSLOG (a path, or - for stdout; no access log without it).
 """
 import os
 
@@ -14,7 +15,9 @@ graceful_timeout = 20
 # the frozen objects stay out of the collector's scans in every worker, and their pages stay shared
 # (docs/performance.md, "Surprises").
 preload_app = True
-accesslog = "-"
+# One line per request costs a sync worker about a third of the home page's throughput (docs/performance.md,
+# "Issue 12"); the proxy in front logs every request anyway. GUNICORN_ACCESSLOG=- writes them to stdout.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 
 

@@ -527,7 +527,8 @@ def gunicorn(url: str, redis_url: str):
     port = free_port()
     env = {**os.environ, **production_environment(url, redis_url)}
     process = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
+        [str(VENV_BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),  # as deployed (docs/deploy.md)
+         "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:
