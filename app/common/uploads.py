@@ -43,8 +43,14 @@ class StorageUnavailable(Exception):
     """The file store cannot be reached, or failed: nothing was saved, and trying again in a moment
     may work. The application answers 503 with this message."""
 
-    message = _l("Files cannot be stored or fetched at the moment. Nothing was saved; please try again "
-                 "in a few minutes.")
+    message = _l("Files cannot be stored at the moment, so nothing was saved. Please try again in a few "
+                 "minutes.")
+
+
+class FileUnavailable(StorageUnavailable):
+    """A download the store could not answer: nothing was being saved, so the page says only that."""
+
+    message = _l("This file cannot be fetched at the moment. Please try again in a few minutes.")
 
 
 @dataclass(frozen=True)
@@ -242,6 +248,8 @@ def download(key: str, filename: str):
         stream, size = storage().open(_checked(key))
     except FileNotFoundError:
         abort(404)
+    except StorageUnavailable as error:
+        raise FileUnavailable() from error
     response = send_file(stream, mimetype="application/pdf", as_attachment=True, download_name=filename,
                          max_age=0, conditional=False)
     response.content_length = size
