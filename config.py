@@ -106,6 +106,10 @@ class Config:
     # 0 (the default) trusts none: without a proxy that overwrites them, anyone could forge them.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    # Seconds a worker keeps a page of the challenge listing (app.common.cache, at most 60; 0: off). A commit
+    # in the same worker drops it at once; other workers and nodes show a change within this time.
+    LISTING_CACHE_SECONDS = 60
+
     STAFF_REQUIRE_2FA = _bool("STAFF_REQUIRE_2FA", False)
     EMAIL_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())
     PASSWORD_RESET_MAX_AGE = int(timedelta(hours=1).total_seconds())
@@ -143,6 +147,7 @@ class TestConfig(Config):
     MAIL_SUPPRESS_SEND = True
     STAFF_REQUIRE_2FA = False
     SERVER_NAME = None
+    LISTING_CACHE_SECONDS = 0  # each test reads the database; tests/challenges/test_list_cache.py turns it on
     # Never the developer's key: a test that wants DeepL starts tests/fakes/deepl_server.py.
     DEEPL_AUTH_KEY = None
     DEEPL_SERVER_URL = None

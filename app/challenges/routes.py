@@ -1,8 +1,9 @@
 """Challenge pages. Load or 404, check or 403, validate, call one service, commit, redirect."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import staff_required
@@ -34,12 +35,13 @@ from app.challenges.models import (
     programs_for,
     untranslated,
 )
-from app.common import machine_translation, uploads
-from app.common.i18n import select_timezone
+from app.common import cache, machine_translation, uploads
+from app.common.i18n import current_zone, select_timezone
 from app.common.money import Money
 from app.common.names import language_name
-from app.common.pagination import requested_page
+from app.common.pagination import Page, requested_page
 from app.common.taxonomy import Field
+from app.common.time import utcnow
 from app.common.views import MACHINE_DRAFTS_PER_HOUR, attempt, per_user, require, run_service, visible_or_404
 from app.extensions import db, limiter
 
@@ -52,8 +54,16 @@ def _back(challenge: Challenge, anchor: str | None = None):
 
 # Finding ------------------------------------------------------------------------------------------
 
+@bp.record_once
+def _drop_the_listing_on_commit(_state):
+    cache.drop_on_commit(search.LISTING_CACHE, *search.LISTED_TABLES)
+
+
 @bp.get("/")
 def index():
+    """The published calls, filtered and searched. The page of results is the same for every reader of
+    a language and zone in the same minute: it comes from search.LISTING_CACHE for up to
+    LISTING_CACHE_SECONDS; the menus and the "post a call" button are the reader's own, every time."""
     args = request.args
     program = args.get("program") if args.get("program") in Program.__members__ else None
     field = args.get("field") if args.get("field") in Field.__members__ else None
@@ -61,11 +71,22 @@ def index():
     sort = args.get("sort") if args.get("sort") in search.SORTS else None
     country = (args.get("country") or "").upper()[:2] or None
     q = (args.get("q") or "").strip()[:200]
-    page = search.find_challenges(user=current_user, q=q, program=program, field=field, status=status,
-                                  country=country, sort=sort, page=requested_page(),
-                                  per_page=PER_PAGE, reader_language=str(get_locale()))
-    return render_template("challenges/index.html", page=page, q=q, program=program, field=field,
-                           status=status, sort=sort or ("relevance" if q else "deadline"), country=country,
+    sort = sort or ("relevance" if q else "deadline")
+    filters = dict(q=q, program=program, field=field, status=status, country=country, sort=sort,
+                   page=requested_page(), per_page=PER_PAGE)
+    language = str(get_locale())
+
+    def render_results():
+        page = search.find_challenges(user=current_user, reader_language=language, **filters)
+        html = render_template("challenges/_results.html", page=page) if page.total else Markup()
+        return Markup(html), Page(items=[], total=page.total, page=page.page, per_page=page.per_page)
+
+    key = search.listing_key(user=current_user, language=language, zone=str(current_zone()), now=utcnow(),
+                             **filters)
+    results, page = search.LISTING_CACHE.fetch(key, render_results,
+                                               max_age=current_app.config["LISTING_CACHE_SECONDS"])
+    return render_template("challenges/index.html", results=results, page=page, q=q, program=program,
+                           field=field, status=status, sort=sort, country=country,
                            can_post=bool(programs_for(current_user)))
 
 

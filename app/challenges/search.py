@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased, defer, selectinload
 
 from app.auth.models import Organization
 from app.challenges.models import (
+    PUBLISHED_STATES,
     WRITTEN_LANGUAGES,
     Challenge,
     ChallengeField,
@@ -38,6 +39,7 @@ from app.challenges.models import (
     visible_challenges_clause,
 )
 from app.challenges.translations import ChallengeTranslation
+from app.common.cache import TimedCache
 from app.common.pagination import Page
 from app.common.taxonomy import Field
 from app.common.termlist import concept_for, concepts_in
@@ -441,3 +443,37 @@ def find_challenges(*, user, q: str = "", program=None, field=None, status: str 
         rows = page_rows(page, with_total=False)
     return Page(items=[challenge for challenge, _, _ in rows], total=total, page=page, per_page=per_page,
                 matched_languages={challenge.id: matched_languages(bits) for challenge, bits, _ in rows if query})
+
+
+# The listing's cache (docs/performance.md, "Where we cache") --------------------------------------
+
+# A page of results as HTML, per worker: 256 pages of twenty cards are a few megabytes.
+LISTING_CACHE = TimedCache("challenge listing", size=256)
+# What a result card shows comes from these tables: a commit that writes one drops the cache.
+LISTED_TABLES = (Challenge, ChallengeTranslation, ChallengeField, ChallengeSearchTerm, Organization)
+
+
+def listing_audience(user) -> tuple:
+    """The viewers who are shown the same rows as ``user``, whatever the filters.
+
+    Every status lists PUBLIC_STATES only, and visible_challenges_clause lets anyone see a call in a
+    published state: the clause adds no row for its poster (a draft, a cancelled call) or for staff,
+    so everybody is one audience. Were the listing to show a state that only some may see, each
+    class of viewer would be its own audience (the poster's organisation, staff, the others).
+    """
+    if set(PUBLIC_STATES) <= PUBLISHED_STATES:
+        return ("everyone",)
+    if user.is_authenticated and user.can_use_staff_pages:
+        return ("staff",)
+    if user.is_authenticated:
+        return ("organization", user.organization_id)
+    return ("anonymous",)
+
+
+def listing_key(*, user, q: str, program, field, status: str, country, sort: str, page: int, per_page: int,
+                language: str, zone: str, now: datetime) -> tuple:
+    """Everything a page of results depends on: the filters as find_challenges reads them, the audience,
+    the reader's language (texts, labels, the order of equal scores) and zone (dates), and the minute
+    (countdowns, and open calls whose deadline passed)."""
+    return (listing_audience(user), normalise(q), program or "", field or "", status, country or "", sort,
+            page, per_page, language, zone, as_utc(now).replace(second=0, microsecond=0).isoformat())
