@@ -108,7 +108,7 @@ class Config:
 
     # Seconds a worker keeps a page of the challenge listing (app.common.cache, at most 60; 0: off). A commit
     # in the same worker drops it at once; other workers and nodes show a change within this time.
-    LISTING_CACHE_SECONDS = 60
+    LISTING_CACHE_SECONDS = int(os.environ.get("LISTING_CACHE_SECONDS", "60"))
 
     STAFF_REQUIRE_2FA = _bool("STAFF_REQUIRE_2FA", False)
     EMAIL_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())
