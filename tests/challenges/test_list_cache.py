@@ -85,7 +85,8 @@ def test_a_second_reading_sends_only_the_sign_in_sessions_statements(app, second
         second_cards = cards(client.get("/challenges/?q=antibody"))
     assert len(first) > len(home)
     assert second_cards == first_cards and "Antibody screening" in first_cards[1]
-    assert len(second) == len(home) == (0 if viewer == "anonymous" else len(home))
+    assert len(second) == len(home)
+    assert len(home) == 0 if viewer == "anonymous" else len(home) >= 1
 
 
 def test_the_cached_page_is_served_until_it_expires(app, seconds, make_challenge):
