@@ -18,14 +18,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    exists,
     false,
     func,
     not_,
     or_,
     select,
     true,
+    union,
 )
-from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, joinedload, lazyload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import Organization, User
@@ -34,7 +36,13 @@ from app.common.enums import LabelledEnum
 from app.common.money import Currency
 from app.common.time import utcnow
 from app.extensions import db
-from app.proposals.conflicts import conflicted_user_ids, proposals_declared_on_by, teams_met_blind_by, teams_named_by
+from app.proposals.conflicts import (
+    Conflict,
+    conflicted_user_ids,
+    proposals_declared_on_by,
+    teams_met_blind_by,
+    teams_named_by,
+)
 from app.proposals.translations import ProposalTranslation, source_digest
 
 
@@ -452,11 +460,35 @@ def conflicted_proposals_clause(user_id: int):
     proposal whose venture the declarer could see cover every proposal of that venture. A team met
     on a blind proposal covers that proposal and the venture's other blind proposals only: hiding
     its named proposals too would show the declarer which venture they had declared against.
+
+    Correlated with the proposal (EXISTS keyed by its id, venture and call): a query filters the
+    proposals it reads anyway with a probe or two each, and PostgreSQL counts what the condition leaves
+    (an anti-join), where ``NOT (… IN …)`` left it guessing and reading every proposal (issue 12).
     """
+    active = (Conflict.user_id == user_id, Conflict.withdrawn_at.is_(None))
+    blind_call = (exists().where(Challenge.id == Proposal.challenge_id, Challenge.blind_review.is_(True))
+                  .correlate(Proposal))
+    person = aliased(User)
+    return or_(
+        exists().where(*active, Conflict.organization_id == Proposal.organization_id,
+                       or_(Conflict.identity_hidden.is_(False), blind_call)).correlate(Proposal),
+        exists().where(*active, Conflict.proposal_id == Proposal.id).correlate(Proposal),
+        exists().where(*active, Conflict.person_id == person.id,
+                       person.organization_id == Proposal.organization_id).correlate(Proposal),
+        exists().where(*active, Conflict.email == person.email,
+                       person.organization_id == Proposal.organization_id).correlate(Proposal))
+
+
+def conflicted_proposal_ids(user_id: int):
+    """SELECT of the ids of the proposals ``user_id``'s conflicts cover (the same rule as
+    conflicted_proposals_clause), found from the conflicts: the proposals of the ventures they name,
+    by ix_proposals_organization_id. For what refers to proposals by id without reading them (the
+    decisions on them, the audit log): reads the conflicted ventures' proposals, not every proposal."""
     blind_calls = select(Challenge.id).where(Challenge.blind_review.is_(True))
-    return or_(Proposal.organization_id.in_(teams_named_by(user_id)),
-               Proposal.id.in_(proposals_declared_on_by(user_id)),
-               and_(Proposal.organization_id.in_(teams_met_blind_by(user_id)), Proposal.challenge_id.in_(blind_calls)))
+    of_teams = select(Proposal.id).where(Proposal.organization_id.in_(teams_named_by(user_id)))
+    of_teams_met_blind = select(Proposal.id).where(Proposal.organization_id.in_(teams_met_blind_by(user_id)),
+                                                   Proposal.challenge_id.in_(blind_calls))
+    return union(of_teams, proposals_declared_on_by(user_id), of_teams_met_blind)
 
 
 def visible_proposals_clause(user):

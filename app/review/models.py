@@ -32,7 +32,7 @@ from app.proposals.conflicts import Conflict
 from app.proposals.models import (
     UNDER_CONSIDERATION,
     Proposal,
-    conflicted_proposals_clause,
+    conflicted_proposal_ids,
     name_of_venture,
     not_conflicted_clause,
     title_of_call,
@@ -176,7 +176,7 @@ def conflicted_audit_events_clause(user):
     """SQL condition on AuditEvent: events about a proposal ``user`` declared a conflict with — the
     proposal itself, its reviews, the conflicts declared on it and the decisions on it — which the
     audit view must not show them."""
-    proposals = select(Proposal.id).where(conflicted_proposals_clause(user.id))
+    proposals = conflicted_proposal_ids(user.id)
 
     def about(table: str, ids):
         return and_(AuditEvent.subject_type == table, AuditEvent.subject_id.in_(ids))

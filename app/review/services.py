@@ -23,7 +23,7 @@ from app.proposals.conflicts import Conflict, conflicted_user_ids
 from app.proposals.models import (
     Proposal,
     ProposalState,
-    conflicted_proposals_clause,
+    conflicted_proposal_ids,
     name_of_venture,
     preload_conflicts,
     title_of_call,
@@ -60,9 +60,9 @@ _EFFECTS = {
 
 
 def _conflicted_proposal_decided_on(user):
-    """The decision's own proposal, if ``user`` is conflicted with it: correlated with the decision, so
-    that a page of decisions probes its proposals by key instead of reading every proposal."""
-    return select(Proposal.id).where(Proposal.id == JointDecision.subject_id, conflicted_proposals_clause(user.id))
+    """The proposals ``user`` is conflicted with, found from their conflicts: the decisions page counts
+    every pending decision, and probing each decision's proposal would read a proposal per decision."""
+    return conflicted_proposal_ids(user.id)
 
 
 def register_decision_actions() -> None:

@@ -2,13 +2,27 @@
 what the database refuses."""
 import pytest
 import sqlalchemy.exc
-from sqlalchemy import select
+from sqlalchemy import and_, not_, or_, select
 
-from app.challenges.models import RubricCriterion
+from app.challenges.models import Challenge, RubricCriterion
 from app.common.time import utcnow
 from app.extensions import db
-from app.proposals.conflicts import Conflict, conflicted_user_ids
-from app.proposals.models import Proposal, ProposalState, conflicted_proposals_clause
+from app.proposals.conflicts import (
+    Conflict,
+    conflicted_user_ids,
+    proposals_declared_on_by,
+    teams_met_blind_by,
+    teams_named_by,
+)
+from app.proposals.models import (
+    SEEN_BY_STAFF,
+    Proposal,
+    ProposalState,
+    conflicted_proposal_ids,
+    conflicted_proposals_clause,
+    not_conflicted_clause,
+    visible_proposals_clause,
+)
 from app.review.models import Recommendation, Review, ReviewScore, can_view_reviews
 from tests.conftest import shared_fixture, who
 
@@ -238,6 +252,71 @@ def test_conflicted_user_ids_and_proposals(users, make_user, make_proposal, make
     assert proposals(on_blind) == {blind.id}
     assert proposals(withdrawn) == proposals(free) == set()
 
+
+
+def reference_conflicted_clause(user_id: int):
+    """The first form of conflicted_proposals_clause (IN over every proposal), kept as the meaning the
+    correlated form must keep."""
+    blind_calls = select(Challenge.id).where(Challenge.blind_review.is_(True))
+    return or_(Proposal.organization_id.in_(teams_named_by(user_id)),
+               Proposal.id.in_(proposals_declared_on_by(user_id)),
+               and_(Proposal.organization_id.in_(teams_met_blind_by(user_id)), Proposal.challenge_id.in_(blind_calls)))
+
+
+def test_the_correlated_conflict_forms_mean_what_the_first_form_meant(users, make_user, make_proposal,
+                                                                       make_challenge):
+    """Every way to declare, withdrawn or not, on named and blind calls, a venture's proposals in several
+    states: the correlated clause, its negation, the list of ids and the visibility rule give, for each
+    declarer, the proposals the first form (IN over every proposal) gave."""
+    venture, other = users["venture_owner"], make_user("venture", email="other-venture@example.test")
+    blind_call = make_challenge("open", blind_review=True)
+    named = [make_proposal(state) for state in (ProposalState.submitted, ProposalState.shortlisted,
+                                                ProposalState.draft)]
+    blind = make_proposal(ProposalState.submitted, challenge=blind_call)
+    blind_other = make_proposal(ProposalState.submitted, creator=other,
+                                challenge=make_challenge("open", blind_review=True))
+    theirs = [make_proposal(ProposalState.submitted, creator=other),
+              make_proposal(ProposalState.declined, creator=other, challenge=make_challenge("closed"))]
+    people = [make_user(institution="ipark" if n % 2 else "mss") for n in range(9)]
+    (by_team, by_person, by_address, on_named, on_blind, two_ways, withdrawn, no_account, free) = people
+    lifter = users["admin"]
+    gone = dict(withdrawn_at=utcnow(), withdrawn_by_id=lifter.id, withdrawal_reason="A mistake.")
+    db.session.add_all([
+        Conflict(user_id=by_team.id, organization_id=venture.organization_id),
+        Conflict(user_id=by_person.id, person_id=users["venture_member"].id),
+        Conflict(user_id=by_address.id, email=other.email),
+        Conflict(user_id=on_named.id, organization_id=venture.organization_id, proposal_id=named[0].id),
+        Conflict(user_id=on_blind.id, organization_id=venture.organization_id, proposal_id=blind.id,
+                 identity_hidden=True),
+        Conflict(user_id=two_ways.id, organization_id=other.organization_id, proposal_id=blind_other.id,
+                 identity_hidden=True),
+        Conflict(user_id=two_ways.id, email=users["venture_member"].email),
+        Conflict(user_id=withdrawn.id, organization_id=venture.organization_id, **gone),
+        Conflict(user_id=withdrawn.id, person_id=other.id, **gone),
+        Conflict(user_id=no_account.id, email="nobody-yet@example.test"),
+    ])
+    db.session.commit()
+    everything = set(db.session.scalars(select(Proposal.id)))
+
+    def ids(clause):
+        return set(db.session.scalars(select(Proposal.id).where(clause)))
+
+    found = {}
+    for user in people:
+        expected = ids(reference_conflicted_clause(user.id))
+        assert ids(conflicted_proposals_clause(user.id)) == expected, user.email
+        assert set(db.session.scalars(conflicted_proposal_ids(user.id))) == expected, user.email
+        assert ids(not_conflicted_clause(user)) == everything - expected, user.email
+        assert ids(visible_proposals_clause(user)) == ids(and_(
+            Proposal.state.in_(SEEN_BY_STAFF), not_(reference_conflicted_clause(user.id)))), user.email
+        found[user] = expected
+    mine = {proposal.id for proposal in named} | {blind.id}
+    assert found[by_team] == found[by_person] == mine
+    assert found[by_address] == {blind_other.id} | {proposal.id for proposal in theirs}
+    assert found[on_named] == mine  # the team was seen: all of its proposals
+    assert found[on_blind] == {blind.id}  # met blind: its blind proposals only
+    assert found[two_ways] == mine | {blind_other.id}
+    assert found[withdrawn] == found[no_account] == found[free] == set()
 
 # What the database refuses ----------------------------------------------------------------------
 
