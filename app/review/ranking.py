@@ -64,18 +64,24 @@ def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool
              visible_proposals_clause(user)]
     if states:
         where.append(Proposal.state.in_(states))
-    total = db.session.scalar(select(func.count()).select_from(Proposal).where(*where))
+    page = max(page, 1)
+    # The total comes with the page (a window over the rows the sort reads anyway): a count of its own
+    # read the call's proposals once more. Only a page past the end counts apart.
     rows = db.session.execute(
-        select(Proposal, scores.c.score, scores.c.spread, func.coalesce(scores.c.reviews, 0))
+        select(Proposal, scores.c.score, scores.c.spread, func.coalesce(scores.c.reviews, 0), func.count().over())
         .outerjoin(scores, scores.c.proposal_id == Proposal.id)
         # The ventures of the page only (a join would join every proposal before sorting by score); the
         # call is the page's, already loaded.
         .options(name_of_venture(selectinload(Proposal.organization)))
         .where(*where)
         .order_by(order.nulls_last(), Proposal.id)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    items = [RankedProposal(proposal, score, spread, reviews) for proposal, score, spread, reviews in rows]
-    return Page(items=items, total=total or 0, page=max(page, 1), per_page=per_page)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        total = rows[0][-1]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(Proposal).where(*where)) if page > 1 else 0
+    items = [RankedProposal(proposal, score, spread, reviews) for proposal, score, spread, reviews, _ in rows]
+    return Page(items=items, total=total or 0, page=page, per_page=per_page)
 
 
 def export_rows(challenge: Challenge, user) -> Iterator[list]:
