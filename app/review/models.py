@@ -196,9 +196,11 @@ def reviews_of(user):
     awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
                     Proposal.state.in_(UNDER_CONSIDERATION))
     listed = contains_eager(Review.proposal)
+    # The page's calls and ventures after the page is chosen (selectin): joined, they were read for every
+    # review of the reviewer before the sort.
     return (select(Review).join(Review.proposal)
-            .options(title_of_call(listed.joinedload(Proposal.challenge)),
-                     name_of_venture(listed.joinedload(Proposal.organization)))
+            .options(title_of_call(listed.selectinload(Proposal.challenge)),
+                     name_of_venture(listed.selectinload(Proposal.organization)))
             .where(Review.reviewer_id == user.id, not_conflicted_clause(user))
             .order_by(case((awaiting, 0), else_=1), Review.assigned_at.desc(), Review.id.desc()))
 
@@ -221,9 +223,10 @@ def challenges_to_review(user, limit: int) -> list[tuple[Challenge, int]]:
                  .order_by(Challenge.deadline, Challenge.id).limit(limit).subquery()
                  for state in (ChallengeState.open, ChallengeState.closed)]
     nearest = union_all(*(select(part.c.id, part.c.deadline) for part in per_state)).subquery()
-    shown = select(nearest.c.id).order_by(nearest.c.deadline, nearest.c.id).limit(limit)
+    shown = select(nearest.c.id).order_by(nearest.c.deadline, nearest.c.id).limit(limit).subquery()
+    # Joined to the chosen ids (a probe each), not IN: PostgreSQL walked every call to test IN.
     challenges = db.session.scalars(
-        select(Challenge).where(Challenge.id.in_(shown)).options(title_of_call(Load(Challenge)))
+        select(Challenge).join(shown, shown.c.id == Challenge.id).options(title_of_call(Load(Challenge)))
         .order_by(Challenge.deadline, Challenge.id)).all()
     if not challenges:
         return []
