@@ -28,11 +28,6 @@ from tests.plans import analyze
 pytestmark = pytest.mark.postgresql_only
 
 CHALLENGES, PROPOSALS = 300, 5000
-# Known misses of issue 12, kept in CI so that the fix shows (strict: a pass fails until the mark goes):
-# the conflict rule (visible_proposals_clause / not_conflicted_clause) tests NOT (… IN …) on every
-# proposal, "My reviews" sorts all of a reviewer's reviews, reviews_pending_of and pending_decisions read
-# every row of the reviewer or the state (docs/performance.md, "Issue 12").
-READS_EVERY_PROPOSAL = "issue 12: these pages still read rows they do not show (docs/performance.md)"
 # Tables no listed page may scan whole: each grows with the system, not with a page.
 BIG_TABLES = ("proposals", "reviews", "review_scores", "challenge_search_terms", "audit_events", "challenges",
               "joint_decisions")
@@ -207,7 +202,6 @@ def test_my_proposals_reads_the_ventures_proposals(client, thousands, record_pla
                   why=f"the page shows 20 of the venture's {own} proposals")
 
 
-@pytest.mark.xfail(strict=True, reason=READS_EVERY_PROPOSAL)
 def test_the_ranking_reads_the_calls_proposals_and_their_reviews(client, thousands, record_plans):
     largest = thousands["largest"]
     _sign_in(client, thousands["reviewer"])
@@ -224,7 +218,6 @@ def test_the_ranking_reads_the_calls_proposals_and_their_reviews(client, thousan
                   why=f"the ranking shows 25 of the call's {proposals} proposals, scored from {reviews} reviews")
 
 
-@pytest.mark.xfail(strict=True, reason=READS_EVERY_PROPOSAL)
 def test_my_reviews_reads_the_reviewers_reviews_and_the_calls_it_lists(client, thousands, record_plans):
     reviewer = thousands["reviewer"]
     _sign_in(client, reviewer)
@@ -243,7 +236,6 @@ def test_my_reviews_reads_the_reviewers_reviews_and_the_calls_it_lists(client, t
                       f"{under_consideration} proposals under consideration")
 
 
-@pytest.mark.xfail(strict=True, reason=READS_EVERY_PROPOSAL)
 def test_the_decisions_read_the_pending_page(client, thousands, record_plans):
     _sign_in(client, thousands["reviewer"])
     plans, _ = _get(client, record_plans, "/staff/decisions")
