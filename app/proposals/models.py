@@ -473,9 +473,11 @@ def conflicted_proposals_clause(user_id: int):
         exists().where(*active, Conflict.organization_id == Proposal.organization_id,
                        or_(Conflict.identity_hidden.is_(False), blind_call)).correlate(Proposal),
         exists().where(*active, Conflict.proposal_id == Proposal.id).correlate(Proposal),
-        exists().where(*active, Conflict.person_id == person.id,
+        # IS NOT NULL: the terms of the partial indexes (user_id, person_id) and (user_id, email), which
+        # SQLite does not infer from the join (it read all of the declarer's conflicts for each proposal).
+        exists().where(*active, Conflict.person_id.is_not(None), Conflict.person_id == person.id,
                        person.organization_id == Proposal.organization_id).correlate(Proposal),
-        exists().where(*active, Conflict.email == person.email,
+        exists().where(*active, Conflict.email.is_not(None), Conflict.email == person.email,
                        person.organization_id == Proposal.organization_id).correlate(Proposal))
 
 
