@@ -4,7 +4,7 @@ CSV export of every review behind it."""
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.challenges.models import Challenge, RubricCriterion
@@ -17,26 +17,21 @@ from app.review.models import Review, ReviewScore, with_reviewer_and_scores
 PER_PAGE = 50
 
 
-def _review_totals(challenge_id: int):
-    """Each submitted review's weighted mean (1–5), for the proposals to one call only."""
-    return (select(Review.id.label("review_id"), Review.proposal_id.label("proposal_id"),
-                   (cast(func.sum(ReviewScore.score * RubricCriterion.weight), Float)
-                    / func.sum(RubricCriterion.weight)).label("weighted"))
-            .join(ReviewScore, ReviewScore.review_id == Review.id)
-            .join(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
-            .where(Review.submitted_at.is_not(None),
-                   Review.proposal_id.in_(select(Proposal.id).where(Proposal.challenge_id == challenge_id)))
-            .group_by(Review.id, Review.proposal_id)
-            .subquery())
-
-
-def _per_proposal(challenge_id: int):
-    totals = _review_totals(challenge_id)
-    return (select(totals.c.proposal_id,
-                   func.avg(totals.c.weighted).label("score"),
-                   (func.max(totals.c.weighted) - func.min(totals.c.weighted)).label("spread"),
-                   func.count().label("reviews"))
-            .group_by(totals.c.proposal_id)
+def _per_review(where: list, column=None):
+    """Each submitted review's weighted mean (1–5) of the proposals of ``where`` (a proposal without one
+    has a row with none), and ``column`` of the proposal when the sort needs it. Starts from the
+    proposals (their reviews by uq_reviews_proposal_reviewer), so that no join between the proposals
+    and an aggregate of the call's reviews is left to an estimate: PostgreSQL misjudged how many
+    proposals a conflict leaves and compared every pair (1,546 × 1,303)."""
+    weighted = cast(func.sum(ReviewScore.score * RubricCriterion.weight), Float) / func.sum(RubricCriterion.weight)
+    extra = [] if column is None else [column]
+    return (select(Proposal.id.label("proposal_id"), *[column.label("column") for column in extra],
+                   weighted.label("weighted"))
+            .outerjoin(Review, and_(Review.proposal_id == Proposal.id, Review.submitted_at.is_not(None)))
+            .outerjoin(ReviewScore, ReviewScore.review_id == Review.id)
+            .outerjoin(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
+            .where(*where)
+            .group_by(Proposal.id, *extra, Review.id)
             .subquery())
 
 
@@ -54,28 +49,33 @@ SORTS = ("score", "spread", "reviews", "submitted", "title")
 def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool = True, page: int = 1,
             per_page: int = PER_PAGE, states: set[ProposalState] | None = None) -> Page:
     """The proposals ``user`` may see on this challenge, drafts excepted, with their scores."""
-    scores = _per_proposal(challenge.id)
-    columns = {"score": scores.c.score, "spread": scores.c.spread,
-               "reviews": func.coalesce(scores.c.reviews, 0), "submitted": Proposal.submitted_at,
-               "title": Proposal.title}
-    key = columns.get(sort, scores.c.score)
-    order = key.desc() if descending else key.asc()
     where = [Proposal.challenge_id == challenge.id, Proposal.state != ProposalState.draft,
              visible_proposals_clause(user)]
     if states:
         where.append(Proposal.state.in_(states))
     page = max(page, 1)
-    # The total comes with the page (a window over the rows the sort reads anyway): a count of its own
-    # read the call's proposals once more. Only a page past the end counts apart.
+    # Sort the keys, then load the page: the sort reads the ids and scores of the call's proposals (not
+    # their texts), and the total comes with them (a window over the rows the sort reads anyway: a count
+    # of its own read the call's proposals once more). Only a page past the end counts apart.
+    per_review = _per_review(where, {"submitted": Proposal.submitted_at, "title": Proposal.title}.get(sort))
+    proposal_id, weighted = per_review.c.proposal_id, per_review.c.weighted
+    score, spread = func.avg(weighted).label("score"), (func.max(weighted) - func.min(weighted)).label("spread")
+    reviews = func.count(weighted).label("reviews")  # a review without scores has no mean: not counted
+    column = getattr(per_review.c, "column", None)
+    key = column if column is not None else {"spread": spread, "reviews": reviews}.get(sort, score)
+    keys = (select(proposal_id.label("id"), key.label("key"), score, spread, reviews,
+                   func.count().over().label("total"))
+            .group_by(proposal_id, *([] if column is None else [column]))
+            .order_by((key.desc() if descending else key.asc()).nulls_last(), proposal_id)
+            .limit(per_page).offset((page - 1) * per_page)
+            .subquery())
+    shown = keys.c.key.desc() if descending else keys.c.key.asc()
     rows = db.session.execute(
-        select(Proposal, scores.c.score, scores.c.spread, func.coalesce(scores.c.reviews, 0), func.count().over())
-        .outerjoin(scores, scores.c.proposal_id == Proposal.id)
-        # The ventures of the page only (a join would join every proposal before sorting by score); the
-        # call is the page's, already loaded.
+        select(Proposal, keys.c.score, keys.c.spread, keys.c.reviews, keys.c.total)
+        .join(keys, keys.c.id == Proposal.id)
+        # The ventures of the page only; the call is the page's, already loaded.
         .options(name_of_venture(selectinload(Proposal.organization)))
-        .where(*where)
-        .order_by(order.nulls_last(), Proposal.id)
-        .limit(per_page).offset((page - 1) * per_page)).all()
+        .order_by(shown.nulls_last(), Proposal.id)).all()
     if rows:
         total = rows[0][-1]
     else:

@@ -113,6 +113,22 @@ def test_an_unsubmitted_review_does_not_count(challenge, make_proposal, reviewer
     assert (item.score, item.spread, item.reviews) == (1.0, 0.0, 1)
 
 
+
+def test_a_submitted_review_without_scores_does_not_count(challenge, make_proposal, reviewers, users):
+    """The database lets a review be submitted without scores (the form does not): it has no mean, so
+    neither its proposal's score nor its number of reviews takes it in."""
+    proposal = make_proposal(SUBMITTED, challenge=challenge)
+    now = utcnow()
+    db.session.add(Review(proposal=proposal, reviewer_id=reviewers[0].id, assigned_by_id=reviewers[0].id,
+                          no_conflict_at=now, recommendation=Recommendation.neutral, submitted_at=now))
+    db.session.commit()
+    [item] = ranking(challenge, users["ipark_staff"]).items
+    assert (item.score, item.spread, item.reviews) == (None, None, 0)
+    scored = review(proposal, reviewers[1], 4, 2)
+    [item] = ranking(challenge, users["ipark_staff"]).items
+    assert (item.score, item.spread, item.reviews) == (pytest.approx(scored.weighted_score()), 0.0, 1)
+    assert ranking(challenge, users["ipark_staff"], sort="reviews").items[0].reviews == 1
+
 # Sorting and paging -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("sort", "descending", "expected"), [
