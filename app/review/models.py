@@ -26,6 +26,7 @@ from app.challenges.models import Challenge, ChallengeState
 from app.common import signoff
 from app.common.enums import LabelledEnum
 from app.common.models import AuditEvent, JointDecision
+from app.common.pagination import Page
 from app.common.time import utcnow
 from app.extensions import db
 from app.proposals.conflicts import Conflict
@@ -190,19 +191,35 @@ def conflicted_audit_events_clause(user):
 
 # Lists of the review pages ----------------------------------------------------------------------------
 
-def reviews_of(user):
-    """``user``'s reviews, as far as no conflict hides them: those waiting for them first, then the
-    latest assigned (a query to paginate)."""
+def reviews_of(user, *, page: int, per_page: int) -> Page:
+    """A page of ``user``'s reviews, as far as no conflict hides them: those waiting for them first,
+    then the latest assigned.
+
+    Sorts the keys, then loads the page: the sort reads the reviewer's reviews with their proposals'
+    states (ix_reviews_reviewer_id, a probe of each proposal), and the total comes with it (a window
+    over the rows the sort reads anyway; a count of its own read them all again); the page's reviews,
+    proposals, calls and ventures are loaded for the page only. A page past the end counts apart."""
     awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
                     Proposal.state.in_(UNDER_CONSIDERATION))
+    first = case((awaiting, 0), else_=1)
+    mine = (Review.reviewer_id == user.id, not_conflicted_clause(user))
+    keys = (select(Review.id, first.label("first"), Review.assigned_at, func.count().over().label("total"))
+            .join(Review.proposal).where(*mine)
+            .order_by(first, Review.assigned_at.desc(), Review.id.desc())
+            .limit(per_page).offset((page - 1) * per_page)
+            .subquery())
     listed = contains_eager(Review.proposal)
-    # The page's calls and ventures after the page is chosen (selectin): joined, they were read for every
-    # review of the reviewer before the sort.
-    return (select(Review).join(Review.proposal)
-            .options(title_of_call(listed.selectinload(Proposal.challenge)),
-                     name_of_venture(listed.selectinload(Proposal.organization)))
-            .where(Review.reviewer_id == user.id, not_conflicted_clause(user))
-            .order_by(case((awaiting, 0), else_=1), Review.assigned_at.desc(), Review.id.desc()))
+    rows = db.session.execute(
+        select(Review, keys.c.total).join(keys, keys.c.id == Review.id).join(Review.proposal)
+        .options(title_of_call(listed.selectinload(Proposal.challenge)),
+                 name_of_venture(listed.selectinload(Proposal.organization)))
+        .order_by(keys.c.first, keys.c.assigned_at.desc(), keys.c.id.desc())).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = db.session.scalar(select(func.count()).select_from(Review).join(Review.proposal).where(*mine)) \
+            if page > 1 else 0
+    return Page(items=[row[0] for row in rows], total=total, page=page, per_page=per_page)
 
 
 def challenges_to_review(user, limit: int) -> list[tuple[Challenge, int]]:

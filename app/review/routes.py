@@ -70,7 +70,7 @@ def _to_proposal(proposal: Proposal):
 @bp.get("/")
 @login_required
 def index():
-    page = db.paginate(reviews_of(current_user), page=_page(), per_page=PER_PAGE, error_out=False)
+    page = reviews_of(current_user, page=_page(), per_page=PER_PAGE)
     preload_conflicts([review.proposal for review in page.items], current_user)
     return render_template("review/index.html", page=page,
                            challenges=challenges_to_review(current_user, limit=CHALLENGES_SHOWN),

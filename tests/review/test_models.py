@@ -23,7 +23,7 @@ from app.proposals.models import (
     not_conflicted_clause,
     visible_proposals_clause,
 )
-from app.review.models import Recommendation, Review, ReviewScore, can_view_reviews
+from app.review.models import Recommendation, Review, ReviewScore, can_view_reviews, reviews_of
 from tests.conftest import shared_fixture, who
 
 Y, N = True, False
@@ -317,6 +317,29 @@ def test_the_correlated_conflict_forms_mean_what_the_first_form_meant(users, mak
     assert found[on_blind] == {blind.id}  # met blind: its blind proposals only
     assert found[two_ways] == mine | {blind_other.id}
     assert found[withdrawn] == found[no_account] == found[free] == set()
+
+
+def test_my_reviews_put_the_waiting_first_then_the_latest_and_count_them(users, make_user, make_proposal,
+                                                                          make_challenge):
+    """reviews_of: a page of the reviewer's reviews, those waiting for them first, then the latest
+    assigned; the total comes with the page, and a page past the end still knows it; a conflict hides
+    its reviews from the list and from the total."""
+    staff = users["ipark_staff"]
+    call = make_challenge("open", criteria=criteria(1))
+    proposals = [make_proposal(ProposalState.submitted, challenge=call, creator=make_user("venture"))
+                 for _ in range(5)]
+    done = [review_of(proposal, staff, scores=(3,), submitted=True) for proposal in proposals[:3]]
+    waiting = [review_of(proposal, staff) for proposal in proposals[3:]]
+    hidden = make_proposal(ProposalState.submitted, challenge=call, creator=make_user("venture"))
+    review_of(hidden, staff)
+    db.session.add(Conflict(user_id=staff.id, person_id=hidden.created_by_id))
+    review_of(proposals[0], users["mss_staff"])  # someone else's
+    db.session.commit()
+    first, second, past = (reviews_of(staff, page=number, per_page=3) for number in (1, 2, 3))
+    order = [review.id for page in (first, second) for review in page.items]
+    assert order == [waiting[1].id, waiting[0].id, done[2].id, done[1].id, done[0].id]
+    assert (first.total, second.total, past.total, past.items, first.pages) == (5, 5, 5, [], 2)
+    assert reviews_of(users["mss_staff"], page=1, per_page=3).total == 1
 
 # What the database refuses ----------------------------------------------------------------------
 
