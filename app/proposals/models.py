@@ -486,10 +486,11 @@ def conflicted_proposal_ids(user_id: int):
     conflicted_proposals_clause), found from the conflicts: the proposals of the ventures they name,
     by ix_proposals_organization_id. For what refers to proposals by id without reading them (the
     decisions on them, the audit log): reads the conflicted ventures' proposals, not every proposal."""
-    blind_calls = select(Challenge.id).where(Challenge.blind_review.is_(True))
+    blind_call = exists().where(Challenge.id == Proposal.challenge_id, Challenge.blind_review.is_(True))
     of_teams = select(Proposal.id).where(Proposal.organization_id.in_(teams_named_by(user_id)))
+    # The call probed by key for each proposal of a team met blind, not every blind call listed first.
     of_teams_met_blind = select(Proposal.id).where(Proposal.organization_id.in_(teams_met_blind_by(user_id)),
-                                                   Proposal.challenge_id.in_(blind_calls))
+                                                   blind_call)
     return union(of_teams, proposals_declared_on_by(user_id), of_teams_met_blind)
 
 
