@@ -198,7 +198,8 @@ def reviews_of(user, *, page: int, per_page: int) -> Page:
     Sorts the keys, then loads the page: the sort reads the reviewer's reviews with their proposals'
     states (ix_reviews_reviewer_id, a probe of each proposal), and the total comes with it (a window
     over the rows the sort reads anyway; a count of its own read them all again); the page's reviews,
-    proposals, calls and ventures are loaded for the page only. A page past the end counts apart."""
+    proposals, calls and ventures are loaded for the page only, in one statement. A page past the end
+    counts apart."""
     awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
                     Proposal.state.in_(UNDER_CONSIDERATION))
     first = case((awaiting, 0), else_=1)
@@ -211,8 +212,9 @@ def reviews_of(user, *, page: int, per_page: int) -> Page:
     listed = contains_eager(Review.proposal)
     rows = db.session.execute(
         select(Review, keys.c.total).join(keys, keys.c.id == Review.id).join(Review.proposal)
-        .options(title_of_call(listed.selectinload(Proposal.challenge)),
-                 name_of_venture(listed.selectinload(Proposal.organization)))
+        # Joined: the page's rows only, the keys having chosen them.
+        .options(title_of_call(listed.joinedload(Proposal.challenge)),
+                 name_of_venture(listed.joinedload(Proposal.organization)))
         .order_by(keys.c.first, keys.c.assigned_at.desc(), keys.c.id.desc())).all()
     if rows:
         total = rows[0].total
