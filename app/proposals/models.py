@@ -488,6 +488,7 @@ def conflicted_proposals_clause(user_id: int):
                        person.organization_id == Proposal.organization_id).correlate(Proposal))
 
 
+@lru_cache(maxsize=1024)  # immutable, as conflicted_proposals_clause
 def conflicted_proposal_ids(user_id: int):
     """SELECT of the ids of the proposals ``user_id``'s conflicts cover (the same rule as
     conflicted_proposals_clause), found from the conflicts: the proposals of the ventures they name,
