@@ -76,7 +76,7 @@ def main() -> int:
     parser.add_argument("-n", "--repeat", type=int, default=30, help="timed requests per URL")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--profile", type=int, default=0, metavar="K", help="print cProfile's top K functions")
-    parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument("--sql", action="store_true", help="print the statements of one request, each with its time")
     arguments = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
@@ -97,8 +97,16 @@ def main() -> int:
             print(f"signed in as {email}")
         engine = db.engine
 
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements: list[list] = []  # [statement, ms] of the last request
+
+    def before(conn, cursor, statement, *args):
+        statements.append([statement, time.perf_counter()])
+
+    def after(*args):
+        statements[-1][1] = (time.perf_counter() - statements[-1][1]) * 1000
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
     print(f"{engine.dialect.name}; {arguments.warmup} warm-up + {arguments.repeat} timed requests per URL\n")
     print(f"{'median':>7} {'p95':>7} {'min':>7} {'CPU':>7} {'SQL':>4}  URL (ms; CPU: the process's CPU time, median)")
     for target in arguments.urls:
@@ -116,8 +124,8 @@ def main() -> int:
         print(f"{statistics.median(timings):7.2f} {percentile(timings, 0.95):7.2f} {min(timings):7.2f} "
               f"{statistics.median(cpu):7.2f} {len(statements):4d}  {target}")
         if arguments.sql:
-            for statement in statements:
-                print("   ", " ".join(statement.split())[:300])
+            for statement, milliseconds in statements:  # the last request's: its time, then its text
+                print(f"   {milliseconds:6.2f} ms ", " ".join(statement.split())[:300])
         if arguments.profile:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -162,8 +162,9 @@ class JointDecision(db.Model):
 
     __table_args__ = (
         Index("ix_joint_decisions_subject", "subject_type", "subject_id"),
-        # The decisions page: one state, the latest first, a page at a time (read in order, not sorted).
-        Index("ix_joint_decisions_state_created", "state", "created_at", "id"),
+        # The decisions page: one state, the latest first, a page at a time (read in order, not sorted);
+        # with the subject, its count and its conflict filter read the index alone.
+        Index("ix_joint_decisions_state_page", "state", "created_at", "id", "subject_type", "subject_id"),
         # At most one open decision per subject, whatever its action: two open ones (shortlist and
         # decline) could both be signed.
         Index("uq_joint_decisions_pending", "subject_type", "subject_id", unique=True,

@@ -116,10 +116,22 @@ def is_conflicted(decision: JointDecision, user) -> bool:
 def conflicted_decisions_clause(user):
     """SQL condition on JointDecision: decisions about a subject ``user`` declared a conflict with.
     A conflicted person sees nothing of them (not the decision, its note nor a rejection reason)."""
-    clauses = [and_(JointDecision.action == action.name,
-                    JointDecision.subject_id.in_(action.conflicted_subject_ids(user)))
-               for action in _actions.values() if action.conflicted_subject_ids is not None]
-    return or_(*clauses) if clauses and user.is_authenticated else false()
+    if not user.is_authenticated:
+        return false()
+    clauses = []
+    for model in {action.model for action in _actions.values()}:
+        actions = [action for action in _actions.values() if action.model is model]
+        rules = {action.conflicted_subject_ids for action in actions}
+        if len(rules) == 1 and None not in rules:
+            # Every action on this model hides by the same rule: one test by subject alone, which the
+            # index of pending decisions (subject_type, subject_id) answers without reading the rows.
+            clauses.append(and_(JointDecision.subject_type == model.__tablename__,
+                                JointDecision.subject_id.in_(rules.pop()(user))))
+        else:
+            clauses += [and_(JointDecision.action == action.name,
+                             JointDecision.subject_id.in_(action.conflicted_subject_ids(user)))
+                        for action in actions if action.conflicted_subject_ids is not None]
+    return or_(*clauses) if clauses else false()
 
 
 class DecisionAlreadyOpen(DomainError):
