@@ -355,9 +355,15 @@ class Challenge(db.Model):
         """The NDA versions (numbers) ``user`` accepted, in whichever language."""
         if not user.is_authenticated:
             return set()
-        return set(db.session.scalars(
+        held = self.__dict__.get("_accepted_nda_numbers")  # inside confidential_access only
+        if held is not None and user.id in held:
+            return held[user.id]
+        numbers = set(db.session.scalars(
             select(NdaVersion.number).join(NdaAcceptance, NdaAcceptance.nda_version_id == NdaVersion.id)
             .where(NdaAcceptance.challenge_id == self.id, NdaAcceptance.user_id == user.id)))
+        if held is not None:
+            held[user.id] = numbers
+        return numbers
 
     def accepted_current_nda(self, user) -> "NdaVersion | None":
         """The row of the current NDA ``user`` accepted: its language is the one they read."""
@@ -388,7 +394,15 @@ class Challenge(db.Model):
 
     def confidential_access(self, user) -> ConfidentialAccess:
         """What ``user`` may do about the confidential part: read it, accept the NDA (again, after a
-        new version), or why neither."""
+        new version), or why neither. The predicates it asks read ``user``'s acceptances once between
+        them (they would read them up to three times); nothing is kept once it has answered."""
+        self.__dict__["_accepted_nda_numbers"] = {}
+        try:
+            return self._confidential_access(user)
+        finally:
+            self.__dict__.pop("_accepted_nda_numbers", None)
+
+    def _confidential_access(self, user) -> ConfidentialAccess:
         if self.can_view_confidential(user):
             return ConfidentialAccess.granted
         if self.can_accept_nda(user):

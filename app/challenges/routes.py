@@ -4,9 +4,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defaultload, joinedload, selectinload, undefer
 
 from app.auth.decorators import staff_required
+from app.auth.models import User
 from app.challenges import bp, search, services, translating
 from app.challenges.forms import (
     EXTRA_CRITERION_ROWS,
@@ -29,12 +30,14 @@ from app.challenges.models import (
     ChallengeAttachment,
     ClarificationQuestion,
     ConfidentialAccess,
+    NdaVersion,
     Program,
     awaiting_publication,
     posted_by,
     programs_for,
     untranslated,
 )
+from app.challenges.translations import ChallengeTranslation
 from app.common import cache, machine_translation, uploads
 from app.common.i18n import current_zone, select_timezone
 from app.common.money import Money
@@ -127,8 +130,17 @@ def _shown_text(challenge: Challenge):
     return challenge.text_in(wanted)
 
 
-# What the call's page shows with the call, loaded with it.
-SHOW_LOADING = (selectinload(Challenge.field_rows), selectinload(Challenge.funding_rows))
+# What the call's page shows with the call, loaded with it: its fields and funding sources; its
+# translations with their long texts and, of whoever wrote each, the organisation only (the page says
+# whether the poster or the staff translated); the NDA's versions without their text, when read.
+SHOW_LOADING = (
+    selectinload(Challenge.field_rows), selectinload(Challenge.funding_rows),
+    selectinload(Challenge.translations).options(
+        undefer(ChallengeTranslation.description), undefer(ChallengeTranslation.confidential),
+        joinedload(ChallengeTranslation.written_by, innerjoin=True).load_only(User.organization_id)
+        .lazyload(User.organization)),
+    defaultload(Challenge.nda_versions).defer(NdaVersion.body),
+)
 
 
 @bp.get("/<int:challenge_id>")
