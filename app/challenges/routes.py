@@ -1,10 +1,13 @@
 """Challenge pages. Load or 404, check or 403, validate, call one service, commit, redirect."""
+import functools
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm import defaultload, joinedload, selectinload, undefer
+from werkzeug.local import LocalProxy
 
 from app.auth.decorators import staff_required
 from app.auth.models import User
@@ -148,9 +151,16 @@ def show(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id, options=SHOW_LOADING)
     return render_template(
         "challenges/show.html", challenge=challenge, text=_shown_text(challenge),
-        questions=challenge.questions_seen_by(current_user),
-        ConfidentialAccess=ConfidentialAccess, ask_form=AskQuestionForm(), answer_form=AnswerForm(),
-        note_form=NoteForm(), cancel_form=CancelForm(), attachment_form=AttachmentForm())
+        questions=challenge.questions_seen_by(current_user), ConfidentialAccess=ConfidentialAccess,
+        ask_form=_built_when_read(AskQuestionForm), answer_form=_built_when_read(AnswerForm),
+        note_form=_built_when_read(NoteForm), cancel_form=_built_when_read(CancelForm),
+        attachment_form=_built_when_read(AttachmentForm))
+
+
+def _built_when_read(form_class) -> LocalProxy:
+    """The form, built the first time the page reads it: the page shows each of its forms only to
+    those its predicates allow, and most readers are shown none."""
+    return LocalProxy(functools.cache(form_class))
 
 
 @bp.route("/<int:challenge_id>/nda", methods=["GET", "POST"])

@@ -1,8 +1,9 @@
-"""What a call's page reads: the same few statements whatever the call holds, none sent twice, and
-none for a row or a column the page does not show (issue 12)."""
+"""What a call's page costs: the same few statements whatever the call holds, none sent twice, none
+for a row or a column the page does not show, and no work for what the reader is not shown (issue 12)."""
 import io
 
 import pytest
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 
 from app.challenges.models import ClarificationQuestion
@@ -88,3 +89,20 @@ def test_the_nda_s_text_is_not_read_on_the_call_s_page(client, login, users, cal
     statements = statements_of_the_page(client, count_queries, call)
     nda_loads = [s for s in statements if "FROM nda_versions" in s and "nda_acceptances" not in s]
     assert len(nda_loads) == 1 and "nda_versions.body" not in nda_loads[0]
+
+
+@pytest.mark.parametrize(("viewer", "forms"), [
+    ("anonymous", []),
+    ("venture_member", ["AskQuestionForm"]),
+    ("company_owner", ["AnswerForm", "CancelForm", "AttachmentForm"]),
+])
+def test_only_the_forms_the_reader_is_shown_are_built(client, login, users, call, monkeypatch, viewer, forms):
+    if users[viewer] is not None:
+        login(users[viewer])
+    grow(call, users, 1)  # a question waiting for the poster's answer
+    built = []
+    build = FlaskForm.__init__
+    monkeypatch.setattr(FlaskForm, "__init__",
+                        lambda form, *args, **kwargs: built.append(type(form).__name__) or build(form, *args, **kwargs))
+    assert client.get(f"/challenges/{call.id}").status_code == 200
+    assert sorted(built) == sorted(forms)
