@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.orm import defaultload, joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload, undefer
 from werkzeug.local import LocalProxy
 
 from app.auth.decorators import staff_required
@@ -33,7 +33,6 @@ from app.challenges.models import (
     ChallengeAttachment,
     ClarificationQuestion,
     ConfidentialAccess,
-    NdaVersion,
     Program,
     awaiting_publication,
     posted_by,
@@ -133,17 +132,14 @@ def _shown_text(challenge: Challenge):
     return challenge.text_in(wanted)
 
 
-# What the call's page shows with the call, loaded with it: its fields and funding sources; its
-# translations with their long texts and, of whoever wrote each, the organisation only (the page says
-# whether the poster or the staff translated); the NDA's versions without their text, when read.
-SHOW_LOADING = (
-    selectinload(Challenge.field_rows), selectinload(Challenge.funding_rows),
-    selectinload(Challenge.translations).options(
-        undefer(ChallengeTranslation.description), undefer(ChallengeTranslation.confidential),
-        joinedload(ChallengeTranslation.written_by, innerjoin=True).load_only(User.organization_id)
-        .lazyload(User.organization)),
-    defaultload(Challenge.nda_versions).defer(NdaVersion.body),
-)
+# The call's translations load with it with their long texts and, of whoever wrote each, the
+# organisation only (the page says whether the poster or the staff translated): two statements fewer.
+# Its fields, funding sources, questions, criteria, files and NDA versions load when the page reads
+# them, one statement each as a selectinload would send, for less work than the option's.
+SHOW_LOADING = (selectinload(Challenge.translations).options(
+    undefer(ChallengeTranslation.description), undefer(ChallengeTranslation.confidential),
+    joinedload(ChallengeTranslation.written_by, innerjoin=True).load_only(User.organization_id)
+    .lazyload(User.organization)),)
 
 
 @bp.get("/<int:challenge_id>")

@@ -84,13 +84,6 @@ def test_the_translation_shown_loads_with_the_call(client, call, count_queries):
     assert not [s for s in statements if "FROM users" in s], "no person is shown to an anonymous reader"
 
 
-def test_the_nda_s_text_is_not_read_on_the_call_s_page(client, login, users, call, count_queries):
-    login(users["other_venture"])
-    statements = statements_of_the_page(client, count_queries, call)
-    nda_loads = [s for s in statements if "FROM nda_versions" in s and "nda_acceptances" not in s]
-    assert len(nda_loads) == 1 and "nda_versions.body" not in nda_loads[0]
-
-
 @pytest.mark.parametrize(("viewer", "forms"), [
     ("anonymous", []),
     ("venture_member", ["AskQuestionForm"]),
