@@ -122,13 +122,16 @@ def _init_templates(app):
     # once per process and language (app.common.catalog).
     from flask_babel import get_translations
 
-    from app.common.catalog import translate, translate_plural
+    from app.common.catalog import template_gettext, translate, translate_plural
 
     app.jinja_env.install_gettext_callables(
         gettext=translate, ngettext=translate_plural, newstyle=True,
         pgettext=lambda context, message: get_translations().upgettext(context, message),
         npgettext=lambda context, singular, plural, number: get_translations().unpgettext(
             context, singular, plural, number))
+    # _ and gettext straight to the catalog, without the extension's alias and wrapper (a page has
+    # dozens of labels): the same answers (tests/common/test_catalog.py).
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
 
 ERROR_TEXTS = {

@@ -7,17 +7,20 @@ catalogs while the process runs, so each translation is kept here per (language,
 first time it is asked for. Nothing here may be a minute old: it never changes at run time.
 
 ``locale_name`` is ``str(flask_babel.get_locale())`` read once per request (and again under
-``force_locale``, which sets another Locale object); ``translate`` and ``translate_plural`` are the
-templates' ``_``/``gettext`` and ``ngettext``; ``cached_lazy`` turns a ``lazy_gettext`` string (an
-enum's label) into one that translates through the same cache.
+``force_locale``, which sets another Locale object); ``template_gettext`` is the templates'
+``_``/``gettext`` and ``translate_plural`` their ``ngettext``; ``cached_lazy`` turns a
+``lazy_gettext`` string (an enum's label) into one that translates through the same cache.
 """
 import flask_babel
 from flask import g, has_app_context
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 DEFAULT_LOCALE = "en"  # what Flask-Babel gives outside an app context: the msgids themselves
 
 _translated: dict[tuple[str, str], str] = {}
+_labels: dict[tuple[str, str], Markup] = {}
 _catalogs: dict[str, object] = {}
 
 
@@ -54,6 +57,24 @@ def translate(message: str) -> str:
         return text
 
 
+@pass_eval_context
+def template_gettext(eval_context, message: str, **variables) -> str:
+    """The templates' ``_`` and ``gettext``, answering as Jinja's newstyle gettext does (the
+    translation formatted with ``variables``, escaped into Markup where the template autoescapes),
+    without its two indirections; most of a page's labels take no variable, and their Markup is kept
+    per language."""
+    if not eval_context.autoescape:
+        return translate(message) % variables
+    if variables:
+        return Markup(translate(message)) % variables
+    key = (locale_name(), message)
+    try:
+        return _labels[key]
+    except KeyError:
+        label = _labels[key] = Markup(translate(message)) % {}
+        return label
+
+
 def translate_plural(singular: str, plural: str, number: int) -> str:
     return _catalog(locale_name()).ungettext(singular, plural, number)
 
@@ -70,4 +91,5 @@ def cached_lazy(label):
 def forget() -> None:
     """Drop what was looked up (a test that changes the catalogs on disk)."""
     _translated.clear()
+    _labels.clear()
     _catalogs.clear()
