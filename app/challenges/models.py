@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     exists,
+    func,
     or_,
     select,
 )
@@ -148,6 +149,11 @@ class ChallengeFundingSource(db.Model):
     source: Mapped[FundingSource] = mapped_column(primary_key=True)
 
 
+def is_past_deadline(deadline: datetime, now: datetime | None = None) -> bool:
+    """The deadline is the last moment not accepted: at the deadline's second it is over."""
+    return (now or utcnow()) >= as_utc(deadline)
+
+
 class Challenge(db.Model):
     __tablename__ = "challenges"
 
@@ -225,8 +231,7 @@ class Challenge(db.Model):
     # -- time -------------------------------------------------------------------------------------
 
     def deadline_passed(self, now: datetime | None = None) -> bool:
-        """The deadline is the last moment not accepted: at the deadline's second it is over."""
-        return (now or utcnow()) >= as_utc(self.deadline)
+        return is_past_deadline(self.deadline, now)
 
     def effective_state(self, now: datetime | None = None) -> ChallengeState:
         """An open challenge read past its deadline is closed, whether or not the job has run yet."""
@@ -291,6 +296,21 @@ class Challenge(db.Model):
             translation = None if language == self.language else self.translation(language)
             texts[language] = ChallengeText(self, language, translation)
         return texts[language]
+
+    @staticmethod
+    def shown_translation(translation, language):
+        """For a query that lists calls as rows: the ON clause of an outer join of ``translation`` (an
+        alias of ChallengeTranslation) to the translation ``text_in(language)`` shows, none when
+        ``language`` is the call's own."""
+        return and_(translation.challenge_id == Challenge.id, translation.language == language,
+                    Challenge.language != language)
+
+    @staticmethod
+    def shown_title(translation) -> tuple:
+        """Over that join, the title and its language as ``text_in`` shows them (a translation's
+        empty part shows the original's), labelled call_title and call_language."""
+        return (func.coalesce(func.nullif(translation.title, ""), Challenge.title).label("call_title"),
+                func.coalesce(translation.language, Challenge.language).label("call_language"))
 
     def forget_texts(self) -> None:
         """After a translation changed: the next read builds the reader's text again."""

@@ -447,14 +447,6 @@ def challenge_proposals(challenge_id: int, ids) -> list[Proposal]:
                                                           Proposal.challenge_id == challenge_id)))
 
 
-def proposals_of(organization_id: int):
-    """A venture's proposals, latest activity first (a query to paginate)."""
-    last_activity = func.coalesce(Proposal.withdrawn_at, Proposal.updated_at)
-    return (select(Proposal).options(title_of_call(joinedload(Proposal.challenge)))
-            .where(Proposal.organization_id == organization_id)
-            .order_by(last_activity.desc(), Proposal.id.desc()))
-
-
 # The person a conflict names (by account or by address): one alias of the table for every query, built
 # once (an ORM alias cost half a millisecond to build, and the clause is built several times a request).
 _CONFLICT_PERSON = User.__table__.alias("conflict_person")

@@ -23,6 +23,7 @@ from app.common.views import (
 from app.extensions import db, limiter
 from app.proposals import bp, services, translating
 from app.proposals.forms import AttachmentForm, NewProposalForm, proposal_form, proposal_translation_form
+from app.proposals.listing import listed_proposals
 from app.proposals.models import (
     Proposal,
     ProposalAttachment,
@@ -32,7 +33,6 @@ from app.proposals.models import (
     proposal_bar,
     proposal_counts,
     proposal_of,
-    proposals_of,
 )
 from app.proposals.timeline import progress_of, status_timeline
 
@@ -214,8 +214,8 @@ def mine():
     """The venture's proposals, latest activity first. Other users learn who writes proposals."""
     page = None
     if current_user.is_venture:
-        page = db.paginate(proposals_of(current_user.organization_id), page=requested_page(), per_page=PER_PAGE,
-                           error_out=False)
+        page = listed_proposals(current_user.organization_id, language=str(get_locale()), page=requested_page(),
+                                per_page=PER_PAGE)
     return render_template("proposals/mine.html", page=page, progress_of=progress_of)
 
 
