@@ -14,8 +14,9 @@ someone updates it.
 """
 import hashlib
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, bindparam, literal_column, select, union_all
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.auth.models import User
@@ -143,14 +144,28 @@ class ChallengeText:
         return self.lang if criterion.id in self._item_texts(CriterionTranslation) else self.original_language
 
     def _item_texts(self, model) -> dict[int, str]:
-        """Every question's (or criterion's) translation into the shown language, in one query."""
+        """Every question's and criterion's translation into the shown language: one statement for
+        both, the first time either is asked for."""
         if self.translation is None:
             return {}
-        if model not in self._items:
-            key, text, parent = ((model.question_id, model.text, "proposal_questions") if model is QuestionTranslation
-                                 else (model.criterion_id, model.name, "rubric_criteria"))
-            parent_table = db.metadata.tables[parent]
-            self._items[model] = dict(db.session.execute(
-                select(key, text).join(parent_table, parent_table.c.id == key)
-                .where(parent_table.c.challenge_id == self.challenge.id, model.language == self.lang)).all())
+        if not self._items:
+            self._items = {QuestionTranslation: {}, CriterionTranslation: {}}
+            rows = db.session.execute(_item_translations(), {"challenge_id": self.challenge.id, "language": self.lang})
+            for kind, key, text in rows:
+                self._items[QuestionTranslation if kind == "question" else CriterionTranslation][key] = text
         return self._items[model]
+
+
+@cache
+def _item_translations():
+    """(kind, id, text) of a call's questions' and criteria's translations into a language. Built
+    once per process: building a statement costs more than sending this one."""
+    questions, criteria = db.metadata.tables["proposal_questions"], db.metadata.tables["rubric_criteria"]
+    challenge_id, language = bindparam("challenge_id"), bindparam("language")
+    return union_all(
+        select(literal_column("'question'"), QuestionTranslation.question_id, QuestionTranslation.text)
+        .join(questions, questions.c.id == QuestionTranslation.question_id)
+        .where(questions.c.challenge_id == challenge_id, QuestionTranslation.language == language),
+        select(literal_column("'criterion'"), CriterionTranslation.criterion_id, CriterionTranslation.name)
+        .join(criteria, criteria.c.id == CriterionTranslation.criterion_id)
+        .where(criteria.c.challenge_id == challenge_id, CriterionTranslation.language == language))

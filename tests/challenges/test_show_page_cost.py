@@ -16,10 +16,10 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 # Statements per viewer, the sign-in session included. Anonymous: the call with its poster, its
 # translations (their description and translator), fields, funding sources, clarification questions,
-# questions, criteria, attachments, and the questions' and criteria's translations. A venture adds
+# questions, criteria, attachments, and the questions' and criteria's translations (one). A venture adds
 # its session, the NDA's versions, its acceptances (once) and its own proposal; the poster and staff
 # their session and the NDA's versions (the languages panel).
-BUDGET = {"anonymous": 10, "venture_member": 14, "other_venture": 14, "company_owner": 12, "ipark_staff": 12}
+BUDGET = {"anonymous": 9, "venture_member": 13, "other_venture": 13, "company_owner": 11, "ipark_staff": 11}
 
 
 @pytest.fixture
@@ -99,3 +99,11 @@ def test_only_the_forms_the_reader_is_shown_are_built(client, login, users, call
                         lambda form, *args, **kwargs: built.append(type(form).__name__) or build(form, *args, **kwargs))
     assert client.get(f"/challenges/{call.id}").status_code == 200
     assert sorted(built) == sorted(forms)
+
+
+def test_the_questions_and_criteria_are_translated_by_one_statement(client, call, count_queries):
+    statements = statements_of_the_page(client, count_queries, call)
+    assert sum("proposal_question_translations" in s or "rubric_criterion_translations" in s
+               for s in statements) == 1
+    page = client.get(f"/challenges/{call.id}?lang=ko").get_data(as_text=True)
+    assert '<span lang="ko">모델의 정확도는?</span>' in page and '<td lang="ko">기준 1</td>' in page
