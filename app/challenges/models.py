@@ -6,6 +6,7 @@ or does what is a predicate here; services change state, views ask these predica
 """
 import enum
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     exists,
     func,
     or_,
@@ -378,9 +380,7 @@ class Challenge(db.Model):
         held = self.__dict__.get("_accepted_nda_numbers")  # inside confidential_access only
         if held is not None and user.id in held:
             return held[user.id]
-        numbers = set(db.session.scalars(
-            select(NdaVersion.number).join(NdaAcceptance, NdaAcceptance.nda_version_id == NdaVersion.id)
-            .where(NdaAcceptance.challenge_id == self.id, NdaAcceptance.user_id == user.id)))
+        numbers = set(db.session.scalars(_accepted_nda_numbers(), {"challenge_id": self.id, "user_id": user.id}))
         if held is not None:
             held[user.id] = numbers
         return numbers
@@ -490,10 +490,7 @@ class Challenge(db.Model):
     def questions_seen_by(self, user) -> list["ClarificationQuestion"]:
         """The clarification questions ``user`` may read: the latest answers first, then those
         waiting for an answer, oldest first."""
-        questions = db.session.scalars(
-            select(ClarificationQuestion).where(ClarificationQuestion.challenge_id == self.id)
-            .order_by(ClarificationQuestion.answered_at.is_(None), ClarificationQuestion.answered_at.desc(),
-                      ClarificationQuestion.asked_at))
+        questions = db.session.scalars(_clarification_questions(), {"challenge_id": self.id})
         return [question for question in questions if question.can_view(user)]
 
     def can_view_attachment(self, attachment: "ChallengeAttachment", user) -> bool:
@@ -654,6 +651,24 @@ class ClarificationQuestion(db.Model):
 
     def can_answer(self, user) -> bool:
         return not self.is_answered and self.challenge.can_answer_questions(user)
+
+
+# Statements every call's page sends, built once per process: building a select and its cache key
+# costs more than sending one of these.
+
+@cache
+def _accepted_nda_numbers():
+    return (select(NdaVersion.number).join(NdaAcceptance, NdaAcceptance.nda_version_id == NdaVersion.id)
+            .where(NdaAcceptance.challenge_id == bindparam("challenge_id"),
+                   NdaAcceptance.user_id == bindparam("user_id")))
+
+
+@cache
+def _clarification_questions():
+    """A call's questions: the latest answers first, then those waiting for an answer, oldest first."""
+    return (select(ClarificationQuestion).where(ClarificationQuestion.challenge_id == bindparam("challenge_id"))
+            .order_by(ClarificationQuestion.answered_at.is_(None), ClarificationQuestion.answered_at.desc(),
+                      ClarificationQuestion.asked_at))
 
 
 class ChallengeSearchTerm(db.Model):
