@@ -1,7 +1,9 @@
 """Signing in and out: the password check, refused sign-ins, and the login session each browser
 holds (its key is all the cookie carries)."""
+from functools import cache
+
 from flask import has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import contains_eager
 
 from app.auth.models import LoginSession, User, hash_password
@@ -61,15 +63,21 @@ def start_login_session(user: User) -> LoginSession:
 def load_login_session(key: str) -> User | None:
     """The signed-in user of this session key, with the session and their organisation: one
     statement, on every signed-in request (the organisation's fields load where a page shows them)."""
-    login_session = db.session.scalar(
-        select(LoginSession).join(LoginSession.user).join(User.organization)
-        .where(LoginSession.key == key, LoginSession.ended_at.is_(None))
-        .options(contains_eager(LoginSession.user).contains_eager(User.organization)))
+    login_session = db.session.scalar(_open_login_session(), {"key": key})
     if login_session is None or not login_session.user.active:
         return None
     user = login_session.user
     user.login_session = login_session
     return user
+
+
+@cache
+def _open_login_session():
+    """Built once per process (every signed-in request sends it): building the select and its cache
+    key cost more than sending it."""
+    return (select(LoginSession).join(LoginSession.user).join(User.organization)
+            .where(LoginSession.key == bindparam("key"), LoginSession.ended_at.is_(None))
+            .options(contains_eager(LoginSession.user).contains_eager(User.organization)))
 
 
 def end_login_session(user: User) -> None:
