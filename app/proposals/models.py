@@ -5,7 +5,7 @@ company sees one only once it is shortlisted; staff see every submitted proposal
 declared conflict sees nothing of it. Every such rule is a predicate here; services change state.
 """
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -356,8 +357,14 @@ def proposal_of(challenge: Challenge, user) -> Proposal | None:
     """The user's venture's proposal to this call, if it has one."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(select(Proposal).where(
-        Proposal.challenge_id == challenge.id, Proposal.organization_id == user.organization_id))
+    return db.session.scalar(_proposal_of(), {"challenge_id": challenge.id, "organization_id": user.organization_id})
+
+
+@cache
+def _proposal_of():
+    """Built once per process (a call's page asks it of every venture reader)."""
+    return select(Proposal).where(Proposal.challenge_id == bindparam("challenge_id"),
+                                  Proposal.organization_id == bindparam("organization_id"))
 
 
 def can_start_proposal(challenge: Challenge, user, now: datetime | None = None) -> bool:
