@@ -2,6 +2,7 @@
 log, which already records every change) and the compact progress shown in lists."""
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -71,22 +72,29 @@ class Step:
 
 @dataclass(frozen=True)
 class Progress:
-    steps: list[Step]
+    steps: tuple[Step, ...]
     outcome: ProposalState | None  # declined, withdrawn, revision requested: shown after the steps reached
+    key: tuple  # what it follows from: equal keys, equal progress (a list renders each one once)
 
 
-def progress_of(proposal: Proposal) -> Progress:
+def progress_of(proposal) -> Progress:
     """Draft → submitted → shortlisted → selected, from the proposal's own columns (no query)."""
+    return _progress(ProposalState(proposal.state), proposal.submitted_at is not None,
+                     proposal.shortlisted_at is not None)
+
+
+@cache  # a few dozen at most; the labels translate when shown
+def _progress(state: ProposalState, submitted: bool, shortlisted: bool) -> Progress:
     reached = {
         ProposalState.draft: True,
-        ProposalState.submitted: proposal.submitted_at is not None,
-        ProposalState.shortlisted: proposal.shortlisted_at is not None,
-        ProposalState.selected: proposal.state == ProposalState.selected,
+        ProposalState.submitted: submitted,
+        ProposalState.shortlisted: shortlisted,
+        ProposalState.selected: state == ProposalState.selected,
     }
-    steps = [Step(label=step.label, done=reached[step], current=proposal.state == step)
-             for step in PROGRESS_STEPS]
-    if proposal.state in PROGRESS_STEPS:
-        return Progress(steps=steps, outcome=None)
-    if proposal.state in {ProposalState.declined, ProposalState.withdrawn}:  # the road ends here
-        steps = [step for step in steps if step.done]
-    return Progress(steps=steps, outcome=proposal.state)
+    steps = tuple(Step(label=step.label, done=reached[step], current=state == step) for step in PROGRESS_STEPS)
+    key = (state, submitted, shortlisted)
+    if state in PROGRESS_STEPS:
+        return Progress(steps=steps, outcome=None, key=key)
+    if state in {ProposalState.declined, ProposalState.withdrawn}:  # the road ends here
+        steps = tuple(step for step in steps if step.done)
+    return Progress(steps=steps, outcome=state, key=key)

@@ -66,3 +66,27 @@ def test_a_withdrawn_proposal_ranks_by_its_withdrawal(client, users, login, make
     login(users["venture_owner"])
     page = client.get("/proposals/mine").get_data(as_text=True)
     assert page.index("Withdrawn just now") < page.index("Edited yesterday")
+
+
+def progress_cells(html: str) -> dict[str, str]:
+    """Each proposal's progress cell, by the proposal's title."""
+    rows = re.findall(r'<tr>\s*<td><a href="/proposals/\d+">([^<]*)</a>.*?(<ol .*?</ol>)', html, flags=re.S)
+    return {title: " ".join(cell.split()) for title, cell in rows}
+
+
+def test_each_row_shows_its_own_progress_whatever_the_rows_around_it(client, users, login, make_proposal):
+    """The page renders a progress once and shows it again on the rows that share it: a withdrawn
+    draft and a proposal withdrawn after submission do not share one."""
+    for n in range(3):
+        make_proposal("submitted", title=f"Submitted {n}")
+        make_proposal("declined", title=f"Declined {n}")
+    make_proposal("withdrawn", title="Withdrawn draft", submitted_at=None)
+    make_proposal("withdrawn", title="Withdrawn after submission", submitted_at=utcnow())
+    login(users["venture_owner"])
+    cells = progress_cells(client.get("/proposals/mine").get_data(as_text=True))
+    assert len(cells) == 8
+    assert cells["Submitted 0"] == cells["Submitted 1"] == cells["Submitted 2"] != cells["Declined 0"]
+    assert cells["Declined 0"] == cells["Declined 2"]
+    assert 'aria-current="step"' in cells["Submitted 0"] and "Submitted" in cells["Submitted 0"]
+    assert "Submitted" not in cells["Withdrawn draft"] and "Withdrawn" in cells["Withdrawn draft"]
+    assert "Submitted" in cells["Withdrawn after submission"]
