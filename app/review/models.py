@@ -15,8 +15,11 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    literal,
+    not_,
     or_,
     select,
+    text,
     true,
     union_all,
 )
@@ -191,36 +194,71 @@ def conflicted_audit_events_clause(user):
 
 # Lists of the review pages ----------------------------------------------------------------------------
 
+# My reviews reads a reviewer's reviews in assigned order from an index, the waiting ones from a partial
+# index of their own (a few of them): in proportion to the page, not to the reviewer's reviews.
+Index("ix_reviews_reviewer_assigned", Review.reviewer_id, Review.assigned_at, Review.id)
+_WAITING = "submitted_at IS NULL AND conflict_declared_at IS NULL"
+Index("ix_reviews_reviewer_waiting", Review.reviewer_id, Review.assigned_at, Review.id,
+      sqlite_where=text(_WAITING), postgresql_where=text(_WAITING))
+
+
+def _my_reviews_counts(user_id: int):
+    """Scalar subqueries: ``user_id``'s reviews that no conflict hides, and the waiting ones among them.
+
+    Each is a count of an index less the count of the reviews on the proposals the reviewer's conflicts
+    cover, found from the conflicts (conflicted_proposal_ids) by uq_reviews_proposal_reviewer: the
+    conflict rule is not checked on every review."""
+    waits = (Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None))
+    under_consideration = Proposal.state.in_(UNDER_CONSIDERATION)
+
+    def hidden(*review_is, proposal_is=()):
+        conflicted = conflicted_proposal_ids(user_id).subquery()
+        review = select(Review.id).where(Review.proposal_id == conflicted.c.id, Review.reviewer_id == user_id,
+                                         *review_is).exists()
+        counted = select(func.count()).select_from(conflicted)
+        if proposal_is:
+            counted = counted.join(Proposal, Proposal.id == conflicted.c.id)
+        return counted.where(review, *proposal_is).scalar_subquery()
+
+    own = select(func.count()).select_from(Review).where(Review.reviewer_id == user_id).scalar_subquery()
+    own_waiting = (select(func.count()).select_from(Review).join(Review.proposal)
+                   .where(Review.reviewer_id == user_id, *waits, under_consideration).scalar_subquery())
+    return own - hidden(), own_waiting - hidden(*waits, proposal_is=(under_consideration,))
+
+
 def reviews_of(user, *, page: int, per_page: int) -> Page:
     """A page of ``user``'s reviews, as far as no conflict hides them: those waiting for them first,
     then the latest assigned.
 
-    Sorts the keys, then loads the page: the sort reads the reviewer's reviews with their proposals'
-    states (ix_reviews_reviewer_id, a probe of each proposal), and the total comes with it (a window
-    over the rows the sort reads anyway; a count of its own read them all again); the page's reviews,
-    proposals, calls and ventures are loaded for the page only, in one statement. A page past the end
-    counts apart."""
-    awaiting = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
-                    Proposal.state.in_(UNDER_CONSIDERATION))
-    first = case((awaiting, 0), else_=1)
+    In proportion to the page: the waiting reviews from their partial index, the others in assigned
+    order from theirs, each read up to the page's end (the conflict rule checked on those only); past
+    the waiting ones, the others start at the page's offset less their number. The total (a column of
+    the page) and that number are counts less counts (_my_reviews_counts). The page's reviews,
+    proposals, calls and ventures are loaded in the same statement; a page past the end counts apart."""
+    total, waiting_total = _my_reviews_counts(user.id)
+    offset = (page - 1) * per_page
     mine = (Review.reviewer_id == user.id, not_conflicted_clause(user))
-    keys = (select(Review.id, first.label("first"), Review.assigned_at, func.count().over().label("total"))
-            .join(Review.proposal).where(*mine)
-            .order_by(first, Review.assigned_at.desc(), Review.id.desc())
-            .limit(per_page).offset((page - 1) * per_page)
-            .subquery())
+    waits = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
+                 Proposal.state.in_(UNDER_CONSIDERATION))
+    newest = (Review.assigned_at.desc(), Review.id.desc())
+    waiting = (select(Review.id, literal(0).label("first"), Review.assigned_at).join(Review.proposal)
+               .where(*mine, waits).order_by(*newest).limit(per_page).offset(offset).subquery())
+    # Page 1 starts both parts at their beginning; a later page starts the others past the waiting ones.
+    others_from = 0 if offset == 0 else case((waiting_total < offset, offset - waiting_total), else_=0)
+    others = (select(Review.id, literal(1).label("first"), Review.assigned_at).join(Review.proposal)
+              .where(*mine, not_(waits)).order_by(*newest).limit(per_page).offset(others_from).subquery())
+    keys = union_all(select(waiting), select(others)).subquery()
     listed = contains_eager(Review.proposal)
     rows = db.session.execute(
-        select(Review, keys.c.total).join(keys, keys.c.id == Review.id).join(Review.proposal)
+        select(Review, total.label("total")).join(keys, keys.c.id == Review.id).join(Review.proposal)
         # Joined: the page's rows only, the keys having chosen them.
         .options(title_of_call(listed.joinedload(Proposal.challenge)),
                  name_of_venture(listed.joinedload(Proposal.organization)))
-        .order_by(keys.c.first, keys.c.assigned_at.desc(), keys.c.id.desc())).all()
+        .order_by(keys.c.first, keys.c.assigned_at.desc(), keys.c.id.desc()).limit(per_page)).all()
     if rows:
         total = rows[0].total
     else:
-        total = db.session.scalar(select(func.count()).select_from(Review).join(Review.proposal).where(*mine)) \
-            if page > 1 else 0
+        total = db.session.scalar(select(total)) if page > 1 else 0
     return Page(items=[row[0] for row in rows], total=total, page=page, per_page=per_page)
 
 

@@ -39,7 +39,8 @@ def reviews(make_challenge, make_proposal, make_user, users):
     states = ["submitted", "shortlisted", "revision_requested", "submitted", "selected", "declined", "shortlisted",
               "withdrawn", "submitted", "submitted", "shortlisted"]
     proposals = [make_proposal(states[n % len(states)], challenge=calls[n // len(ventures)],
-                               creator=ventures[n % len(ventures)], title=f"Proposal {n}") for n in range(len(calls) * len(ventures))]
+                               creator=ventures[n % len(ventures)], title=f"Proposal {n}")
+                 for n in range(len(calls) * len(ventures))]
     by = users["mss_staff"]
     rows = []
     for r, person in enumerate(REVIEWERS):
