@@ -88,9 +88,14 @@ def decisions():
     page = db.paginate(signoff.decisions_in(DecisionState(state), current_user), page=_page(), per_page=PER_PAGE,
                        error_out=False)
     signoff.preload_subjects(page.items, current_user)
+    # Each row's predicates asked once, its URLs built from one per page.
     return render_template("staff/decisions.html", page=page, state=DecisionState(state),
                            states=list(DecisionState), DecisionState=DecisionState,
-                           actions=signoff, reject_form=RejectDecisionForm(), subject_link=signoff.subject_url)
+                           labels=signoff.action_labels(page.items),
+                           signable={decision.id for decision in page.items if decision.can_sign(current_user)},
+                           links=signoff.subject_urls(page.items, current_user),
+                           sign_url=signoff.url_for_each(".sign_decision", "decision_id"),
+                           reject_url=signoff.url_for_each(".reject_decision", "decision_id"))
 
 
 @bp.post("/decisions/<int:decision_id>/sign")
