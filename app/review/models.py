@@ -4,15 +4,19 @@ Conflicts of interest, which decide who may see a proposal at all, live below in
 app.proposals.conflicts; declaring them is a service here.
 """
 from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     Text,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -37,8 +41,8 @@ from app.proposals.models import (
     UNDER_CONSIDERATION,
     Proposal,
     conflicted_proposal_ids,
+    conflicted_proposals_clause,
     name_of_venture,
-    not_conflicted_clause,
     title_of_call,
     visible_proposals_clause,
 )
@@ -226,6 +230,31 @@ def _my_reviews_counts(user_id: int):
     return own - hidden(), own_waiting - hidden(*waits, proposal_is=(under_consideration,))
 
 
+@lru_cache(maxsize=1024)  # immutable, bound by the page: built once per reviewer, kind of page and process
+def _my_reviews_statements(user_id: int, first_page: bool):
+    """The page's statement (bound by per_page and offset) and the total's (for a page past the end)."""
+    total, waiting_total = _my_reviews_counts(user_id)
+    per_page, offset = bindparam("per_page", type_=Integer), bindparam("offset", type_=Integer)
+    mine = (Review.reviewer_id == user_id, not_(conflicted_proposals_clause(user_id)))
+    waits = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
+                 Proposal.state.in_(UNDER_CONSIDERATION))
+    newest = (Review.assigned_at.desc(), Review.id.desc())
+    waiting = (select(Review.id, literal(0).label("first"), Review.assigned_at).join(Review.proposal)
+               .where(*mine, waits).order_by(*newest).limit(per_page).offset(offset).subquery())
+    # Page 1 starts both parts at their beginning; a later page starts the others past the waiting ones.
+    others_from = 0 if first_page else case((waiting_total < offset, offset - waiting_total), else_=0)
+    others = (select(Review.id, literal(1).label("first"), Review.assigned_at).join(Review.proposal)
+              .where(*mine, not_(waits)).order_by(*newest).limit(per_page).offset(others_from).subquery())
+    keys = union_all(select(waiting), select(others)).subquery()
+    listed = contains_eager(Review.proposal)
+    page = (select(Review, total.label("total")).join(keys, keys.c.id == Review.id).join(Review.proposal)
+            # Joined: the page's rows only, the keys having chosen them.
+            .options(title_of_call(listed.joinedload(Proposal.challenge)),
+                     name_of_venture(listed.joinedload(Proposal.organization)))
+            .order_by(keys.c.first, keys.c.assigned_at.desc(), keys.c.id.desc()).limit(per_page))
+    return page, select(total)
+
+
 def reviews_of(user, *, page: int, per_page: int) -> Page:
     """A page of ``user``'s reviews, as far as no conflict hides them: those waiting for them first,
     then the latest assigned.
@@ -235,31 +264,22 @@ def reviews_of(user, *, page: int, per_page: int) -> Page:
     the waiting ones, the others start at the page's offset less their number. The total (a column of
     the page) and that number are counts less counts (_my_reviews_counts). The page's reviews,
     proposals, calls and ventures are loaded in the same statement; a page past the end counts apart."""
-    total, waiting_total = _my_reviews_counts(user.id)
     offset = (page - 1) * per_page
-    mine = (Review.reviewer_id == user.id, not_conflicted_clause(user))
-    waits = and_(Review.submitted_at.is_(None), Review.conflict_declared_at.is_(None),
-                 Proposal.state.in_(UNDER_CONSIDERATION))
-    newest = (Review.assigned_at.desc(), Review.id.desc())
-    waiting = (select(Review.id, literal(0).label("first"), Review.assigned_at).join(Review.proposal)
-               .where(*mine, waits).order_by(*newest).limit(per_page).offset(offset).subquery())
-    # Page 1 starts both parts at their beginning; a later page starts the others past the waiting ones.
-    others_from = 0 if offset == 0 else case((waiting_total < offset, offset - waiting_total), else_=0)
-    others = (select(Review.id, literal(1).label("first"), Review.assigned_at).join(Review.proposal)
-              .where(*mine, not_(waits)).order_by(*newest).limit(per_page).offset(others_from).subquery())
-    keys = union_all(select(waiting), select(others)).subquery()
-    listed = contains_eager(Review.proposal)
-    rows = db.session.execute(
-        select(Review, total.label("total")).join(keys, keys.c.id == Review.id).join(Review.proposal)
-        # Joined: the page's rows only, the keys having chosen them.
-        .options(title_of_call(listed.joinedload(Proposal.challenge)),
-                 name_of_venture(listed.joinedload(Proposal.organization)))
-        .order_by(keys.c.first, keys.c.assigned_at.desc(), keys.c.id.desc()).limit(per_page)).all()
+    statement, count = _my_reviews_statements(user.id, offset == 0)
+    rows = db.session.execute(statement, {"per_page": per_page, "offset": offset}).all()
     if rows:
         total = rows[0].total
     else:
-        total = db.session.scalar(select(total)) if page > 1 else 0
+        total = db.session.scalar(count) if page > 1 else 0
     return Page(items=[row[0] for row in rows], total=total, page=page, per_page=per_page)
+
+
+class _Reader(NamedTuple):
+    """What the calls to review depend on of their reader: a key to build their statements by."""
+    id: int
+    is_staff: bool
+    organization_id: int | None
+    is_authenticated: bool = True
 
 
 def challenges_to_review(user, limit: int) -> list[tuple[Challenge, int]]:
@@ -270,6 +290,16 @@ def challenges_to_review(user, limit: int) -> list[tuple[Challenge, int]]:
     system first and keeping twenty cost 100 ms at 100,000 proposals. Each state is read in deadline
     order from the listing index and stops at ``limit`` calls with a proposal to review (an IN over
     both states would test every open and closed call, then sort)."""
+    calls, counted = _to_review_statements(_Reader(user.id, user.is_staff, user.organization_id), limit)
+    challenges = db.session.scalars(calls).all()
+    if not challenges:
+        return []
+    counts = dict(db.session.execute(counted, {"ids": [challenge.id for challenge in challenges]}).all())
+    return [(challenge, counts[challenge.id]) for challenge in challenges]
+
+
+@lru_cache(maxsize=1024)  # immutable: built once per reader and process (building cost more than sending)
+def _to_review_statements(user: _Reader, limit: int):
     mine = true() if user.is_staff else Challenge.organization_id == user.organization_id
     to_review = (Proposal.state.in_(UNDER_CONSIDERATION), visible_proposals_clause(user))
     # A scalar subquery, not EXISTS: PostgreSQL turns an EXISTS into a semi-join that reads every
@@ -282,16 +312,12 @@ def challenges_to_review(user, limit: int) -> list[tuple[Challenge, int]]:
     nearest = union_all(*(select(part.c.id, part.c.deadline) for part in per_state)).subquery()
     shown = select(nearest.c.id).order_by(nearest.c.deadline, nearest.c.id).limit(limit).subquery()
     # Joined to the chosen ids (a probe each), not IN: PostgreSQL walked every call to test IN.
-    challenges = db.session.scalars(
-        select(Challenge).join(shown, shown.c.id == Challenge.id).options(title_of_call(Load(Challenge)))
-        .order_by(Challenge.deadline, Challenge.id)).all()
-    if not challenges:
-        return []
-    counts = dict(db.session.execute(
-        select(Proposal.challenge_id, func.count())
-        .where(Proposal.challenge_id.in_([challenge.id for challenge in challenges]), *to_review)
-        .group_by(Proposal.challenge_id)).all())
-    return [(challenge, counts[challenge.id]) for challenge in challenges]
+    calls = (select(Challenge).join(shown, shown.c.id == Challenge.id).options(title_of_call(Load(Challenge)))
+             .order_by(Challenge.deadline, Challenge.id))
+    counted = (select(Proposal.challenge_id, func.count())
+               .where(Proposal.challenge_id.in_(bindparam("ids", expanding=True)), *to_review)
+               .group_by(Proposal.challenge_id))
+    return calls, counted
 
 
 def conflicts_declared_by(user) -> list[Conflict]:
