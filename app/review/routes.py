@@ -76,7 +76,10 @@ def index():
                            challenges=challenges_to_review(current_user, limit=CHALLENGES_SHOWN),
                            review_status=review_status,
                            may_declare_conflicts=Conflict.can_declare(current_user),
-                           oversees_conflicts=Conflict.can_oversee(current_user))
+                           oversees_conflicts=Conflict.can_oversee(current_user),
+                           # a URL per row, built from one per page
+                           review_url=signoff.url_for_each(".show", "review_id"),
+                           challenge_url=signoff.url_for_each(".challenge", "challenge_id"))
 
 
 # One review -----------------------------------------------------------------------------------------
