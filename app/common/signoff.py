@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
-from sqlalchemy import and_, false, not_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, and_, bindparam, false, func, not_, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.common import audit
 from app.common.errors import DomainError, PermissionDenied
@@ -58,13 +59,55 @@ def load_subject(decision: JointDecision):
     return db.session.get(action_for(decision).model, decision.subject_id)
 
 
-def decisions_in(state: DecisionState, user):
-    """The decisions in ``state`` that no conflict of ``user``'s hides, the latest first, with the
-    people who requested, signed or rejected them (a query to paginate)."""
-    people = [selectinload(getattr(JointDecision, name)).lazyload("*") for name in  # their names only
+class _DecisionsPagination(Pagination):
+    """Flask-SQLAlchemy's pagination (the pager it shows) of a page read by decisions_page."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]()
+
+
+def decisions_page(state: DecisionState, user, *, page: int, per_page: int) -> Pagination:
+    """A page of the decisions in ``state`` that no conflict of ``user``'s hides, the latest first, with
+    the people who requested, signed or rejected them (joined: their names only). The total is counted
+    when the page is full or past the end: a page with fewer rows ends the list."""
+    statement, count = _decisions_statements(state, user)
+    offset = (page - 1) * per_page
+    decisions = list(db.session.scalars(statement, {"limit": per_page, "offset": offset}))
+
+    def total() -> int:
+        ends_the_list = 0 < len(decisions) < per_page or (page == 1 and not decisions)
+        return offset + len(decisions) if ends_the_list else db.session.scalar(count)
+
+    return _DecisionsPagination(page=page, per_page=per_page, max_per_page=None, error_out=False,
+                                items=decisions, total=total)
+
+
+_decisions_statements_built: dict[tuple, tuple] = {}
+
+
+def _decisions_statements(state: DecisionState, user) -> tuple:
+    """The page's statement (bound by limit and offset) and the count's, built once per state, reader and
+    process (building the select, its loader options and its cache key cost more than sending it). The
+    conflict rule of an action names the reader by id and organisation; the key holds them, and the
+    actions' rules, so that registering an action builds anew."""
+    key = (state, user.id, user.organization_id,
+           tuple((action.name, action.model, action.conflicted_subject_ids) for action in _actions.values()))
+    if key in _decisions_statements_built:
+        return _decisions_statements_built[key]
+    shown = (JointDecision.state == state, not_(conflicted_decisions_clause(user)))
+    people = [joinedload(getattr(JointDecision, name)).lazyload("*") for name in  # their names only
               ("requested_by", "ipark_signed_by", "mss_signed_by", "rejected_by")]
-    return (select(JointDecision).where(JointDecision.state == state, not_(conflicted_decisions_clause(user)))
-            .options(*people).order_by(JointDecision.created_at.desc(), JointDecision.id.desc()))
+    statement = (select(JointDecision).where(*shown).options(*people)
+                 .order_by(JointDecision.created_at.desc(), JointDecision.id.desc())
+                 .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+    count = select(func.count()).select_from(JointDecision).where(*shown)
+    if len(_decisions_statements_built) >= 1024:
+        _decisions_statements_built.clear()
+    built = _decisions_statements_built[key] = (statement, count)
+    return built
 
 
 def decisions_among(ids) -> list[JointDecision]:

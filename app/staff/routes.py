@@ -85,8 +85,7 @@ def decisions():
     state = request.args.get("state", DecisionState.pending.value)
     if state not in DecisionState.__members__:
         state = DecisionState.pending.value
-    page = db.paginate(signoff.decisions_in(DecisionState(state), current_user), page=_page(), per_page=PER_PAGE,
-                       error_out=False)
+    page = signoff.decisions_page(DecisionState(state), current_user, page=_page(), per_page=PER_PAGE)
     signoff.preload_subjects(page.items, current_user)
     # Each row's predicates asked once, its URLs built from one per page.
     return render_template("staff/decisions.html", page=page, state=DecisionState(state),

@@ -79,3 +79,29 @@ def test_an_actions_label_is_shown_as_before(client, users, login, make_organiza
     with force_locale("ja"):
         declined = str(ProposalDecision.declined.label)
     assert declined != "Decline the proposal" and f'<h2 class="h6 mb-1">{declined}</h2>' in page
+
+
+def test_a_page_of_decisions_reads_who_requested_and_signed_them_with_the_page(
+        client, users, login, make_proposal, make_user, count_queries):
+    """The page, its people (joined: they are the page's own rows) and its total: the total is counted
+    only when the page is full or past the end (a page not full ends the list)."""
+    from app.common.signoff import sign_decision
+
+    login(users["ipark_staff"])
+    for n in range(3):
+        proposal = make_proposal("submitted", creator=make_user("venture"), title=f"Binder {n}")
+        _decide(proposal, ProposalState.shortlisted, users)
+    db.session.commit()
+    signed = signoff.pending_decision(proposal)
+    sign_decision(signed, actor=users["ipark_staff2"])
+    db.session.commit()
+    with count_queries() as queries:
+        page = client.get("/staff/decisions").get_data(as_text=True)
+    statements = " ".join(queries)
+    assert "FROM users WHERE users.id IN" not in statements  # no selectin of the people
+    assert not [query for query in queries if query.startswith("SELECT count(*)")]
+    assert "3 results" in page and f"✔ {users['ipark_staff2'].name}" in page
+    assert page.count(users["mss_staff"].name) >= 3
+    with count_queries() as past_the_end:
+        assert "3 results" in client.get("/staff/decisions?page=2").get_data(as_text=True)
+    assert len([query for query in past_the_end if query.startswith("SELECT count(*)")]) == 1  # counted apart
