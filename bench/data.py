@@ -727,6 +727,7 @@ class _Call:
     awarded_at: object
     cancelled_at: object
     criteria: list[int]
+    weights: list[int]  # of the criteria, in the same order
     lead_field: Field = Field.ai_drug_discovery
 
     @property
@@ -746,9 +747,12 @@ def _existing_calls() -> list[_Call]:
         Challenge.awarded_at, Challenge.cancelled_at).where(Challenge.published_at.is_not(None))
         .order_by(Challenge.id)).all()
     criteria: dict[int, list[int]] = {}
-    for challenge_id, criterion_id in db.session.execute(
-            select(RubricCriterion.challenge_id, RubricCriterion.id).order_by(RubricCriterion.position)):
+    weights: dict[int, list[int]] = {}
+    for challenge_id, criterion_id, weight in db.session.execute(
+            select(RubricCriterion.challenge_id, RubricCriterion.id, RubricCriterion.weight)
+            .order_by(RubricCriterion.position)):
         criteria.setdefault(challenge_id, []).append(criterion_id)
+        weights.setdefault(challenge_id, []).append(weight)
     members: dict[int, list[int]] = {}
     for organization_id, user_id in db.session.execute(
             select(User.organization_id, User.id).join(User.organization)
@@ -759,7 +763,8 @@ def _existing_calls() -> list[_Call]:
                   organization_id=row.organization_id, members=members.get(row.organization_id, []),
                   language=row.language, blind=row.blind_review, published_at=moment(row.published_at),
                   deadline=moment(row.deadline), closed_at=moment(row.closed_at), awarded_at=moment(row.awarded_at),
-                  cancelled_at=moment(row.cancelled_at), criteria=criteria.get(row.id, []))
+                  cancelled_at=moment(row.cancelled_at), criteria=criteria.get(row.id, []),
+                  weights=weights.get(row.id, []))
             for row in rows if ChallengeState(row.state) in PROPOSAL_STATES]
 
 
@@ -879,7 +884,8 @@ class _Batch:
                     members=members[n], language=row["language"], blind=row["blind_review"],
                     published_at=row["published_at"], deadline=row["deadline"], closed_at=row["closed_at"],
                     awarded_at=row["awarded_at"], cancelled_at=row["cancelled_at"],
-                    criteria=criterion_ids[n * per_call:(n + 1) * per_call], lead_field=lead_fields[n]))
+                    criteria=criterion_ids[n * per_call:(n + 1) * per_call],
+                    weights=[weight for _, weight in DEFAULT_RUBRIC], lead_field=lead_fields[n]))
             self.audit(events)
             remaining -= len(rows)
             advance(len(rows))
@@ -1018,17 +1024,26 @@ class _Batch:
                 meta.append((plan, status))
                 if status == "conflict":
                     self.conflicted.setdefault(plan.venture["id"], set()).add(reviewer)
+        # The scores, drawn before the rows go in: a submitted review stores its weighted mean, as
+        # save_review does (the draws come in the same order as when they were drawn after the insert).
+        scores_given = []
+        for row, (plan, status) in zip(rows, meta, strict=True):
+            given = {}
+            if status in {"begun", "submitted"}:
+                scored = plan.call.criteria if status == "submitted" else \
+                    plan.call.criteria[:rng.randint(0, len(plan.call.criteria) - 1)]
+                given = {criterion: plan.score(rng) for criterion in scored}
+            scores_given.append(given)
+            row["weighted_score"] = Review.mean_of(zip(given.values(), plan.call.weights, strict=True)) \
+                if status == "submitted" and given else None
         ids = _insert_returning_ids(Review, rows)
         scores, events, conflicts = [], [], []
-        for review_id, row, (plan, status) in zip(ids, rows, meta, strict=True):
+        for review_id, row, (plan, status), given in zip(ids, rows, meta, scores_given, strict=True):
             events.append(_audit(row["assigned_by_id"], "review.assigned", "reviews", review_id, row["assigned_at"],
                                  proposal_id=plan.id, reviewer_id=row["reviewer_id"]))
             if status in {"begun", "submitted"}:
                 events.append(_audit(row["reviewer_id"], "review.no_conflict", "reviews", review_id,
                                      row["no_conflict_at"], proposal_id=plan.id))
-                scored = plan.call.criteria if status == "submitted" else \
-                    plan.call.criteria[:rng.randint(0, len(plan.call.criteria) - 1)]
-                given = {criterion: plan.score(rng) for criterion in scored}
                 scores += [dict(review_id=review_id, criterion_id=criterion, score=score, comment="")
                            for criterion, score in given.items()]
                 verb = "review.submitted" if status == "submitted" else "review.saved"

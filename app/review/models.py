@@ -10,6 +10,7 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -74,6 +75,10 @@ class Review(db.Model):
     recommendation: Mapped[Recommendation | None]
     submitted_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # weighted_mean() as it was when the review was last saved submitted (save_review keeps it), NULL
+    # before: the ranking averages these instead of joining every review to its scores and the rubric.
+    # The rubric changes only while its call is a draft, which has no reviews (update_challenge).
+    weighted_score: Mapped[float | None] = mapped_column(Float)
 
     proposal: Mapped[Proposal] = relationship()
     # Loaded by the queries of the pages that show them (with_reviewer_and_scores), not by every list.
@@ -102,13 +107,22 @@ class Review(db.Model):
     def score_for(self, criterion) -> "ReviewScore | None":
         return next((score for score in self.scores if score.criterion_id == criterion.id), None)
 
-    def weighted_score(self) -> float | None:
-        """The rubric's weighted mean, 1–5; None until every criterion has a score."""
+    def weighted_mean(self) -> float | None:
+        """The rubric's weighted mean, 1–5; None until every criterion has a score. The one definition:
+        stored as weighted_score on submission; the migration that added that column computes it in SQL
+        (migrations/versions/c5a1reviewscore_…, tested against this)."""
         criteria = self.proposal.challenge.criteria
         scored = [(self.score_for(criterion), criterion.weight) for criterion in criteria]
         if not scored or any(score is None for score, _ in scored):
             return None
-        return sum(score.score * weight for score, weight in scored) / sum(weight for _, weight in scored)
+        return Review.mean_of([(score.score, weight) for score, weight in scored])
+
+    @staticmethod
+    def mean_of(scores_and_weights) -> float:
+        """The weighted mean of (score, weight) pairs, one for each criterion of the rubric (the bench data,
+        which writes reviews without the ORM, stores it too)."""
+        pairs = list(scores_and_weights)
+        return sum(score * weight for score, weight in pairs) / sum(weight for _, weight in pairs)
 
     def _is_reviewer(self, user) -> bool:
         return user.is_authenticated and user.id == self.reviewer_id

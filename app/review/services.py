@@ -230,6 +230,7 @@ def save_review(review: Review, *, actor: User, scores: dict[int, tuple[int | No
     first = submit and not review.is_submitted
     if first:
         review.submitted_at = utcnow()
+    review.weighted_score = review.weighted_mean() if review.is_submitted else None  # what the ranking reads
     review.updated_at = utcnow()
     audit.record(actor, "review.submitted" if first else "review.saved", review, proposal_id=review.proposal_id,
                  scores={str(score.criterion_id): score.score for score in review.scores},

@@ -204,7 +204,8 @@ def test_each_staff_member_has_a_review_to_answer(seeded, people):
         assert waiting[0].can_answer_conflict(people[who]) and waiting[0].proposal.is_under_consideration
     for review in reviews:
         if review.is_submitted:
-            assert review.weighted_score() is not None and review.recommendation and review.comment
+            assert review.weighted_mean() is not None and review.recommendation and review.comment
+            assert review.weighted_score == review.weighted_mean()  # stored by save_review, as the ranking reads it
             assert review.proposal.may_review(review.reviewer) or not review.proposal.is_under_consideration
     assert any(review.reviewer == people["company"] and review.is_submitted for review in reviews)
 

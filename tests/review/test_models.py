@@ -211,7 +211,7 @@ def test_can_unassign(reviews, users, anonymous, person, expected):
 def test_weighted_score(make_challenge, make_proposal, users, weights, scores, expected):
     proposal = make_proposal(ProposalState.submitted, challenge=make_challenge("open", criteria=criteria(*weights)))
     review = review_of(proposal, users["ipark_staff"], scores=scores)
-    assert review.weighted_score() == expected
+    assert review.weighted_mean() == expected
 
 
 # Conflicts --------------------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def test_a_draft_review_keeps_partial_scores(proposal, challenge, users):
     assert [(score.criterion_id, score.score, score.comment) for score in review.scores] == [
         (science.id, 4, "Solid")]
     assert (review.comment, review.recommendation, review.is_submitted) == ("So far so good", None, False)
-    assert review.weighted_score() is None
+    assert review.weighted_mean() is None
     assert audit_actions("reviews")[-1] == "review.saved"
 
     services.save_review(review, actor=reviewer, scores={fit.id: (2, "")}, comment="", recommendation="oppose",
@@ -237,7 +237,7 @@ def test_submit_review(proposal, challenge, users):
                          recommendation="strongly_support", submit=True)
     db.session.commit()
     assert review.is_submitted and review.recommendation == Recommendation.strongly_support
-    assert review.weighted_score() == pytest.approx((3 * 5 + 2 * 2 + 1 * 1) / 6)
+    assert review.weighted_mean() == pytest.approx((3 * 5 + 2 * 2 + 1 * 1) / 6)
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "review.submitted")).all()
     science, fit, team = challenge.criteria
     assert event.details == {"proposal_id": proposal.id, "recommendation": "strongly_support",
