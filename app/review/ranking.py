@@ -4,35 +4,17 @@ CSV export of every review behind it."""
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Float, and_, cast, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.challenges.models import Challenge, RubricCriterion
+from app.challenges.models import Challenge
 from app.common.csv_export import csv_text
 from app.common.pagination import Page
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState, name_of_venture, visible_proposals_clause
-from app.review.models import Review, ReviewScore, with_reviewer_and_scores
+from app.review.models import Review, with_reviewer_and_scores
 
 PER_PAGE = 50
-
-
-def _per_review(where: list, column=None):
-    """Each submitted review's weighted mean (1–5) of the proposals of ``where`` (a proposal without one
-    has a row with none), and ``column`` of the proposal when the sort needs it. Starts from the
-    proposals (their reviews by uq_reviews_proposal_reviewer), so that no join between the proposals
-    and an aggregate of the call's reviews is left to an estimate: PostgreSQL misjudged how many
-    proposals a conflict leaves and compared every pair (1,546 × 1,303)."""
-    weighted = cast(func.sum(ReviewScore.score * RubricCriterion.weight), Float) / func.sum(RubricCriterion.weight)
-    extra = [] if column is None else [column]
-    return (select(Proposal.id.label("proposal_id"), *[column.label("column") for column in extra],
-                   weighted.label("weighted"))
-            .outerjoin(Review, and_(Review.proposal_id == Proposal.id, Review.submitted_at.is_not(None)))
-            .outerjoin(ReviewScore, ReviewScore.review_id == Review.id)
-            .outerjoin(RubricCriterion, RubricCriterion.id == ReviewScore.criterion_id)
-            .where(*where)
-            .group_by(Proposal.id, *extra, Review.id)
-            .subquery())
 
 
 @dataclass(frozen=True)
@@ -57,16 +39,22 @@ def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool
     # Sort the keys, then load the page: the sort reads the ids and scores of the call's proposals (not
     # their texts), and the total comes with them (a window over the rows the sort reads anyway: a count
     # of its own read the call's proposals once more). Only a page past the end counts apart.
-    per_review = _per_review(where, {"submitted": Proposal.submitted_at, "title": Proposal.title}.get(sort))
-    proposal_id, weighted = per_review.c.proposal_id, per_review.c.weighted
+    # Each review's weighted mean is stored on submission (Review.weighted_score): a review without
+    # every score has none, and counts for nothing. Starting from the proposals (their reviews by
+    # uq_reviews_proposal_reviewer), no join between the proposals and an aggregate of the call's reviews
+    # is left to an estimate: PostgreSQL misjudged how many proposals a conflict leaves and compared
+    # every pair (1,546 × 1,303).
+    weighted = Review.weighted_score
     score, spread = func.avg(weighted).label("score"), (func.max(weighted) - func.min(weighted)).label("spread")
-    reviews = func.count(weighted).label("reviews")  # a review without scores has no mean: not counted
-    column = getattr(per_review.c, "column", None)
+    reviews = func.count(weighted).label("reviews")
+    column = {"submitted": Proposal.submitted_at, "title": Proposal.title}.get(sort)
     key = column if column is not None else {"spread": spread, "reviews": reviews}.get(sort, score)
-    keys = (select(proposal_id.label("id"), key.label("key"), score, spread, reviews,
+    keys = (select(Proposal.id.label("id"), key.label("key"), score, spread, reviews,
                    func.count().over().label("total"))
-            .group_by(proposal_id, *([] if column is None else [column]))
-            .order_by((key.desc() if descending else key.asc()).nulls_last(), proposal_id)
+            .outerjoin(Review, and_(Review.proposal_id == Proposal.id, Review.submitted_at.is_not(None)))
+            .where(*where)
+            .group_by(Proposal.id)
+            .order_by((key.desc() if descending else key.asc()).nulls_last(), Proposal.id)
             .limit(per_page).offset((page - 1) * per_page)
             .subquery())
     shown = keys.c.key.desc() if descending else keys.c.key.asc()
@@ -104,7 +92,7 @@ def export_rows(challenge: Challenge, user) -> Iterator[list]:
         proposal = review.proposal
         if not review.can_view(user):
             continue
-        weighted = review.weighted_score()
+        weighted = review.weighted_mean()
         row = [proposal.id, proposal.title,
                proposal.organization.display_name if proposal.can_see_identity(user) else "",
                str(proposal.state), review.reviewer.name,
