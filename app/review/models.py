@@ -87,6 +87,8 @@ class Review(db.Model):
 
     __table_args__ = (
         Index("uq_reviews_proposal_reviewer", "proposal_id", "reviewer_id", unique=True),
+        # The ranking reads a call's submitted reviews' weighted means from the index alone.
+        Index("ix_reviews_proposal_score", "proposal_id", "submitted_at", "weighted_score"),
         CheckConstraint("no_conflict_at IS NULL OR conflict_declared_at IS NULL", name="conflict_answered_once"),
         CheckConstraint("submitted_at IS NULL OR (no_conflict_at IS NOT NULL AND recommendation IS NOT NULL)",
                         name="submitted_review_complete"),
