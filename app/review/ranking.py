@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.challenges.models import Challenge
 from app.common.csv_export import csv_text
@@ -61,13 +62,16 @@ def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool
     rows = db.session.execute(
         select(Proposal, keys.c.score, keys.c.spread, keys.c.reviews, keys.c.total)
         .join(keys, keys.c.id == Proposal.id)
-        # The ventures of the page only; the call is the page's, already loaded.
-        .options(name_of_venture(selectinload(Proposal.organization)))
+        # Joined: the page's ventures only, the keys having chosen the rows; the call is the page's,
+        # already loaded.
+        .options(name_of_venture(joinedload(Proposal.organization)))
         .order_by(shown.nulls_last(), Proposal.id)).all()
     if rows:
         total = rows[0][-1]
     else:
         total = db.session.scalar(select(func.count()).select_from(Proposal).where(*where)) if page > 1 else 0
+    for proposal, *_ in rows:  # the page's call, as the lazy load would find it (for less)
+        set_committed_value(proposal, "challenge", challenge)
     items = [RankedProposal(proposal, score, spread, reviews) for proposal, score, spread, reviews, _ in rows]
     return Page(items=items, total=total or 0, page=page, per_page=per_page)
 

@@ -253,8 +253,8 @@ def test_ranking_uses_a_constant_number_of_queries(app, challenge, make_proposal
     many, shown = queries_for_ranking()
     assert shown == 12
     assert many == few
-    # The count, the page and the page's ventures; the call is the page's, already loaded.
-    assert few <= 3
+    # The page with its ventures and the total; the call is the page's, already loaded.
+    assert few == 1
 
 
 # The CSV export ---------------------------------------------------------------------------------
