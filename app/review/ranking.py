@@ -29,6 +29,14 @@ class RankedProposal:
 SORTS = ("score", "spread", "reviews", "submitted", "title")
 
 
+def _settled(mean):
+    """``mean`` to nine decimals: equal means summed in another order differ in their last bits (1.3 and
+    1.2999999999999998), and would be ordered by those; settled, they are equal and the ids order them.
+    Distinct means differ by far more: each is a fraction over the rubric's total weight (whole numbers)
+    times the number of reviews."""
+    return func.round(mean * 1e9) / 1e9
+
+
 def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool = True, page: int = 1,
             per_page: int = PER_PAGE, states: set[ProposalState] | None = None) -> Page:
     """The proposals ``user`` may see on this challenge, drafts excepted, with their scores."""
@@ -46,7 +54,8 @@ def ranking(challenge: Challenge, user, *, sort: str = "score", descending: bool
     # is left to an estimate: PostgreSQL misjudged how many proposals a conflict leaves and compared
     # every pair (1,546 × 1,303).
     weighted = Review.weighted_score
-    score, spread = func.avg(weighted).label("score"), (func.max(weighted) - func.min(weighted)).label("spread")
+    score, spread = _settled(func.avg(weighted)).label("score"), \
+        _settled(func.max(weighted) - func.min(weighted)).label("spread")
     reviews = func.count(weighted).label("reviews")
     column = {"submitted": Proposal.submitted_at, "title": Proposal.title}.get(sort)
     key = column if column is not None else {"spread": spread, "reviews": reviews}.get(sort, score)

@@ -143,8 +143,9 @@ def expected_order(challenge, rows, sort, descending) -> list[int]:
     def key(proposal_id):
         score, spread, reviews = rows[proposal_id]
         proposal = proposals[proposal_id]
-        return {"spread": spread, "reviews": reviews, "submitted": proposal.submitted_at,
-                "title": proposal.title}.get(sort, None if score is None else round(score, 9))
+        return {"spread": None if spread is None else round(spread, 9), "reviews": reviews,
+                "submitted": proposal.submitted_at, "title": proposal.title}.get(
+            sort, None if score is None else round(score, 9))
 
     present = sorted((proposal_id for proposal_id in rows if key(proposal_id) is not None),
                      key=lambda proposal_id: proposal_id)
@@ -215,3 +216,18 @@ def test_the_migration_computes_what_the_model_does(scored_call, make_challenge,
     assert [(review.id, review.weighted_score) for review in reviews] == [
         (review.id, review.weighted_mean() if review.is_submitted else None) for review in reviews]
     assert sum(review.weighted_score is not None for review in reviews) == 10
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_equal_means_summed_in_another_order_tie(make_challenge, make_proposal, make_user, reviewers, users,
+                                                 descending):
+    """(1.0 + 1.0 + 1.3) / 3 is 1.0999999999999999 in floating point, whatever the order: it ties with a
+    single review of 1.1 all the same, and the ids order the two either way."""
+    call = make_challenge("open", criteria=[RubricCriterion(position=n, name=f"C{n}", weight=weight)
+                                            for n, weight in enumerate((30, 25, 20, 15, 10), 1)])
+    averaged, single = (make_proposal(SUBMITTED, challenge=call, creator=make_user("venture")) for _ in range(2))
+    for reviewer, last in zip(reviewers, (1, 1, 4), strict=False):
+        reviewed(averaged, reviewer, users, 1, 1, 1, 1, last)  # 1.0, 1.0 and 1.3
+    reviewed(single, reviewers[3], users, 1, 1, 1, 1, 2)  # 1.1
+    page = ranking(call, users["ipark_staff"], descending=descending)
+    assert [(item.proposal.id, item.score) for item in page.items] == [(averaged.id, 1.1), (single.id, 1.1)]
