@@ -7,7 +7,6 @@ the decisions page; the registered ``on_approved`` runs in the transaction of th
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
@@ -19,6 +18,7 @@ from app.common.errors import DomainError, PermissionDenied
 from app.common.locking import lock
 from app.common.models import DecisionState, Institution, JointDecision
 from app.common.time import utcnow
+from app.common.views import url_for_each
 from app.extensions import db
 
 
@@ -144,20 +144,6 @@ def action_labels(decisions) -> dict[str, Markup]:
     """The label of each action of a page's decisions, translated once (a lazy label translates again
     each time it is shown), as the template would show it."""
     return {name: escape(_actions[name].label) for name in {decision.action for decision in decisions}}
-
-
-def url_for_each(endpoint: str, argument: str) -> Callable[[int], str]:
-    """``url_for(endpoint, argument=id)`` for the ids of a page: built once, each id put in its place
-    (a URL costs the routing map a build; a page of decisions has three per row)."""
-    marker = 987654321
-    head, tail = url_for(endpoint, **{argument: marker}).rsplit(str(marker), 1)
-
-    def url(value: int) -> str:
-        if type(value) is not int:
-            raise TypeError(f"{argument} is an id, not {value!r}")
-        return f"{head}{value}{tail}"
-
-    return url
 
 
 def subject_urls(decisions, user) -> dict[int, str | None]:

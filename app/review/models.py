@@ -58,6 +58,10 @@ class Recommendation(LabelledEnum):
     oppose = "oppose", _l("Do not recommend")
 
 
+# A review waiting for its reviewer (the partial index of My reviews).
+_WAITING = "submitted_at IS NULL AND conflict_declared_at IS NULL"
+
+
 class Review(db.Model):
     """One reviewer's assignment to one proposal, and — once they have confirmed they have no
     conflict — their scores, comment and recommendation."""
@@ -89,6 +93,11 @@ class Review(db.Model):
         Index("uq_reviews_proposal_reviewer", "proposal_id", "reviewer_id", unique=True),
         # The ranking reads a call's submitted reviews' weighted means from the index alone.
         Index("ix_reviews_proposal_score", "proposal_id", "submitted_at", "weighted_score"),
+        # My reviews (reviews_of) reads a reviewer's reviews in assigned order, the waiting ones from a
+        # partial index of their own (a few of them): in proportion to the page, not to the reviewer's reviews.
+        Index("ix_reviews_reviewer_assigned", "reviewer_id", "assigned_at", "id"),
+        Index("ix_reviews_reviewer_waiting", "reviewer_id", "assigned_at", "id",
+              sqlite_where=text(_WAITING), postgresql_where=text(_WAITING)),
         CheckConstraint("no_conflict_at IS NULL OR conflict_declared_at IS NULL", name="conflict_answered_once"),
         CheckConstraint("submitted_at IS NULL OR (no_conflict_at IS NOT NULL AND recommendation IS NOT NULL)",
                         name="submitted_review_complete"),
@@ -213,14 +222,6 @@ def conflicted_audit_events_clause(user):
 
 
 # Lists of the review pages ----------------------------------------------------------------------------
-
-# My reviews reads a reviewer's reviews in assigned order from an index, the waiting ones from a partial
-# index of their own (a few of them): in proportion to the page, not to the reviewer's reviews.
-Index("ix_reviews_reviewer_assigned", Review.reviewer_id, Review.assigned_at, Review.id)
-_WAITING = "submitted_at IS NULL AND conflict_declared_at IS NULL"
-Index("ix_reviews_reviewer_waiting", Review.reviewer_id, Review.assigned_at, Review.id,
-      sqlite_where=text(_WAITING), postgresql_where=text(_WAITING))
-
 
 def _my_reviews_counts(user_id: int):
     """Scalar subqueries: ``user_id``'s reviews that no conflict hides, and the waiting ones among them.

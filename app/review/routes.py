@@ -12,7 +12,7 @@ from app.common.csv_export import csv_download
 from app.common.names import org_name
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
-from app.common.views import attempt, bulk_apply, flash_form_errors, require, run_service, visible_or_404
+from app.common.views import attempt, bulk_apply, flash_form_errors, require, run_service, url_for_each, visible_or_404
 from app.extensions import db
 from app.proposals.conflicts import Conflict
 from app.proposals.models import (
@@ -78,8 +78,8 @@ def index():
                            may_declare_conflicts=Conflict.can_declare(current_user),
                            oversees_conflicts=Conflict.can_oversee(current_user),
                            # a URL per row, built from one per page
-                           review_url=signoff.url_for_each(".show", "review_id"),
-                           challenge_url=signoff.url_for_each(".challenge", "challenge_id"))
+                           review_url=url_for_each(".show", "review_id"),
+                           challenge_url=url_for_each(".challenge", "challenge_id"))
 
 
 # One review -----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from app.common.names import org_name
 from app.common.outbox import given_up_emails, retry_email, retrying_count
 from app.common.pagination import requested_page
 from app.common.routes import requested_next
-from app.common.views import attempt, bulk_apply, require, run_service, visible_or_404
+from app.common.views import attempt, bulk_apply, require, run_service, url_for_each, visible_or_404
 from app.extensions import db
 from app.staff import bp, services
 from app.staff.audit_log import blind_actors, events_seen_by
@@ -93,8 +93,8 @@ def decisions():
                            labels=signoff.action_labels(page.items),
                            signable={decision.id for decision in page.items if decision.can_sign(current_user)},
                            links=signoff.subject_urls(page.items, current_user),
-                           sign_url=signoff.url_for_each(".sign_decision", "decision_id"),
-                           reject_url=signoff.url_for_each(".reject_decision", "decision_id"))
+                           sign_url=url_for_each(".sign_decision", "decision_id"),
+                           reject_url=url_for_each(".reject_decision", "decision_id"))
 
 
 @bp.post("/decisions/<int:decision_id>/sign")

@@ -7,6 +7,7 @@ from flask import url_for
 from flask_babel import force_locale
 
 from app.common import signoff
+from app.common.views import url_for_each
 from app.extensions import db
 from app.proposals.models import ProposalState
 from app.review import services
@@ -15,7 +16,7 @@ from app.review import services
 def test_a_url_for_each_id_is_the_url_for_that_id(app):
     host = app.config.get("SERVER_NAME") or "localhost"
     with app.test_request_context("/", base_url=f"http://{host}/prefix"):
-        sign_url = signoff.url_for_each("staff.sign_decision", "decision_id")
+        sign_url = url_for_each("staff.sign_decision", "decision_id")
         for decision_id in (1, 42, 987654321, 10**12):
             assert sign_url(decision_id) == url_for("staff.sign_decision", decision_id=decision_id)
         assert sign_url(7).startswith("/prefix/staff/")
@@ -25,7 +26,7 @@ def test_a_url_for_each_id_is_the_url_for_that_id(app):
 def test_a_url_for_each_id_takes_integers_only(app, value):
     with app.test_request_context("/"):
         with pytest.raises(TypeError):
-            signoff.url_for_each("staff.sign_decision", "decision_id")(value)
+            url_for_each("staff.sign_decision", "decision_id")(value)
 
 
 def _decide(proposal, target, users):
