@@ -118,6 +118,8 @@ class Config:
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # Where the stripe library sends its requests: Stripe itself unless set (the browser journey's fake).
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
 
     # Machine drafts of translations (app/common/machine_translation.py): without a key, no button.
     # DEEPL_SERVER_URL None lets the library choose (the free API for keys ending ":fx").

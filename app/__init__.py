@@ -39,6 +39,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.challenges import bp as challenges_bp
     from app.common import bp as common_bp
     from app.common import routes as _common_routes  # noqa: F401
+    from app.funding import bp as funding_bp
+    from app.funding import webhooks_bp
     from app.proposals import bp as proposals_bp
     from app.review import bp as review_bp
     from app.staff import bp as staff_bp
@@ -49,6 +51,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(challenges_bp)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(funding_bp)
+    app.register_blueprint(webhooks_bp)
 
     from app.common.security import HealthCheck, security_headers
 
@@ -77,10 +81,11 @@ def _connect_reactions():
     layers stay one-way (docs/architecture.md). Process-wide and idempotent: building the app
     again (the tests build many) connects nothing twice."""
     from app.auth import reactions as auth_reactions
+    from app.funding import reactions as funding_reactions
     from app.proposals import reactions as proposals_reactions
     from app.review import reactions as review_reactions
 
-    for domain in (auth_reactions, proposals_reactions, review_reactions):
+    for domain in (auth_reactions, proposals_reactions, review_reactions, funding_reactions):
         domain.connect()
 
 

@@ -29,6 +29,7 @@ def test_building_the_app_again_connects_each_reaction_once(app):
     create_app("testing")
     assert {signal.name: len(signal.receivers) for signal in (
         signals.challenge_closed, signals.challenge_followers, signals.proposal_selected, signals.language_chosen)} \
-        == {"challenge-closed": 1, "challenge-followers": 1, "proposal-selected": 0, "language-chosen": 1}
+        == {"challenge-closed": 1, "challenge-followers": 1, "proposal-selected": 1, "language-chosen": 1}
     assert {name for name in signoff._actions if name.startswith("proposal.")} == {
         "proposal.shortlist", "proposal.decline", "proposal.request_revision", "proposal.select"}
+    assert {"award.approve", "tranche.release"} <= set(signoff._actions)

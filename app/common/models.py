@@ -58,24 +58,34 @@ class AuditEvent(db.Model):
 
 
 # Append-only in the database itself, so no code path (ORM, bulk statement, raw SQL) can rewrite
-# history. The initial migration creates the same triggers.
-APPEND_ONLY_TRIGGERS = {
-    "sqlite": [
-        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
-        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$",
-        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
-    ],
-}
-for _dialect, _statements in APPEND_ONLY_TRIGGERS.items():
-    for _statement in _statements:
-        event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+# history: the audit log here, the ledger (app.funding.ledger). The migrations create the same triggers.
+def append_only_statements(table: str) -> dict[str, list[str]]:
+    """The triggers, per dialect, that refuse UPDATE and DELETE on ``table``."""
+    return {
+        "sqlite": [
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
+        ],
+        "postgresql": [
+            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
+        ],
+    }
+
+
+def append_only_triggers(table: str) -> None:
+    """Create the append-only triggers with ``table`` (as create_all does in the tests)."""
+    target = db.metadata.tables[table]
+    for dialect, statements in append_only_statements(table).items():
+        for statement in statements:
+            event.listen(target, "after_create", DDL(statement).execute_if(dialect=dialect))
+
+
+append_only_triggers("audit_events")
 
 
 class OutboxEmail(db.Model):

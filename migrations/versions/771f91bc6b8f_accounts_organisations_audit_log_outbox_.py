@@ -197,7 +197,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
 
 
-    # The audit log is append-only in the database (app.common.models.APPEND_ONLY_TRIGGERS).
+    # The audit log is append-only in the database (app.common.models.append_only_statements).
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
                    "$$ BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$")

@@ -146,7 +146,24 @@ def mail_contexts(users, make_challenge, make_proposal):
     url, link = "https://kakehashi.test/challenges/1", "https://kakehashi.test/auth/token"
     question = SimpleNamespace(body="May we use your assay data?", answer="Yes, after the NDA.", answered_at=utcnow())
     on_proposal = dict(proposal=proposal, challenge=challenge, url=url)
+    award = SimpleNamespace(id=7, proposal=proposal, amount_minor=30_000_000, currency="JPY", is_in_kind=False,
+                            needs_deposit=True, in_kind_what=None, in_kind_days=None)
+    tranche = SimpleNamespace(title="Proof of concept", amount_minor=10_000_000)
+    deposit = SimpleNamespace(amount_minor=30_000_000, currency="JPY", receipt_number="KH-00007-00001")
+    payee = SimpleNamespace(masked_account="••••••••6789")
+    on_award = dict(award=award, url=url)
     return {
+        "award_active": (venture, on_award),
+        "award_approved": (venture, on_award),
+        "award_deposit_due": (company, on_award),
+        "award_to_propose": (staff, dict(proposal=proposal, url=url)),
+        "deposit_received": (company, dict(on_award, deposit=deposit)),
+        "evidence_returned": (venture, dict(on_award, tranche=tranche, reason="Add the assay data.")),
+        "evidence_submitted": (staff, dict(on_award, tranche=tranche)),
+        "payee_changed": (venture, dict(payee=payee, url=url)),
+        "payee_confirm": (venture, dict(payee=payee, url=link)),
+        "tranche_approved": (venture, dict(on_award, tranche=tranche)),
+        "tranche_paid": (venture, dict(on_award, tranche=tranche)),
         "challenge_awarded": (venture, dict(challenge=challenge, url=url)),
         "challenge_cancelled": (venture, dict(challenge=challenge, url=url, reason="The budget was withdrawn.")),
         "challenge_changes_requested": (company, dict(challenge=challenge, url=url, note="Name the assay.")),
