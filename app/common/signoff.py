@@ -39,6 +39,9 @@ class DecisionAction:
     conflicted_subject_ids: Callable[..., object] | None = None
     # Loader options for what the decisions page shows of a subject, loaded with the page's subjects.
     subject_options: tuple = ()
+    # The rows to lock before the subject, in the application's lock order (a tranche's award): what
+    # on_approved checks across the subject's siblings is then read under their parent's lock.
+    lock_before: Callable[..., tuple] | None = None
 
 
 _actions: dict[str, DecisionAction] = {}
@@ -241,7 +244,8 @@ def _lock(decision: JointDecision) -> None:
     moment are taken one after the other: the second sees the first and completes the decision."""
     subject = load_subject(decision)
     if subject is not None:
-        lock(subject)
+        before = action_for(decision).lock_before
+        lock(*(before(subject) if before is not None else ()), subject)
     lock(decision)
 
 

@@ -468,7 +468,8 @@ def submit_evidence(tranche: Tranche, *, actor: User, report: str, files=()) -> 
 
 def release_tranche(tranche: Tranche, *, decision, actor: User) -> None:
     """The second signature on the evidence: the money is committed to the venture (from the company's
-    escrow, or MSS's programme) and its payout starts."""
+    escrow, or MSS's programme) and its payout starts. The award is locked before the tranche (the
+    action's lock_before), so two tranches released at once cannot both spend the same escrow."""
     award = tranche.award
     require_transition(TRANCHE_TRANSITIONS, tranche.state, TrancheState.approved)
     currency = str(award.currency)
@@ -763,6 +764,7 @@ def register_decision_actions() -> None:
     signoff.register_action(signoff.DecisionAction(
         name=TRANCHE_ACTION, model=Tranche, label=_l("Release a tranche"), on_approved=release_tranche,
         on_rejected=return_evidence, subject_page=("funding.tranche", "tranche_id"),
+        lock_before=lambda tranche: (tranche.award,),
         is_conflicted=lambda tranche, user: _proposal_conflicted(tranche.award.proposal_id, user),
         conflicted_subject_ids=lambda user: select(Tranche.id).join(Award).where(
             Award.proposal_id.in_(conflicted_proposal_ids(user.id)))))
