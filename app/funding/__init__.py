@@ -1,0 +1,1 @@
+"""Funding: awards, tranches, deposits through Stripe, remittances, on an append-only ledger."""
