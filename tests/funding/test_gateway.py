@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from app.funding.gateway import (
+    PROBLEMS,
     BadSignature,
     CheckoutSession,
     ConnectedAccount,
@@ -313,6 +314,12 @@ def test_stripe_errors_become_problems(gateway, fake, payee_account, status, err
     assert (failed.value.problem, failed.value.detail, failed.value.retryable) == (problem, "What Stripe said.",
                                                                                    retryable)
     assert fake.objects("transfer") == []
+    assert len(fake.requests_to("POST", "/v1/transfers")) == 1  # the library does not retry on its own
+
+
+def test_staff_read_each_problem_in_words(app):
+    assert str(PaymentError("timeout", "Read timed out.").label) == "Stripe did not answer in time."
+    assert len({str(label) for label in PROBLEMS.values()}) == len(PROBLEMS)
 
 
 CALLS = {
@@ -341,6 +348,49 @@ def test_every_call_reports_network_trouble(gateway, fake, call, trouble, proble
     assert (failed.value.problem, failed.value.retryable) == (problem, True)
     assert "Unexpected error communicating with Stripe" in failed.value.detail
     assert len(fake.requests) == 1
+
+
+# -- what happens at Stripe outside our requests ------------------------------------------------------------
+
+def test_reversals_and_refunds_move_the_balance_and_are_announced(gateway, fake, customer, payee_account):
+    session = checkout(gateway, customer, amount=100_000)
+    payment_intent = fake.complete_checkout(session.id)["payment_intent"]
+    made = transfer(gateway, payee_account)
+
+    fake.reverse_transfer(made.id, 400_000)
+    fake.reverse_transfer(made.id)
+    fake.refund(payment_intent, 30_000)
+
+    assert [(e["data"]["object"]["amount_reversed"], e["data"]["object"]["reversed"])
+            for e in fake.events_of("transfer.reversed")] == [(400_000, False), (1_000_000, True)]
+    [refunded] = fake.events_of("charge.refunded")
+    assert (refunded["data"]["object"]["payment_intent"], refunded["data"]["object"]["amount_refunded"],
+            refunded["data"]["object"]["refunded"]) == (payment_intent, 30_000, False)
+    transactions = list(gateway.balance_transactions())
+    assert sorted((t["type"], t["net"]) for t in transactions) == [
+        ("charge", 96_400), ("refund", -30_000), ("topup", 5_000_000), ("transfer", -1_000_000),
+        ("transfer_refund", 400_000), ("transfer_refund", 600_000)]
+    assert sum(t["net"] for t in transactions) == fake.balance["jpy"] == 5_066_400
+    with pytest.raises(ValueError):
+        fake.reverse_transfer(made.id, 1)
+
+
+def test_a_session_that_expires_and_a_bank_transfer_that_never_comes(gateway, fake, customer):
+    abandoned = checkout(gateway, customer, deposit_id=1)
+    fake.expire_checkout(abandoned.id)
+    with pytest.raises(ValueError):
+        fake.complete_checkout(abandoned.id)
+
+    unpaid = checkout(gateway, customer, deposit_id=2)
+    payment_intent = fake.complete_checkout(unpaid.id, async_bank_transfer=True)["payment_intent"]
+    fake.fail_bank_transfer(unpaid.id)
+
+    assert [(e["type"], e["data"]["object"]["id"]) for e in fake.events] == [
+        ("checkout.session.expired", abandoned.id), ("checkout.session.completed", unpaid.id),
+        ("checkout.session.async_payment_failed", unpaid.id)]
+    assert fake.get(payment_intent)["status"] == "canceled"
+    assert gateway.payment_fee(payment_intent) is None
+    assert fake.balance["jpy"] == 0
 
 
 # -- the lists reconciliation reads -----------------------------------------------------------------------
