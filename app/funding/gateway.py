@@ -1,11 +1,12 @@
 """The one adapter around Stripe's official library (`stripe.StripeClient`): docs/funding.md, "Stripe".
 
-Every request that creates something carries an idempotency key made from our own row
-(``tranche-42-transfer``): Stripe answers a repeated key with the object it made the first time, so a
-retry after a time-out finds the transfer instead of making a second. The library's own retries are
-off: a failure comes back at once with its reason, and the retry (a job, a staff member's button)
-sends the same key. What Stripe refuses, or a network that fails, comes out as a PaymentError naming
-one of PROBLEMS; nothing the library raises leaves this module.
+Every request that creates something lasting (a customer, a Checkout session, a transfer, a Connect
+account) carries an idempotency key made from our own row (``tranche-42-transfer``): Stripe answers a
+repeated key with the object it made the first time, so a retry after a time-out finds the transfer
+instead of making a second. The library's own retries are off: a failure comes back at once with its
+reason, and the retry (a job, a staff member's button) sends the same key. What Stripe refuses, or
+a network that fails, comes out as a PaymentError naming one of PROBLEMS; nothing the library raises
+leaves this module.
 
 Stripe keeps the answer to a key for at least 24 hours, errors included ("including 500 errors"): a
 request refused for a reason that has since gone (the balance was topped up, the payee finished
