@@ -65,7 +65,7 @@ class PaymentError(Exception):
 
     @property
     def label(self):
-        return PROBLEMS[self.problem]
+        return PROBLEMS.get(self.problem, PROBLEMS["api_error"])
 
 
 class BadSignature(Exception):

@@ -320,6 +320,7 @@ def test_stripe_errors_become_problems(gateway, fake, payee_account, status, err
 def test_staff_read_each_problem_in_words(app):
     assert str(PaymentError("timeout", "Read timed out.").label) == "Stripe did not answer in time."
     assert len({str(label) for label in PROBLEMS.values()}) == len(PROBLEMS)
+    assert str(PaymentError("something new").label) == "Stripe had an error."
 
 
 CALLS = {
