@@ -153,6 +153,10 @@ class TestConfig(Config):
     # Never the developer's key: a test that wants DeepL starts tests/fakes/deepl_server.py.
     DEEPL_AUTH_KEY = None
     DEEPL_SERVER_URL = None
+    # Never the developer's Stripe either: the manual backend, or the fake_stripe fixture's gateway.
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+    STRIPE_API_BASE = None
 
     @classmethod
     def finalize(cls, config: dict) -> None:

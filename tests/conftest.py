@@ -708,6 +708,19 @@ def record_plans(app):
 
 
 @pytest.fixture
+def fake_stripe(app):
+    """The Stripe path with no network: the app's gateway is the real adapter and library over
+    tests/fakes/stripe_api.py; the fixture is the fake (its requests, its objects, its events)."""
+    from app.funding import payments
+    from tests.fakes.stripe_api import FakeStripe, stripe_gateway
+
+    fake = FakeStripe()
+    payments.use_gateway(app, stripe_gateway(fake))
+    yield fake
+    payments.use_gateway(app, None)
+
+
+@pytest.fixture
 def fake_deepl(app):
     """A fake DeepL API on 127.0.0.1 (tests/fakes/deepl_server.py), and the app set to use it through
     the library's server URL: machine drafts are available, and nothing goes to the network."""

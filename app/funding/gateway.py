@@ -48,6 +48,9 @@ PAYMENT_METHODS = {
 JP_BANK_TRANSFER = {"customer_balance": {"funding_type": "bank_transfer",
                                          "bank_transfer": {"type": "jp_bank_transfer"}}}
 CHECKOUT_LOCALES = {"ja", "ko", "en"}
+# Refusals Stripe made before it made anything: the next attempt needs a key of its own (Stripe would
+# answer the old key with the same refusal for a day). After the others a transfer may exist: same key.
+MADE_NOTHING = {"insufficient_balance", "account_not_enabled", "invalid_request", "declined"}
 
 # Refusals that mean the destination account cannot take transfers (yet): Stripe's codes for it, or
 # any code about capabilities.

@@ -300,7 +300,9 @@ class Payee(db.Model):
         CheckConstraint("(state = 'unconfirmed') = (confirmed_at IS NULL)", name="payee_confirmed_at"),
         CheckConstraint("kind <> 'bank_account' OR (account_holder IS NOT NULL AND bank_name IS NOT NULL "
                         "AND account_number IS NOT NULL)", name="payee_bank_details"),
-        CheckConstraint("kind <> 'stripe_connect' OR stripe_account_id IS NOT NULL", name="payee_stripe_account"),
+        # Confirmed only with its Stripe account (made in the registering transaction, after the first flush).
+        CheckConstraint("kind <> 'stripe_connect' OR stripe_account_id IS NOT NULL OR state = 'unconfirmed'",
+                        name="payee_stripe_account"),
     )
 
     @property
@@ -360,7 +362,9 @@ class Deposit(db.Model):
     __table_args__ = (
         CheckConstraint("amount_minor > 0", name="deposit_amount_positive"),
         CheckConstraint("(state = 'paid') = (received_at IS NOT NULL)", name="deposit_received_at"),
-        CheckConstraint("method <> 'stripe_checkout' OR stripe_session_id IS NOT NULL", name="deposit_session"),
+        # A Checkout deposit has its session from its first flush on, but for the instant of asking Stripe.
+        CheckConstraint("method <> 'stripe_checkout' OR stripe_session_id IS NOT NULL OR state = 'open'",
+                        name="deposit_session"),
         CheckConstraint("method <> 'bank_transfer' OR reference IS NOT NULL", name="deposit_reference"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="deposit_refund_range"),
     )

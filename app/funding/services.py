@@ -25,7 +25,7 @@ from app.common.outbox import external_url, queue_email
 from app.common.time import as_utc, utcnow
 from app.extensions import db
 from app.funding import ledger
-from app.funding.gateway import PaymentError
+from app.funding.gateway import MADE_NOTHING, PaymentError
 from app.funding.ledger import AccountKind, TransactionKind
 from app.funding.models import (
     AWARD_TRANSITIONS,
@@ -235,24 +235,27 @@ def start_checkout(award: Award, *, actor: User, gateway, success_url: str, canc
     amount = outstanding_deposit(award)
     if amount <= 0:
         raise DepositNotDue()
-    open_deposit = db.session.scalar(select(Deposit).where(
+    open_deposit = db.session.scalars(select(Deposit).where(
         Deposit.award_id == award.id, Deposit.method == DepositMethod.stripe_checkout,
-        Deposit.state.in_([DepositState.open, DepositState.processing])))
+        Deposit.state.in_([DepositState.open, DepositState.processing])).order_by(Deposit.id.desc())).first()
     if open_deposit is not None and open_deposit.amount_minor == amount:
         return open_deposit
-    attempt = 1 + (db.session.scalar(select(func.count()).where(Deposit.award_id == award.id)) or 0)
+    deposit = Deposit(award_id=award.id, method=DepositMethod.stripe_checkout, amount_minor=amount,
+                      currency=award.currency, created_by_id=actor.id)
+    db.session.add(deposit)
+    db.session.flush()
     try:
         customer_id = _stripe_customer(award, gateway)
+        # The key names everything the session says: a retry with the same deposit, amount and language
+        # gets the session Stripe made, anything else a new one (SQLite reuses the id of a row rolled back).
         session = gateway.create_checkout_session(
-            deposit_id=attempt, award_id=award.id, amount_minor=amount, currency=str(award.currency),
+            deposit_id=deposit.id, award_id=award.id, amount_minor=amount, currency=str(award.currency),
             description=f"Kakehashi award {award.id}", customer_id=customer_id,
-            success_url=success_url, cancel_url=cancel_url, locale=locale)
+            success_url=success_url, cancel_url=cancel_url, locale=locale,
+            key=f"award-{award.id}-deposit-{deposit.id}-{amount}-{locale}-checkout")
     except PaymentError as error:
         raise PaymentRefused(error.label) from error
-    deposit = Deposit(award_id=award.id, method=DepositMethod.stripe_checkout, amount_minor=amount,
-                      currency=award.currency, stripe_session_id=session.id, checkout_url=session.url,
-                      created_by_id=actor.id)
-    db.session.add(deposit)
+    deposit.stripe_session_id, deposit.checkout_url = session.id, session.url
     db.session.flush()
     audit.record(actor, "deposit.checkout_started", deposit, to_state=DepositState.open, amount_minor=amount)
     return deposit
@@ -560,7 +563,8 @@ def _problem(tranche: Tranche, problem: str, detail: str | None = None) -> None:
 
 
 def transfer_key(tranche: Tranche) -> str:
-    """The idempotency key of the tranche's transfer; a new one only after Stripe reversed the last."""
+    """The idempotency key of the tranche's transfer; a new one only after Stripe refused the last
+    request before making anything, or reversed the last transfer."""
     return f"tranche-{tranche.id}-transfer" + (f"-{tranche.transfer_attempt}" if tranche.transfer_attempt > 1 else "")
 
 
@@ -574,6 +578,8 @@ def _transfer(tranche: Tranche, payee: Payee, gateway, *, actor) -> None:
             currency=str(award.currency), destination=payee.stripe_account_id, key=transfer_key(tranche))
     except PaymentError as error:
         _problem(tranche, error.problem, error.detail)
+        if error.problem in MADE_NOTHING:
+            tranche.transfer_attempt += 1
         audit.record(actor, "tranche.transfer_failed", tranche, problem=error.problem)
         return
     record_transfer(tranche, transfer_id=transfer.id, amount_minor=transfer.amount, actor=actor)

@@ -4,7 +4,7 @@ The ledger's two tables are append-only, as the audit log is (app.common.models.
 
 Revision ID: d1a1funding
 Revises: c5a1reviewscore
-Create Date: 2026-12-01 18:14:53.805642
+Create Date: 2026-12-01 18:21:54.876362
 
 """
 import sqlalchemy as sa
@@ -57,7 +57,7 @@ def upgrade():
     sa.Column('payouts_from', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("(state = 'unconfirmed') = (confirmed_at IS NULL)", name=op.f('ck_payees_payee_confirmed_at')),
     sa.CheckConstraint("kind <> 'bank_account' OR (account_holder IS NOT NULL AND bank_name IS NOT NULL AND account_number IS NOT NULL)", name=op.f('ck_payees_payee_bank_details')),
-    sa.CheckConstraint("kind <> 'stripe_connect' OR stripe_account_id IS NOT NULL", name=op.f('ck_payees_payee_stripe_account')),
+    sa.CheckConstraint("kind <> 'stripe_connect' OR stripe_account_id IS NOT NULL OR state = 'unconfirmed'", name=op.f('ck_payees_payee_stripe_account')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_payees_created_by_id_users')),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_payees_organization_id_organizations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payees')),
@@ -141,7 +141,7 @@ def upgrade():
     sa.Column('failure', sa.String(length=200), nullable=True),
     sa.CheckConstraint("(state = 'paid') = (received_at IS NOT NULL)", name=op.f('ck_deposits_deposit_received_at')),
     sa.CheckConstraint("method <> 'bank_transfer' OR reference IS NOT NULL", name=op.f('ck_deposits_deposit_reference')),
-    sa.CheckConstraint("method <> 'stripe_checkout' OR stripe_session_id IS NOT NULL", name=op.f('ck_deposits_deposit_session')),
+    sa.CheckConstraint("method <> 'stripe_checkout' OR stripe_session_id IS NOT NULL OR state = 'open'", name=op.f('ck_deposits_deposit_session')),
     sa.CheckConstraint('amount_minor > 0', name=op.f('ck_deposits_deposit_amount_positive')),
     sa.CheckConstraint('refunded_minor >= 0 AND refunded_minor <= amount_minor', name=op.f('ck_deposits_deposit_refund_range')),
     sa.ForeignKeyConstraint(['award_id'], ['awards.id'], name=op.f('fk_deposits_award_id_awards')),

@@ -68,3 +68,52 @@ def test_release_waits_for_the_deposit(users, propose, sign):
     tranche = award.tranches[0]
     with pytest.raises(InvalidTransition):
         services.submit_evidence(tranche, actor=users["venture_owner"], report="early")
+
+
+def test_connect_payee_is_paid_by_one_transfer_with_the_tranche_key(users, propose, sign, fake_stripe):
+    from app.funding.models import PayeeKind
+    from app.funding.payments import gateway
+
+    award = propose(amount=3_000_000)
+    sign(award)
+    fake_stripe.top_up("jpy", 10_000_000)
+    services.record_bank_receipt(award, actor=users["ipark_staff"], amount_minor=3_000_000, reference="MUFG-2")
+    payee, token = services.register_payee(actor=users["venture_owner"], kind=PayeeKind.stripe_connect, details={},
+                                           gateway=gateway())
+    services.confirm_payee(token, actor=users["venture_owner"])
+    fake_stripe.enable_account(payee.stripe_account_id)
+    services.sync_connected_account(payee.stripe_account_id, payouts_enabled=True, as_of=1)
+    tranche = award.tranches[0]
+    services.submit_evidence(tranche, actor=users["venture_owner"], report="PoC done")
+    sign(tranche)
+    assert tranche.state == TrancheState.paid
+    [request] = fake_stripe.requests_to("POST", "/v1/transfers")
+    assert request.idempotency_key == f"tranche-{tranche.id}-transfer"
+    assert request.params["amount"] == str(tranche.amount_minor)
+    assert request.params["destination"] == payee.stripe_account_id
+    assert request.params["transfer_group"] == f"award-{award.id}"
+    figures = ledger.figures_for([award])[award.id]
+    assert (figures.paid, figures.due) == (tranche.amount_minor, 0)
+
+
+def test_a_refused_transfer_waits_with_its_reason_and_the_retry_takes_a_new_key(users, propose, sign, fake_stripe):
+    from app.funding.models import PayeeKind
+    from app.funding.payments import gateway
+
+    award = propose(amount=3_000_000)
+    sign(award)
+    services.record_bank_receipt(award, actor=users["ipark_staff"], amount_minor=3_000_000, reference="MUFG-3")
+    payee, token = services.register_payee(actor=users["venture_owner"], kind=PayeeKind.stripe_connect, details={},
+                                           gateway=gateway())
+    services.confirm_payee(token, actor=users["venture_owner"])
+    fake_stripe.enable_account(payee.stripe_account_id)
+    services.sync_connected_account(payee.stripe_account_id, payouts_enabled=True, as_of=1)
+    tranche = award.tranches[0]
+    services.submit_evidence(tranche, actor=users["venture_owner"], report="PoC done")
+    sign(tranche)  # the platform's Stripe balance is empty: the bank receipt is in the bank
+    assert (tranche.state, tranche.payout_problem) == (TrancheState.payout_pending, "insufficient_balance")
+    fake_stripe.top_up("jpy", 10_000_000)
+    services.retry_payout(tranche, actor=users["mss_staff"])
+    assert tranche.state == TrancheState.paid
+    keys = [request.idempotency_key for request in fake_stripe.requests_to("POST", "/v1/transfers")]
+    assert keys == [f"tranche-{tranche.id}-transfer", f"tranche-{tranche.id}-transfer-2"]
