@@ -12,7 +12,7 @@ import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.models import Organization, User
 from app.challenges.services import staff_members
