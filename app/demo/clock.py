@@ -2,9 +2,10 @@
 
 Every step of a demo story runs through the services on the real clock, as a person's would; then
 what the services stamped during that run is moved back to the step's moment, so the marketplace
-reads as if it had been running for months. The audit log is append-only (nothing can move its rows
-afterwards), so the events a step writes are dated as they are written: the step runs inside
-``clock.dating(moment)``, and a proposal's History tells the same story as its own timestamps.
+reads as if it had been running for months. The audit log and the funding ledger are append-only
+(nothing can move their rows afterwards), so what a step writes to them is dated as it is written: the
+step runs inside ``clock.dating(moment)``, and a proposal's History or an award's ledger tells the same
+story as their own timestamps.
 """
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,10 @@ from sqlalchemy import event, inspect
 from app.common.models import AuditEvent
 from app.common.time import as_utc, utcnow
 from app.extensions import db
+from app.funding.ledger import LedgerTransaction
+
+# The rows no one may update once written: dated as they are inserted.
+APPEND_ONLY = (AuditEvent, LedgerTransaction)
 
 
 def deadline_at(days_from_today: int) -> datetime:
@@ -38,19 +43,22 @@ class DemoClock:
 
     @contextmanager
     def dating(self, when: datetime | float) -> Iterator[datetime]:
-        """Audit events written meanwhile are dated ``when``. Written by the seeding alone: a
-        listener on the audit table while the step runs, flushed before it is removed."""
+        """Audit events and ledger transactions written meanwhile are dated ``when``. Written by the
+        seeding alone: a listener on the append-only tables while the step runs, flushed before it is
+        removed."""
         moment = self.moment(when)
 
-        def date_event(mapper, connection, audit_event: AuditEvent) -> None:
-            audit_event.created_at = moment
+        def date_row(mapper, connection, row) -> None:
+            row.created_at = moment
 
-        event.listen(AuditEvent, "before_insert", date_event)
+        for model in APPEND_ONLY:
+            event.listen(model, "before_insert", date_row)
         try:
             yield moment
             db.session.flush()
         finally:
-            event.remove(AuditEvent, "before_insert", date_event)
+            for model in APPEND_ONLY:
+                event.remove(model, "before_insert", date_row)
 
     def happened(self, when: datetime | float, *rows, touched: bool = False) -> None:
         """Whatever the services stamped on ``rows`` during this run (since the story started, up
