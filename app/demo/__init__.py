@@ -9,6 +9,7 @@ marketplace reads as if it had been running for a few months. The stories:
 - ``proposals``: the ventures' proposals to those calls, played while each call is open;
 - ``reviews``: the reviews, joint decisions and companies' choices in a proposal's story;
 - ``translations``: each call in the languages it was not written in, by its poster or the staff;
+- ``funding``: the awards on the selected proposals, the ventures' payees, deposits and payouts;
 - ``clock``: the one way every story dates its history; ``pdf``: the attachments.
 
 `flask seed-demo` runs on every `make run`: whatever already exists is skipped.
@@ -36,6 +37,7 @@ from app.challenges.services import (
 from app.common.models import OutboxEmail
 from app.demo.calls import DEMO_CHALLENGES, DemoChallenge
 from app.demo.clock import DemoClock, deadline_at
+from app.demo.funding import seed_funding
 from app.demo.pdf import one_page_pdf
 from app.demo.people import DEMO_PASSWORD, person, seed_people
 from app.demo.proposals import seed_proposals
@@ -54,6 +56,7 @@ def seed() -> int:
     created = seed_people()
     seed_challenges()  # posted, reviewed and answered by the accounts above
     seed_translations()  # what a database seeded before the calls' translations were written lacks
+    seed_funding()  # on the proposals selected above
     return created
 
 
