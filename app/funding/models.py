@@ -9,7 +9,19 @@ what Stripe or the bank said.
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.enums import LabelledEnum
@@ -374,6 +386,13 @@ class Deposit(db.Model):
         return f"KH-{self.award_id:05d}-{self.id:05d}"
 
 
+def _currency_column(name: str) -> Enum:
+    """A second currency column in one table: its CHECK constraint needs a name of its own (PostgreSQL
+    refuses two constraints named ck_<table>_currency)."""
+    return Enum(Currency, name=name, native_enum=False, create_constraint=True, length=32,
+                values_callable=lambda members: [member.value for member in members])
+
+
 class Payout(db.Model):
     """How one tranche reached the venture: Stripe's transfer, the bank's confirmation of a
     remittance, or MSS's disbursement. One per tranche: the unique key makes two staff recording the
@@ -388,9 +407,9 @@ class Payout(db.Model):
     stripe_transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     reversed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     sent_minor: Mapped[int] = mapped_column(BigInteger)
-    sent_currency: Mapped[Currency]
+    sent_currency: Mapped[Currency] = mapped_column(_currency_column("sent_currency"))
     received_minor: Mapped[int | None] = mapped_column(BigInteger)
-    received_currency: Mapped[Currency | None]
+    received_currency: Mapped[Currency | None] = mapped_column(_currency_column("received_currency"))
     rate: Mapped[str | None] = mapped_column(String(30))  # received per sent, as the bank wrote it
     fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     reference: Mapped[str | None] = mapped_column(String(100))

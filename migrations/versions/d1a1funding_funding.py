@@ -4,7 +4,7 @@ The ledger's two tables are append-only, as the audit log is (app.common.models.
 
 Revision ID: d1a1funding
 Revises: c5a1reviewscore
-Create Date: 2026-12-01 18:21:54.876362
+Create Date: 2026-12-01 18:50:41.059917
 
 """
 import sqlalchemy as sa
@@ -246,9 +246,9 @@ def upgrade():
     sa.Column('stripe_transfer_id', sa.String(length=255), nullable=True),
     sa.Column('reversed_minor', sa.BigInteger(), nullable=False),
     sa.Column('sent_minor', sa.BigInteger(), nullable=False),
-    sa.Column('sent_currency', sa.Enum('JPY', 'KRW', 'USD', name='currency', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('sent_currency', sa.Enum('JPY', 'KRW', 'USD', name='sent_currency', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('received_minor', sa.BigInteger(), nullable=True),
-    sa.Column('received_currency', sa.Enum('JPY', 'KRW', 'USD', name='currency', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('received_currency', sa.Enum('JPY', 'KRW', 'USD', name='received_currency', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('rate', sa.String(length=30), nullable=True),
     sa.Column('fee_minor', sa.BigInteger(), nullable=False),
     sa.Column('reference', sa.String(length=100), nullable=True),
