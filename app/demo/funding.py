@@ -307,7 +307,7 @@ def _play_payees(owner_email: str, payees: tuple[DemoPayee, ...], clock: DemoClo
             payee, token = services.register_payee(actor=owner, kind=PayeeKind.bank_account, details=details)
         clock.happened(registered, payee)
         with clock.dating(spec.confirmed_days_ago) as confirmed:
-            services.confirm_payee(token, actor=owner)
+            services.confirm_payee(token, actor=owner, now=confirmed)
         clock.happened(confirmed, *db.session.scalars(select(Payee).where(
             Payee.organization_id == owner.organization_id)))
 

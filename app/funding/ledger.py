@@ -171,7 +171,7 @@ class Figures:
     amount: int
     deposited: int = 0  # received from the company, less refunds
     held: int = 0  # in escrow now
-    committed: int = 0  # approved tranches (less reversed payouts put back)
+    committed: int = 0  # approved tranches (a reversed transfer is owed again: back in ``due``)
     paid: int = 0
     due: int = 0  # approved and not yet paid
     fees: dict = field(default_factory=dict)

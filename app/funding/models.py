@@ -31,6 +31,8 @@ from app.extensions import db
 
 # A payee's details changed: payouts to the new account wait this long (docs/funding.md, "Payees").
 PAYEE_CHANGE_HOLD = timedelta(days=5)
+# The e-mailed link that confirms a change of payout details works this long.
+PAYEE_CONFIRMATION_TIME = timedelta(hours=48)
 MAX_TRANCHES = 12
 
 
@@ -82,10 +84,10 @@ TRANCHE_TRANSITIONS = {
     TrancheState.planned: {TrancheState.evidence_submitted},
     TrancheState.evidence_submitted: {TrancheState.approved, TrancheState.rejected},
     TrancheState.rejected: {TrancheState.evidence_submitted},
-    TrancheState.approved: {TrancheState.payout_pending, TrancheState.remittance_due, TrancheState.paid},
-    # A retry that succeeds, or a transfer Stripe reversed (back to pending, with the reason).
-    TrancheState.payout_pending: {TrancheState.paid},
-    TrancheState.remittance_due: {TrancheState.paid},
+    TrancheState.approved: {TrancheState.payout_pending, TrancheState.remittance_due},
+    # Paid, or routed again when the venture's payee changed from a bank account to Stripe or back.
+    TrancheState.payout_pending: {TrancheState.paid, TrancheState.remittance_due},
+    TrancheState.remittance_due: {TrancheState.paid, TrancheState.payout_pending},
     TrancheState.paid: {TrancheState.payout_pending},
 }
 # Money is committed to the venture from approval on (the ledger's venture payable).

@@ -12,7 +12,7 @@ import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import Organization, User
 from app.challenges.services import staff_members
@@ -31,6 +31,7 @@ from app.funding.models import (
     AWARD_TRANSITIONS,
     MAX_TRANCHES,
     PAYEE_CHANGE_HOLD,
+    PAYEE_CONFIRMATION_TIME,
     SOURCE_CURRENCIES,
     TRANCHE_TRANSITIONS,
     Award,
@@ -285,9 +286,12 @@ def confirm_deposit(deposit: Deposit, *, amount_minor: int, payment_intent_id: s
     deposit.stripe_payment_intent_id = payment_intent_id or deposit.stripe_payment_intent_id
     cash = AccountKind.stripe_balance if deposit.method == DepositMethod.stripe_checkout else AccountKind.bank_clearing
     currency = str(deposit.currency)
+    # A payment that arrives after the award was cancelled (a Checkout page left open) is not the award's:
+    # it waits in suspense for staff to refund it.
+    held_by = (ledger.account(AccountKind.suspense, currency) if award.state == AwardState.cancelled
+               else ledger.account(AccountKind.company_escrow, currency, award.id))
     ledger.post(TransactionKind.deposit, f"deposit-{deposit.id}-received",
-                [(ledger.account(cash, currency), amount_minor),
-                 (ledger.account(AccountKind.company_escrow, currency, award.id), -amount_minor)],
+                [(ledger.account(cash, currency), amount_minor), (held_by, -amount_minor)],
                 award_id=award.id, deposit_id=deposit.id, actor=actor,
                 external_id=payment_intent_id or deposit.reference)
     if fee_minor:
@@ -400,17 +404,31 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def confirm_payee(token: str, *, actor: User) -> Payee:
-    """The owner followed the e-mailed link. A change of account (not the first one) receives payouts
-    only after PAYEE_CHANGE_HOLD: the classic fraud redirects the next payout from a taken-over account."""
+def payee_of_token(token: str, now=None) -> Payee | None:
+    """The change a confirmation link names, while it may still be confirmed: unconfirmed, the latest
+    change of its venture (a newer one replaces it), and younger than PAYEE_CONFIRMATION_TIME."""
     payee = db.session.scalar(select(Payee).where(Payee.confirmation_digest == _digest(token)))
-    if payee is None or payee.state != PayeeState.unconfirmed:
+    if payee is None or payee.state != PayeeState.unconfirmed \
+            or (now or utcnow()) - as_utc(payee.created_at) > PAYEE_CONFIRMATION_TIME:
+        return None
+    latest = db.session.scalar(select(func.max(Payee.id)).where(Payee.organization_id == payee.organization_id))
+    return payee if latest == payee.id else None
+
+
+def confirm_payee(token: str, *, actor: User, now=None) -> Payee:
+    """The owner followed the e-mailed link. A change of account (not the first one) receives payouts
+    only after PAYEE_CHANGE_HOLD: the classic fraud redirects the next payout from a taken-over account.
+    Checked again under the venture's lock: two confirmations at once make one change."""
+    now = now or utcnow()
+    payee = payee_of_token(token, now)
+    if payee is None:
         raise ConfirmationInvalid()
     if not can_manage_payee(actor, payee.organization_id):
         raise PermissionDenied()
     lock(actor.organization, payee)
+    if payee_of_token(token, now) is None:
+        raise ConfirmationInvalid()
     previous = active_payee(payee.organization_id)
-    now = utcnow()
     if previous is not None:
         previous.state = PayeeState.superseded
         audit.record(actor, "payee.superseded", previous, from_state=PayeeState.active,
@@ -665,8 +683,20 @@ def retry_payout(tranche: Tranche, *, actor: User) -> None:
 
 # -- remittances and MSS disbursements --------------------------------------------------------------
 
+def remittances_to_instruct(now=None):
+    """SELECT of the (tranche, payee) pairs the bank may be instructed to pay now: remittances due to a
+    venture whose payee in use is a bank account past its hold. The payee is the one in use now, not the
+    one when the tranche was approved: a confirmed change, once its hold is over, is where the money goes."""
+    now = now or utcnow()
+    return (select(Tranche, Payee).join(Award, Award.id == Tranche.award_id)
+            .join(Payee, (Payee.organization_id == Award.organization_id) & (Payee.state == PayeeState.active))
+            .where(Tranche.state == TrancheState.remittance_due, Tranche.payout_method == PayoutMethod.bank_remittance,
+                   Payee.kind == PayeeKind.bank_account, Payee.payouts_from <= now)
+            .order_by(Tranche.approved_at, Tranche.id))
+
+
 def export_remittances(tranches: list[Tranche], *, actor: User) -> RemittanceExport:
-    """Staff download the bank's instruction for the remittances due (those whose payee is not on hold)."""
+    """Record that staff downloaded the bank's instruction for these tranches (remittances_to_instruct)."""
     if not actor.is_staff:
         raise PermissionDenied()
     export = RemittanceExport(tranche_ids=[tranche.id for tranche in tranches], exported_by_id=actor.id)

@@ -4,7 +4,7 @@ The ledger's two tables are append-only, as the audit log is (app.common.models.
 
 Revision ID: d1a1funding
 Revises: c5a1reviewscore
-Create Date: 2026-12-01 18:50:41.059917
+Create Date: 2026-12-01 18:54:10.648229
 
 """
 import sqlalchemy as sa
