@@ -82,7 +82,8 @@ def test_a_payment_after_cancellation_waits_in_suspense_not_in_the_award(users, 
     award = propose(amount=3_000_000)
     sign(award)
     deposit = Deposit(award_id=award.id, method=DepositMethod.stripe_checkout, amount_minor=3_000_000,
-                      currency=award.currency, stripe_session_id="cs_test_late", created_by_id=users["company_owner"].id)
+                      currency=award.currency, stripe_session_id="cs_test_late",
+                      created_by_id=users["company_owner"].id)
     db.session.add(deposit)
     services.cancel_award(award, actor=users["ipark_staff"], reason="The company withdrew.")
     services.confirm_deposit(deposit, amount_minor=3_000_000, payment_intent_id="pi_late")
