@@ -22,7 +22,6 @@ from app.common.models import AuditEvent, OutboxEmail
 from app.common.time import as_utc, utcnow
 from app.demo import seed, seed_challenges
 from app.demo.calls import DEMO_CHALLENGES
-from app.demo.pdf import one_page_pdf
 from app.extensions import db
 from app.proposals.models import Proposal
 
@@ -149,17 +148,6 @@ def test_one_open_call_has_a_public_and_a_confidential_pdf(seeded, app):
     for attachment in attachments:
         stored = Path(app.config["UPLOAD_DIR"]) / attachment.storage_key  # the demo's store: the disk
         assert stored.read_bytes().startswith(b"%PDF-") and stored.stat().st_size == attachment.size
-
-
-def test_the_demo_pdf_is_well_formed():
-    """Every cross-reference offset points at its object, as a PDF reader expects."""
-    pdf = one_page_pdf(["Hello (world)", "back\\slash"])
-    start = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
-    assert pdf[start:].startswith(b"xref\n0 6\n") and pdf.endswith(b"%%EOF\n")
-    entries = pdf[start:].split(b"\n")[3:8]
-    for number, entry in enumerate(entries, start=1):
-        assert pdf[int(entry[:10]):].startswith(b"%d 0 obj" % number)
-    assert b"(Hello \\(world\\)) '" in pdf and b"(back\\\\slash) '" in pdf
 
 
 def test_my_challenges_have_proposals_to_count(seeded):
