@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.enums import LabelledEnum
+from app.common.models import Institution
 from app.common.money import Currency
 from app.common.time import as_utc, utcnow
 from app.extensions import db
@@ -34,6 +35,22 @@ PAYEE_CHANGE_HOLD = timedelta(days=5)
 # The e-mailed link that confirms a change of payout details works this long.
 PAYEE_CONFIRMATION_TIME = timedelta(hours=48)
 MAX_TRANCHES = 12
+
+
+def can_oversee_funding(user) -> bool:
+    """The institutions' staff: every award, the queues, the ledger and the reconciliation."""
+    return user.is_authenticated and user.is_staff
+
+
+def can_record_mss_disbursements(user) -> bool:
+    """MSS disburses its own funds: only its staff record that it did."""
+    return can_oversee_funding(user) and user.institution == Institution.mss
+
+
+def can_propose_award(proposal, user) -> bool:
+    """Staff who may see a selected proposal (no conflict) propose its awards, as many as its
+    programme gives (a company award and MSS funding, or iPark's facilities)."""
+    return can_oversee_funding(user) and proposal.is_selected and proposal.can_view(user)
 
 
 class AwardSource(LabelledEnum):
@@ -198,6 +215,15 @@ class Award(db.Model):
     def can_cancel(self, user) -> bool:
         return self.can_manage(user) and self.state in {AwardState.proposed, AwardState.approved}
 
+    def can_record_receipt(self, user) -> bool:
+        """Staff record a company's bank transfer while the award waits for its deposit."""
+        return self.can_manage(user) and self.needs_deposit and self.state == AwardState.approved
+
+    @property
+    def payment_reference(self) -> str:
+        """What the company writes on its bank transfer, so that staff know which award it pays."""
+        return f"KH-{self.id:05d}"
+
 
 class Tranche(db.Model):
     """One milestone of an award and the money released when both institutions approve its evidence."""
@@ -252,6 +278,27 @@ class Tranche(db.Model):
     def can_submit_evidence(self, user) -> bool:
         return (self.award.is_venture_member(user) and self.award.state == AwardState.active
                 and self.state in {TrancheState.planned, TrancheState.rejected})
+
+    def can_view_evidence(self, user) -> bool:
+        """The venture's report and files, and where it is paid: its members and staff, not the company."""
+        return self.award.is_venture_member(user) or can_oversee_funding(user)
+
+    def can_retry_payout(self, user) -> bool:
+        return can_oversee_funding(user) and self.state in {TrancheState.approved, TrancheState.payout_pending,
+                                                            TrancheState.remittance_due}
+
+    def can_confirm_remittance(self, user) -> bool:
+        return (can_oversee_funding(user) and self.state == TrancheState.remittance_due
+                and self.payout_method == PayoutMethod.bank_remittance)
+
+    def can_record_disbursement(self, user) -> bool:
+        return (can_record_mss_disbursements(user) and self.state == TrancheState.remittance_due
+                and self.payout_method == PayoutMethod.mss_disbursement)
+
+    @property
+    def remittance_reference(self) -> str:
+        """The reference of the tranche's remittance on the bank instruction and the bank's confirmation."""
+        return f"KH-T{self.id:05d}"
 
 
 class EvidenceFile(db.Model):
@@ -327,6 +374,11 @@ class Payee(db.Model):
         number = self.account_number or ""
         return "•" * max(len(number) - 4, 0) + number[-4:]
 
+    @property
+    def needs_onboarding(self) -> bool:
+        """A Stripe account in use that cannot receive transfers yet: its owner continues at Stripe."""
+        return self.state == PayeeState.active and self.kind == PayeeKind.stripe_connect and not self.payouts_enabled
+
     def is_on_hold(self, now: datetime) -> bool:
         return self.payouts_from is not None and now < as_utc(self.payouts_from)
 
@@ -386,6 +438,10 @@ class Deposit(db.Model):
     @property
     def receipt_number(self) -> str:
         return f"KH-{self.award_id:05d}-{self.id:05d}"
+
+    def can_view_receipt(self, user) -> bool:
+        """A receipt is the paying company's (and staff's), for money that arrived."""
+        return self.state == DepositState.paid and (self.award.is_payer_member(user) or can_oversee_funding(user))
 
 
 def _currency_column(name: str) -> Enum:
