@@ -3,6 +3,7 @@
 Development keeps everything under ``instance/``: the SQLite database, a SECRET_KEY generated
 once, and outgoing mail as ``.eml`` files. Production refuses to start without a real secret.
 """
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -26,6 +27,11 @@ def _instance_secret_key() -> str:
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+def _json(name: str):
+    value = os.environ.get(name, "").strip()
+    return json.loads(value) if value else None
 
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -120,6 +126,19 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     # Where the stripe library sends its requests: Stripe itself unless set (the browser journey's fake).
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+
+    # The partnership's account that companies pay their award into by bank transfer (the award page
+    # shows it with the award's reference) and that remittances to ventures are sent from (the ordering
+    # account of the bank instruction). FUNDING_BANK_ACCOUNT, as JSON with these keys, replaces the demo's.
+    FUNDING_BANK_ACCOUNT = _json("FUNDING_BANK_ACCOUNT") or {
+        "account_holder": "iPark Institute Co., Ltd. (Kakehashi escrow)",
+        "account_holder_kana": "ｶ)ｱｲﾊﾟｰｸｲﾝｽﾃｨﾃｭｰﾄ",
+        "bank_name": "MUFG Bank, Ltd.",
+        "branch": "Fujisawa Branch (branch code 261)",
+        "account_number": "0123456",
+        "swift": "BOTKJPJT",
+        "country": "JP",
+    }
 
     # Machine drafts of translations (app/common/machine_translation.py): without a key, no button.
     # DEEPL_SERVER_URL None lets the library choose (the free API for keys ending ":fx").
