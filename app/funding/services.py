@@ -13,6 +13,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import Organization, User
 from app.challenges.services import staff_members
@@ -796,14 +797,17 @@ def register_decision_actions() -> None:
         on_rejected=reject_award, subject_page=("funding.award", "award_id"),
         is_conflicted=lambda award, user: _proposal_conflicted(award.proposal_id, user),
         conflicted_subject_ids=lambda user: select(Award.id).where(
-            Award.proposal_id.in_(conflicted_proposal_ids(user.id)))))
+            Award.proposal_id.in_(conflicted_proposal_ids(user.id))),
+        subject_options=(joinedload(Award.challenge), joinedload(Award.organization).lazyload("*"))))
     signoff.register_action(signoff.DecisionAction(
         name=TRANCHE_ACTION, model=Tranche, label=_l("Release a tranche"), on_approved=release_tranche,
         on_rejected=return_evidence, subject_page=("funding.tranche", "tranche_id"),
         lock_before=lambda tranche: (tranche.award,),
         is_conflicted=lambda tranche, user: _proposal_conflicted(tranche.award.proposal_id, user),
         conflicted_subject_ids=lambda user: select(Tranche.id).join(Award).where(
-            Award.proposal_id.in_(conflicted_proposal_ids(user.id)))))
+            Award.proposal_id.in_(conflicted_proposal_ids(user.id))),
+        subject_options=(joinedload(Tranche.award).options(joinedload(Award.challenge),
+                                                           joinedload(Award.organization).lazyload("*")),)))
 
 
 def _proposal_conflicted(proposal_id: int, user) -> bool:
