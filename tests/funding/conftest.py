@@ -50,3 +50,68 @@ def bank_payee(users):
             "account_number": "110123456789", "swift": "SHBKKRSE"})
         return services.confirm_payee(token, actor=users["venture_owner"])
     return make
+
+
+# The pages' tests ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def people(users, make_user):
+    """users, and a member of a company that pays none of the awards."""
+    return {**users, "other_company": make_user("company")}
+
+
+@pytest.fixture
+def client_as(app, people):
+    """client_as("company_owner"): a new client signed in through the form ("anonymous": not signed in)."""
+    from tests.conftest import PASSWORD
+
+    def signed_in(who):
+        client = app.test_client()
+        if who != "anonymous":
+            response = client.post("/auth/login", data={"email": people[who].email, "password": PASSWORD})
+            assert response.status_code == 302, who
+        return client
+    return signed_in
+
+
+@pytest.fixture
+def paid_in(users, propose, sign):
+    """paid_in(): a company award of ¥3,000,000 in two milestones (¥1,000,000 and ¥2,000,000), signed and
+    paid in by bank transfer: active."""
+    def make(**kwargs):
+        award = propose(amount=3_000_000, **kwargs)
+        sign(award)
+        services.record_bank_receipt(award, actor=users["ipark_staff"], amount_minor=3_000_000, reference="MUFG-77")
+        db.session.commit()
+        return award
+    return make
+
+
+@pytest.fixture
+def remittance_due(users, paid_in, sign, bank_payee):
+    """remittance_due(): the first milestone of a paid-in award, its evidence approved, to be remitted to the
+    venture's Korean bank account."""
+    def make():
+        award = paid_in()
+        bank_payee()
+        tranche = award.tranches[0]
+        services.submit_evidence(tranche, actor=users["venture_owner"], report="Hits confirmed in two assays.")
+        sign(tranche)
+        db.session.commit()
+        return tranche
+    return make
+
+
+@pytest.fixture
+def mss_due(users, propose, sign):
+    """mss_due(): the first milestone (₩25,000,000) of an MSS R&D award, approved: MSS's disbursement is due."""
+    def make():
+        award = propose(source=AwardSource.mss_rnd, amount=50_000_000,
+                        tranches=[("Prototype", 25_000_000, None), ("Clinical batch", 25_000_000, None)])
+        sign(award)
+        tranche = award.tranches[0]
+        services.submit_evidence(tranche, actor=users["venture_owner"], report="Milestone reached.")
+        sign(tranche)
+        db.session.commit()
+        return tranche
+    return make
