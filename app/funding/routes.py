@@ -52,7 +52,7 @@ bp.add_app_template_global(can_propose_award)
 
 PER_PAGE = 25
 COMPANY_LISTS = ("awards", "receipts")
-EXPORTS = ("awards", "receipts", *QUEUES)
+EXPORTS = tuple(dict.fromkeys(("awards", "receipts", *QUEUES)))  # each list of each index
 
 
 def _award_or_404(award_id: int) -> Award:
@@ -122,7 +122,7 @@ def _staff_index():
                            figures=figures, payout_problem=payout_problem, action_form=ActionForm())
 
 
-@bp.get("/lists/<any(awards, receipts, to_propose, to_sign, evidence, payouts, remittances, disbursements):name>.csv")
+@bp.get(f"/lists/<any({', '.join(EXPORTS)}):name>.csv")
 @login_required
 def export(name: str):
     """Every row of a list of the index (not only its page): the reader's own."""
