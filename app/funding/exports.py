@@ -138,13 +138,13 @@ REMITTANCE_HEADER = ["value_date", "ordering_account", "beneficiary_name", "bene
                      "bank_country", "swift_bic", "currency", "amount", "reference", "purpose"]
 
 
-def remittance_instruction(tranches, *, ordering_account: str, value_date):
-    """The remittances in the common layout of Japanese banks' bulk upload: one line per transfer, the
-    tranche's reference so that the bank's confirmation finds it again. Purpose in plain ASCII, as SWIFT
-    messages carry it."""
+def remittance_instruction(remittances, *, ordering_account: str, value_date):
+    """The remittances, (tranche, payee) pairs, in the common layout of Japanese banks' bulk upload: one line
+    per transfer, the tranche's reference so that the bank's confirmation finds it again. Purpose in plain
+    ASCII, as SWIFT messages carry it."""
     yield REMITTANCE_HEADER
-    for tranche in tranches:
-        payee, award = tranche.payee, tranche.award
+    for tranche, payee in remittances:
+        award = tranche.award
         yield [value_date.isoformat(), ordering_account, payee.account_holder, payee.account_number,
                payee.bank_name, payee.bank_country or "", payee.swift or "", code(award.currency),
                amount(tranche.amount_minor, award.currency), tranche.remittance_reference,

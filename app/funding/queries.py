@@ -5,7 +5,6 @@ Read only. Each list is one query for its page (and one count), with what its ro
 and the money of a page of awards from one grouped query of the ledger: a page costs the same number of
 statements whatever its number of rows (tests/funding/test_pages_queries.py).
 """
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.common.i18n import format_moment
 from app.common.time import as_utc, utcnow
 from app.extensions import db
-from app.funding import gateway, ledger
+from app.funding import gateway, ledger, services
 from app.funding.models import (
     Award,
     AwardState,
@@ -252,26 +251,23 @@ def _moment_of(text: str | None):
 
 # Remittances --------------------------------------------------------------------------------------------
 
-def remittances_to_instruct(now=None) -> list[Tranche]:
-    """The remittances due whose payee can receive now (confirmed, in use, not on hold)."""
-    now = now or utcnow()
-    due = db.session.scalars(_tranche_rows(select(Tranche).where(*_queue_conditions("remittances", None)))
-                             .order_by(Tranche.approved_at, Tranche.id))
-    return [tranche for tranche in due if tranche.payee is not None and tranche.payee.can_receive(now)]
+def remittances_to_instruct(now=None) -> list[tuple[Tranche, Payee]]:
+    """The remittances the bank may be instructed to pay now, each with the payee in use it goes to
+    (services.remittances_to_instruct), with the tranche's award."""
+    return [(tranche, payee) for tranche, payee in db.session.execute(
+        services.remittances_to_instruct(now).options(joinedload(Tranche.award).lazyload("*")))]
+
+
+def paid_to(tranche: Tranche) -> Payee | None:
+    """Where the tranche's money went (once paid) or goes: the venture's payee in use, to which a confirmed
+    change of account sends the next money once its hold is over."""
+    if tranche.state == TrancheState.paid and tranche.payee is not None:
+        return tranche.payee
+    return services.active_payee(tranche.award.organization_id)
 
 
 def bank_day(now=None) -> date:
     return as_utc(now or utcnow()).astimezone(BANK_ZONE).date()
-
-
-def payee_of_token(token: str) -> Payee | None:
-    """The change an e-mailed confirmation link names, while it waits: found by the token's digest, the
-    only form in which services.register_payee keeps it."""
-    if len(token) > 200:
-        return None
-    digest = hashlib.sha256(token.encode(errors="replace")).hexdigest()
-    return db.session.scalar(select(Payee).where(Payee.confirmation_digest == digest,
-                                                 Payee.state == PayeeState.unconfirmed))
 
 
 def pending_payee(organization_id: int) -> Payee | None:

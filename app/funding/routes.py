@@ -285,10 +285,9 @@ def _tranche_page(tranche: Tranche, *, evidence_form=None, remittance_form=None,
         disbursement_form = DisbursementForm(formdata=None, data={
             "amount": Money(tranche.amount_minor, award.currency), "value_date": queries.bank_day()}
         ).for_currency(award.currency)
-    payee = tranche.payee or (services.active_payee(award.organization_id) if sees_evidence else None)
     return render_template(
         "funding/tranche.html", tranche=tranche, award=award, staff=staff, sees_evidence=sees_evidence,
-        payee=payee if sees_evidence else None, now=utcnow(),
+        payee=queries.paid_to(tranche) if sees_evidence else None, now=utcnow(),
         payouts=queries.payouts_of(tranche) if sees_evidence else [],
         decision=signoff.pending_decision(tranche) if staff else None, problem=payout_problem(tranche),
         tranche_status=queries.tranche_status,
@@ -493,7 +492,7 @@ def stripe_onboarding():
 @login_required
 def confirm_payee(token: str):
     """The link of the e-mail. The token is a secret: it is never logged, and only its digest is stored."""
-    pending = queries.payee_of_token(token)
+    pending = services.payee_of_token(token)
     if pending is None or not services.can_manage_payee(current_user, pending.organization_id):
         return render_template("funding/confirm_payee.html", payee=None, current=None, form=None), 404
     form = ActionForm()
@@ -513,14 +512,15 @@ def confirm_payee(token: str):
 def remittances():
     """The bank's instruction for the remittances due whose payee can receive now; the export is recorded."""
     require(can_oversee_funding(current_user))
-    tranches = queries.remittances_to_instruct()
-    if not tranches:
+    remittances = queries.remittances_to_instruct()
+    if not remittances:
         flash(_("No remittance can be instructed now: none is due, or their payees' accounts are on hold."), "info")
         return redirect(url_for(".index", queue="remittances"))
     account = current_app.config["FUNDING_BANK_ACCOUNT"]
-    rows = list(exports.remittance_instruction(tranches, ordering_account=account.get("account_number", ""),
+    rows = list(exports.remittance_instruction(remittances, ordering_account=account.get("account_number", ""),
                                                value_date=queries.bank_day()))
-    outcome = attempt(lambda: services.export_remittances(tranches, actor=current_user))
+    outcome = attempt(lambda: services.export_remittances([tranche for tranche, _payee in remittances],
+                                                          actor=current_user))
     if not outcome.done:
         return redirect(url_for(".index", queue="remittances"))
     return csv_download(rows, f"remittances-{outcome.result.id}.csv")

@@ -3,11 +3,13 @@ models and services), what each reader sees, and the links into funding from els
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.common.models import AuditEvent
+from app.common.time import utcnow
 from app.extensions import db
 from app.funding import services
 from app.funding.models import AwardState, Deposit, DepositState, RemittanceExport
@@ -369,6 +371,21 @@ def test_a_payee_on_hold_is_left_out_of_the_instruction(client_as, users, remitt
     assert response.status_code == 302 and db.session.scalar(select(func.count()).select_from(RemittanceExport)) == 0
     queue = text(client_as("ipark_staff").get("/funding/?queue=remittances"))
     assert "changed its account recently" in queue
+
+
+def test_after_its_hold_a_changed_account_is_where_the_remittance_goes(client_as, users, remittance_due):
+    tranche = remittance_due()
+    payee, token = services.register_payee(actor=users["venture_owner"], kind="bank_account", details={
+        "account_holder": "Venture Co., Ltd.", "bank_name": "KB Kookmin Bank", "bank_country": "KR",
+        "account_number": "999988887777", "swift": "CZNBKRSE"})
+    services.confirm_payee(token, actor=users["venture_owner"])
+    payee.payouts_from = utcnow() - timedelta(minutes=1)  # the hold is over
+    db.session.commit()
+    page = text(client_as("ipark_staff").get(f"/funding/tranches/{tranche.id}"))
+    assert "999988887777" in page and "110123456789" not in page
+    instruction = text(client_as("mss_staff").get("/funding/remittances.csv")).lstrip("\ufeff")
+    [line] = list(csv.reader(io.StringIO(instruction)))[1:]
+    assert line[3:7] == ["999988887777", "KB Kookmin Bank", "KR", "CZNBKRSE"]
 
 
 def test_the_reconciliation_totals_each_currency(client_as, paid_in, propose, sign, make_proposal, make_user):
