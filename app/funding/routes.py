@@ -33,6 +33,7 @@ from app.funding.gateway import PaymentError
 from app.funding.models import (
     MAX_TRANCHES,
     PAYEE_CHANGE_HOLD,
+    PAYEE_CONFIRMATION_TIME,
     Award,
     AwardSource,
     Deposit,
@@ -452,7 +453,8 @@ def payee():
     return render_template("funding/payee.html", form=form, may_manage=may_manage, now=utcnow(),
                            payee=services.active_payee(organization_id),
                            pending_payee=queries.pending_payee(organization_id),
-                           gateway=payments.gateway(), action_form=ActionForm(), hold_days=PAYEE_CHANGE_HOLD.days)
+                           gateway=payments.gateway(), action_form=ActionForm(), hold_days=PAYEE_CHANGE_HOLD.days,
+                           confirm_hours=int(PAYEE_CONFIRMATION_TIME.total_seconds() // 3600))
 
 
 @bp.post("/payee/stripe")

@@ -369,7 +369,7 @@ def test_the_owner_registers_an_account_and_confirms_it_from_the_email(client_as
     payee = db.session.scalar(select(Payee))
     assert (payee.state, payee.account_number, payee.swift) == (PayeeState.unconfirmed, "110-123-456789", "SHBKKRSE")
     path = confirmation_path()
-    assert "A change to" in text(client.get("/funding/payee"))
+    assert "which works for 48 hours" in text(client.get("/funding/payee"))
     assert client_as("venture_member").get(path).status_code == 404  # the owner's link
     page = client.get(path)
     assert page.status_code == 200 and "••••••••6789" in text(page) and "Confirm the new account" in text(page)
