@@ -557,20 +557,20 @@ def receipt_pdf(deposit_id: int):
 
 @bp.get("/challenges/<int:challenge_id>/reconciliation")
 @login_required
-def reconciliation(challenge_id: int):
+def challenge_reconciliation(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id)
     require(can_oversee_funding(current_user))
     awards, figures, totals = queries.reconciliation(challenge.id)
     number = requested_page()
     page = Page(items=awards[(number - 1) * PER_PAGE:number * PER_PAGE], total=len(awards), page=number,
                 per_page=PER_PAGE)
-    return render_template("funding/reconciliation.html", challenge=challenge, page=page, figures=figures,
+    return render_template("funding/challenge_reconciliation.html", challenge=challenge, page=page, figures=figures,
                            totals=totals)
 
 
 @bp.get("/challenges/<int:challenge_id>/reconciliation.csv")
 @login_required
-def reconciliation_export(challenge_id: int):
+def challenge_reconciliation_export(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id)
     require(can_oversee_funding(current_user))
     awards, figures, totals = queries.reconciliation(challenge.id)
