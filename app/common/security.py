@@ -1,18 +1,25 @@
 """Headers on every response, and a health check that touches neither database nor session."""
 import json
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+
+def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
+    """The policy of every page. ``form_targets``: origins a form of the page may lead to besides this
+    site (a form whose answer redirects to Stripe's hosted page: browsers check form-action on redirects)."""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        " ".join(["form-action 'self'", *form_targets]),
+        "frame-ancestors 'none'",
+    ])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 HSTS_HEADER = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")

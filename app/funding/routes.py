@@ -15,6 +15,7 @@ from app.common.outbox import external_url
 from app.common.pagination import Page, requested_page
 from app.common.pdf import one_page_pdf
 from app.common.routes import requested_next
+from app.common.security import content_security_policy
 from app.common.time import utcnow
 from app.common.views import attempt, require, run_service, visible_or_404
 from app.extensions import db
@@ -147,6 +148,18 @@ def export(name: str):
         return csv_download(exports.deposit_rows(db.session.scalars(queries.receipts_of(organization_id))),
                             "funding-receipts.csv")
     abort(404)
+
+
+# The pages whose forms lead to Stripe's hosted pages (paying in, a payee's onboarding).
+LEADS_TO_STRIPE = {"funding.award", "funding.payee", "funding.confirm_payee"}
+
+
+@bp.after_request
+def allow_forms_to_stripe(response):
+    """Their forms' answers redirect to Stripe: the page's policy lets forms go there (only with Stripe)."""
+    if request.endpoint in LEADS_TO_STRIPE and payments.gateway() is not None:
+        response.headers["Content-Security-Policy"] = content_security_policy(payments.hosted_page_origins())
+    return response
 
 
 # One award ---------------------------------------------------------------------------------------------

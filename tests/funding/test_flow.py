@@ -5,6 +5,7 @@ import pytest
 
 from app.common.errors import InvalidTransition
 from app.common.money import Currency
+from app.extensions import db
 from app.funding import ledger, services
 from app.funding.ledger import AccountKind
 from app.funding.models import AwardSource, AwardState, TrancheState
@@ -117,3 +118,14 @@ def test_a_refused_transfer_waits_with_its_reason_and_the_retry_takes_a_new_key(
     assert tranche.state == TrancheState.paid
     keys = [request.idempotency_key for request in fake_stripe.requests_to("POST", "/v1/transfers")]
     assert keys == [f"tranche-{tranche.id}-transfer", f"tranche-{tranche.id}-transfer-2"]
+
+
+def test_the_pages_whose_forms_go_to_stripe_let_them_and_no_other(client_as, propose, sign, fake_stripe):
+    """Paying in answers with a redirect to Stripe's hosted page; browsers check form-action on it."""
+    award = propose(amount=3_000_000)
+    sign(award)
+    db.session.commit()
+    company = client_as("company_owner")
+    policy = company.get(f"/funding/awards/{award.id}").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://checkout.stripe.com https://connect.stripe.com" in policy
+    assert "form-action 'self';" in company.get("/funding/").headers["Content-Security-Policy"]
