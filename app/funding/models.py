@@ -196,11 +196,12 @@ class Award(db.Model):
 
     def can_view(self, user) -> bool:
         """Staff, the venture's members and the paying company's members. A cancelled award that was
-        never signed stays with staff: the others never heard of it."""
+        never signed stays with staff: the others never heard of it. Staff with a declared conflict with
+        the proposal see nothing of its funding, as they see nothing of the proposal."""
         if not user.is_authenticated:
             return False
         if user.is_staff:
-            return True
+            return not self.proposal.is_conflicted(user)
         if self.state == AwardState.proposed or (self.state == AwardState.cancelled and self.approved_at is None):
             return False
         return self.is_venture_member(user) or self.is_payer_member(user)

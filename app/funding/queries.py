@@ -31,7 +31,13 @@ from app.funding.models import (
     Tranche,
     TrancheState,
 )
-from app.proposals.models import Proposal, ProposalState, name_of_venture, visible_proposals_clause
+from app.proposals.models import (
+    Proposal,
+    ProposalState,
+    conflicted_proposal_ids,
+    name_of_venture,
+    visible_proposals_clause,
+)
 
 # The bank is Japanese: an instruction's value date is a day in Japan.
 BANK_ZONE = ZoneInfo("Asia/Tokyo")
@@ -101,6 +107,20 @@ def _tranche_rows(statement):
 
 
 def _queue_conditions(name: str, user) -> tuple:
+    return (*_kind_of_queue(name, user), *_not_conflicted(QUEUES[name].rows, user))
+
+
+def _not_conflicted(rows: str, user) -> tuple:
+    """A staff member with a declared conflict sees nothing of the proposal's funding either."""
+    if rows == "proposals":
+        return ()  # visible_proposals_clause already hides them
+    conflicted = Award.proposal_id.in_(conflicted_proposal_ids(user.id))
+    if rows == "awards":
+        return (not_(conflicted),)
+    return (not_(exists().where(Award.id == Tranche.award_id, conflicted)),)
+
+
+def _kind_of_queue(name: str, user) -> tuple:
     if name == "to_propose":
         has_award = exists().where(Award.proposal_id == Proposal.id, Award.state != AwardState.cancelled)
         return Proposal.state == ProposalState.selected, visible_proposals_clause(user), not_(has_award)

@@ -413,3 +413,20 @@ def test_an_in_kind_award_shows_its_entitlement_in_days(client_as, propose, sign
     ledger = staff[staff.index('id="ledger"'):]
     assert "In-kind support granted" in ledger and ledger.count("90 days") == 2  # both legs, in days
     assert "90 days of use" in text(client_as("venture_member").get("/funding/"))
+
+
+def test_staff_with_a_conflict_see_nothing_of_the_proposals_funding(users, client_as, propose, sign):
+    """As they see nothing of the proposal: not its award, its milestones nor the queues' rows of them."""
+    from app.proposals.conflicts import Conflict
+
+    award = propose(amount=3_000_000)
+    db.session.add(Conflict(user_id=users["mss_staff"].id, organization_id=award.organization_id,
+                            reason="My former employer."))
+    db.session.commit()
+    mss = client_as("mss_staff")
+    assert mss.get(f"/funding/awards/{award.id}").status_code == 404
+    assert mss.get(f"/funding/tranches/{award.tranches[0].id}").status_code == 404
+    assert award.payment_reference not in mss.get("/funding/?list=to_sign").get_data(as_text=True)
+    ipark = client_as("ipark_staff")
+    assert ipark.get(f"/funding/awards/{award.id}").status_code == 200
+    assert award.payment_reference in ipark.get("/funding/?list=to_sign").get_data(as_text=True)
