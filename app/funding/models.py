@@ -107,6 +107,13 @@ TRANCHE_TRANSITIONS = {
     TrancheState.remittance_due: {TrancheState.paid, TrancheState.payout_pending},
     TrancheState.paid: {TrancheState.payout_pending},
 }
+class TrancheShown(LabelledEnum):
+    """What a tranche's badge says where its state alone would mislead: MSS pays its own tranches, so
+    one of them waits for MSS's disbursement, not for a remittance."""
+
+    disbursement_due = "disbursement_due", _l("Awaiting MSS's disbursement"), "warning"
+
+
 # Money is committed to the venture from approval on (the ledger's venture payable).
 COMMITTED = {TrancheState.approved, TrancheState.payout_pending, TrancheState.remittance_due, TrancheState.paid}
 AWAITING_PAYOUT = {TrancheState.payout_pending, TrancheState.remittance_due}
@@ -284,9 +291,18 @@ class Tranche(db.Model):
         """The venture's report and files, and where it is paid: its members and staff, not the company."""
         return self.award.is_venture_member(user) or can_oversee_funding(user)
 
+    @property
+    def shown_state(self):
+        """The state its badge shows (TrancheShown where the state alone would mislead)."""
+        if self.state == TrancheState.remittance_due and self.payout_method == PayoutMethod.mss_disbursement:
+            return TrancheShown.disbursement_due
+        return self.state
+
     def can_retry_payout(self, user) -> bool:
-        return can_oversee_funding(user) and self.state in {TrancheState.approved, TrancheState.payout_pending,
-                                                            TrancheState.remittance_due}
+        """Route the payout again (a Stripe error, a payee registered or changed since). MSS's own
+        tranches have nothing to route: MSS records its disbursement."""
+        return (can_oversee_funding(user) and self.payout_method != PayoutMethod.mss_disbursement
+                and self.state in {TrancheState.approved, TrancheState.payout_pending, TrancheState.remittance_due})
 
     def can_confirm_remittance(self, user) -> bool:
         return (can_oversee_funding(user) and self.state == TrancheState.remittance_due

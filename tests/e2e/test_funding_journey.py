@@ -177,9 +177,16 @@ def test_deposit_sign_evidence_transfer_and_remittance_each_side_in_its_language
             expect(venture.locator("#payout-status")).to_be_visible()
             expect(venture.locator("main .badge").first).to_have_text(language("Evidence submitted"))
 
-        # Both institutions approve both: the Japanese payee is paid by Stripe at once.
+        # Both institutions approve both: the Japanese payee is paid by Stripe at once. Stripe's
+        # transfer.created arrives after the signature's commit here (on SQLite, a webhook writing while
+        # the signature still writes would wait for it), and confirms what Stripe's answer recorded.
         sign_everything_waiting(pages["ipark"], app, "ja")
+        stripe.hold_deliveries()
         sign_everything_waiting(pages["mss"], app, "ko")
+        stripe.release_deliveries()
+        stripe.wait_for_deliveries()
+        assert [(d.event_type, d.status) for d in stripe.deliveries if d.event_type == "transfer.created"] == \
+            [("transfer.created", 200)]
         [transfer] = stripe.fake.requests_to("POST", "/v1/transfers")
         assert transfer.idempotency_key == f"tranche-{ids['jp']['tranche']}-transfer"
         assert transfer.params["amount"] == "1000000" and transfer.params["currency"] == "jpy"

@@ -46,6 +46,9 @@ class FakeStripeServer:
         # A scripted time-out holds the answer this long (longer than the client waits).
         self.stall_seconds = 3.0
         self._outbox: queue.Queue = queue.Queue()
+        # Cleared: events made by API calls wait (Stripe sends them when it likes, often after our commit).
+        self._sending = threading.Event()
+        self._sending.set()
         # Never through a proxy: the webhook is on this machine.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._server = None
@@ -78,6 +81,13 @@ class FakeStripeServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}"
 
+    def hold_deliveries(self) -> None:
+        """Events made from now on wait for release_deliveries() (a page's own events are sent at once)."""
+        self._sending.clear()
+
+    def release_deliveries(self) -> None:
+        self._sending.set()
+
     def wait_for_deliveries(self) -> None:
         """Until every event made so far has been POSTed to the webhook (or failed to)."""
         self._outbox.join()
@@ -85,6 +95,7 @@ class FakeStripeServer:
     # -- webhooks --------------------------------------------------------------------------------------
     def _deliver_forever(self) -> None:
         while (event := self._outbox.get()) is not None:
+            self._sending.wait()
             try:
                 self._deliver(event)
             finally:
