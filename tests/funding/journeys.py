@@ -26,6 +26,24 @@ def start_checkout(award: Award, payer) -> Deposit:
                                    cancel_url=CANCEL_URL, locale="en")
 
 
+def pay_by_card(client, fake, award: Award, payer) -> Deposit:
+    """The company pays the rest of the award through Checkout, and Stripe's webhook says so."""
+    deposit = start_checkout(award, payer)
+    fake.complete_checkout(deposit.stripe_session_id)
+    assert deliver(client, fake, fake.events[-1]).status_code == 200
+    return deposit
+
+
+def pay_by_bank_transfer(client, fake, award: Award, payer) -> Deposit:
+    """The company pays through Checkout's Japanese bank transfer; both events are delivered."""
+    deposit = start_checkout(award, payer)
+    fake.complete_checkout(deposit.stripe_session_id, async_bank_transfer=True)
+    fake.receive_bank_transfer(deposit.stripe_session_id)
+    for event in fake.events[-2:]:
+        assert deliver(client, fake, event).status_code == 200
+    return deposit
+
+
 def connect_payee(owner, fake):
     """The venture's Japanese payee: a Connect account, confirmed by e-mail and onboarded."""
     payee, token = services.register_payee(actor=owner, kind=PayeeKind.stripe_connect, details={},
