@@ -6,7 +6,8 @@ deliveries at once meet at the primary key, and an effect that fails (Stripe unr
 the fee) rolls back with the row, so Stripe's next delivery tries again. Handlers look at the object's own
 state, not at the order of events: a ``transfer.reversed`` before its ``transfer.created`` books the
 transfer first, a ``checkout.session.completed`` after its ``async_payment_succeeded`` finds the deposit
-paid already, and an ``account.updated`` asks Stripe for the account as it is now.
+paid already, a payment confirmed after its ``charge.refunded`` books the refund kept meanwhile, and an
+``account.updated`` asks Stripe for the account as it is now.
 """
 from flask import abort, jsonify, request
 from sqlalchemy import select
@@ -92,7 +93,24 @@ def _session_paid(session: dict, gateway, event) -> str:
     fee = gateway.payment_fee(payment_intent) if payment_intent else None
     services.confirm_deposit(deposit, amount_minor=session["amount_total"], payment_intent_id=payment_intent,
                              fee_minor=fee.fee if fee is not None else 0)
+    _refunds_that_came_first(deposit)
     return "deposit received"
+
+
+def _refunds_that_came_first(deposit: Deposit) -> None:
+    """A charge.refunded that arrived before its payment was confirmed found no deposit and was kept as an
+    unknown charge: now that the payment is booked, so is the refund (the largest total Stripe announced)."""
+    early = [event for event in db.session.scalars(select(StripeEvent).where(
+        StripeEvent.type == "charge.refunded", StripeEvent.outcome == "unknown charge"))
+        if event.payload["data"]["object"].get("payment_intent") == deposit.stripe_payment_intent_id]
+    if not early:
+        return
+    charge = max((event.payload["data"]["object"] for event in early),
+                 key=lambda refunded: refunded.get("amount_refunded") or 0)
+    services.record_refund(deposit, refunded_total=charge.get("amount_refunded") or 0, refund_id=charge["id"])
+    for event in early:
+        event.outcome = "refund recorded after its payment"
+    db.session.flush()
 
 
 def _session_failed(session: dict, gateway, event) -> str:

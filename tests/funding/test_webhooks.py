@@ -237,6 +237,25 @@ def test_refunds_partial_then_full_each_once(client, paid_award, fake_stripe):
     assert unbalanced_transactions() == []
 
 
+def test_refunds_announced_before_the_payment_are_booked_with_it(client, checkout, fake_stripe):
+    award, deposit = checkout
+    fake_stripe.complete_checkout(deposit.stripe_session_id)
+    completed = fake_stripe.events[-1]
+    fake_stripe.refund(completed["data"]["object"]["payment_intent"], 1_000_000)
+    partial = fake_stripe.events[-1]
+    fake_stripe.refund(completed["data"]["object"]["payment_intent"], 500_000)
+    more = fake_stripe.events[-1]
+
+    outcomes = [deliver(client, fake_stripe, event).json["outcome"] for event in (more, partial, completed, partial)]
+
+    assert outcomes == ["unknown charge", "unknown charge", "deposit received", "duplicate"]
+    assert deposit.refunded_minor == 1_500_000
+    assert [kind for kind, *_ in ledger_rows(award.id)] == ["deposit", "processor_fee", "refund"]
+    assert ledger.balance(AccountKind.stripe_balance, "JPY") == fake_stripe.balance["jpy"]
+    assert {event.outcome for event in db.session.scalars(select(StripeEvent).where(
+        StripeEvent.type == "charge.refunded"))} == {"refund recorded after its payment"}
+
+
 def test_a_refund_of_money_already_committed_goes_to_suspense(client, paid_award, fake_stripe, users, sign):
     award, deposit, _ = paid_award
     first = award.tranches[0]
