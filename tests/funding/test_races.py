@@ -10,8 +10,8 @@ from app.auth.models import User
 from app.common import signoff
 from app.common.money import Currency
 from app.extensions import db
-from app.funding import payments, services, webhooks
-from app.funding.ledger import LedgerTransaction, TransactionKind
+from app.funding import ledger, payments, services, webhooks
+from app.funding.ledger import AccountKind, LedgerAccount, LedgerTransaction, TransactionKind
 from app.funding.models import Award, Payout, StripeEvent, Tranche, TrancheState
 from tests.funding.journeys import connect_payee, start_checkout
 
@@ -140,3 +140,16 @@ def test_two_retries_of_a_refused_transfer_at_once_transfer_once(race, users, fu
     assert len(fake_stripe.objects("transfer")) == 1
     assert transactions(TransactionKind.transfer) == 1
     assert (tranche.state, payouts(tranche)) == (TrancheState.paid, 1)
+
+
+def test_two_first_postings_to_a_new_account_at_once_make_one_account(race):
+    def posting(key):
+        return lambda: ledger.post(TransactionKind.deposit, key,
+                                   [(ledger.account(AccountKind.bank_clearing, "KRW"), 700),
+                                    (ledger.account(AccountKind.suspense, "KRW"), -700)])
+
+    results = race(posting("deposit-1-received"), posting("deposit-2-received"))
+
+    assert outcomes(results) == ["ok", "ok"]
+    assert db.session.scalar(select(func.count()).select_from(LedgerAccount)) == 2
+    assert ledger.balance(AccountKind.suspense, "KRW") == -1_400
