@@ -443,6 +443,8 @@ def test_staff_run_it_and_see_the_two_records_side_by_side(client, login, world)
     assert "Amounts differ" in page
     assert "¥2,990,000" in page and "¥3,000,000" in page
     assert "Last run" in page and world.users["mss_staff"].name in page
+    award_id = db.session.scalar(select(ReconciliationMismatch.ours)).get("award")
+    assert f'href="/funding/awards/{award_id}"' in page
 
 
 def test_the_mismatches_are_paginated(client, login, users, fake_stripe):
