@@ -1,8 +1,8 @@
 """The ledger under random histories (hypothesis): deposits (Checkout by card or Japanese bank transfer, through
-the webhook; bank receipts recorded by staff), sign-offs and returned evidence, Stripe transfers to a Japanese
-payee with scripted failures and retries, remittances in won for yen committed, MSS disbursements, transfers
-reversed and payments refunded in Stripe's Dashboard, and Stripe's webhooks delivered late, out of order,
-twice, or failing for a while.
+the webhook; bank receipts recorded by staff), awards cancelled while a payment is on its way, sign-offs and
+returned evidence, Stripe transfers to a Japanese payee with scripted failures and retries, remittances in won
+for yen committed, MSS disbursements, transfers reversed and payments refunded in Stripe's Dashboard, and
+Stripe's webhooks delivered late, out of order, twice, or failing for a while.
 
 After every step: each transaction sums to zero per currency, no company escrow holds less than nothing, and
 each award's paid + due + remaining is its amount. Once every webhook has arrived: the reconciliation finds
@@ -115,6 +115,9 @@ class History:
         return [a for a in self.awards if a.needs_deposit and a.state.value == "approved"
                 and services.outstanding_deposit(a) > 0]
 
+    def cancellable(self):
+        return [a for a in self.awards if a.can_cancel(self.users["ipark_staff"])]
+
     def owner_of(self, award):
         return self.users["other_venture" if award is self.awards[REMITTED] else "venture_owner"]
 
@@ -159,6 +162,10 @@ class History:
         outstanding = services.outstanding_deposit(award)
         services.record_bank_receipt(award, actor=self.users["ipark_staff"],
                                      amount_minor=max(1, outstanding * percent // 100), reference="MUFG-7781")
+
+    def cancel(self, award):
+        """Staff withdraw an award whose deposit has not come (a Checkout page may still be paid: suspense)."""
+        services.cancel_award(award, actor=self.users["ipark_staff"], reason="The company withdrew its call.")
 
     def release(self, tranche):
         services.submit_evidence(tranche, actor=self.owner_of(tranche.award), report="Milestone reached.")
@@ -294,6 +301,11 @@ def test_random_histories_keep_the_ledger_whole(app, client, users, sign, propos
         @rule(data=st.data(), percent=st.sampled_from([100, 40]))
         def record_bank_receipt(self, data, percent):
             take(self.history.record_bank_receipt, data.draw(st.sampled_from(self.history.owed_deposits())), percent)
+
+        @precondition(lambda self: self.history.cancellable())
+        @rule(data=st.data())
+        def cancel(self, data):
+            take(self.history.cancel, data.draw(st.sampled_from(self.history.cancellable())))
 
         @precondition(lambda self: self.history.with_evidence_due())
         @rule(data=st.data())
