@@ -7,6 +7,10 @@ from app.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from app.funding.cli import register_funding_cli
+
+    register_funding_cli(app)
+
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load the demo organisations and accounts (safe to run again)."""

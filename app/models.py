@@ -21,6 +21,8 @@ from app.funding.models import (  # noqa: F401
     EvidenceFile,
     Payee,
     Payout,
+    ReconciliationMismatch,
+    ReconciliationRun,
     RemittanceExport,
     StripeCustomer,
     StripeEvent,

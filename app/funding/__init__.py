@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 webhooks_bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
-from app.funding import routes, webhooks  # noqa: E402,F401
+from app.funding import reconciliation_routes, routes, webhooks  # noqa: E402,F401

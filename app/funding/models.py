@@ -29,6 +29,7 @@ from app.common.models import Institution
 from app.common.money import Currency
 from app.common.time import as_utc, utcnow
 from app.extensions import db
+from app.proposals.models import Proposal  # noqa: F401  (Award.proposal's class, mapped before any query)
 
 # A payee's details changed: payouts to the new account wait this long (docs/funding.md, "Payees").
 PAYEE_CHANGE_HOLD = timedelta(days=5)
@@ -534,3 +535,55 @@ class StripeEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     outcome: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict] = mapped_column(JSON)
+
+
+class MismatchKind(LabelledEnum):
+    missing_in_ledger = "missing_in_ledger", _l("Missing in the ledger"), "danger"
+    missing_at_stripe = "missing_at_stripe", _l("Missing at Stripe"), "danger"
+    amount_differs = "amount_differs", _l("Amounts differ"), "warning"
+    currency_differs = "currency_differs", _l("Currencies differ"), "warning"
+    status_differs = "status_differs", _l("Statuses differ"), "warning"
+    destination_differs = "destination_differs", _l("Paid to an account not the venture's"), "danger"
+
+
+class ReconciliationRun(db.Model):
+    """One comparison of the ledger with Stripe (app.funding.reconcile), by a staff member or by
+    `flask funding reconcile`: staff read the last one's mismatches. ``error`` when Stripe could not be
+    read to the end (the run found nothing it can vouch for)."""
+
+    __tablename__ = "reconciliation_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    since: Mapped[datetime | None]  # None: the whole history
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the command
+    mismatch_count: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(80))  # a PaymentError's problem
+    error_detail: Mapped[str | None] = mapped_column(Text)
+
+    started_by = relationship("User")
+
+    @staticmethod
+    def can_view(user) -> bool:
+        """The institutions' staff, who record the money and resolve what differs."""
+        return user.is_authenticated and user.is_staff
+
+
+class ReconciliationMismatch(db.Model):
+    """One thing the ledger and Stripe disagree on, with both sides' records (small dicts of what was
+    compared; None for the side that has nothing) to show side by side."""
+
+    __tablename__ = "reconciliation_mismatches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"), index=True)
+    position: Mapped[int]
+    kind: Mapped[MismatchKind]
+    subject: Mapped[str] = mapped_column(String(20))  # payment, fee, transfer
+    reference: Mapped[str] = mapped_column(String(255))  # Stripe's id, or ours when Stripe has none
+    field: Mapped[str | None] = mapped_column(String(40))  # the field that differs
+    ours: Mapped[dict | None] = mapped_column(JSON)
+    stripe: Mapped[dict | None] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("run_id", "position", name="uq_reconciliation_mismatches_position"),)

@@ -5,8 +5,9 @@ by Stripe's id in the same transaction as its effect: a duplicate finds its row 
 deliveries at once meet at the primary key, and an effect that fails (Stripe unreachable while we ask for
 the fee) rolls back with the row, so Stripe's next delivery tries again. Handlers look at the object's own
 state, not at the order of events: a ``transfer.reversed`` before its ``transfer.created`` books the
-transfer first, and a ``checkout.session.completed`` after its ``async_payment_succeeded`` finds the deposit
-paid already.
+transfer first, a ``checkout.session.completed`` after its ``async_payment_succeeded`` finds the deposit
+paid already, a payment confirmed after its ``charge.refunded`` books the refund kept meanwhile, and an
+``account.updated`` asks Stripe for the account as it is now.
 """
 from flask import abort, jsonify, request
 from sqlalchemy import select
@@ -15,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from app.common.time import utcnow
 from app.extensions import csrf, db, limiter
 from app.funding import payments, services, webhooks_bp
-from app.funding.gateway import BadSignature
-from app.funding.models import Award, Deposit, DepositMethod, DepositState, Payout, StripeEvent, Tranche
+from app.funding.gateway import BadSignature, PaymentError
+from app.funding.models import Award, Deposit, DepositMethod, DepositState, Payee, Payout, StripeEvent, Tranche
 
 
 @webhooks_bp.post("/stripe")
@@ -30,7 +31,11 @@ def stripe():
         event = gateway.verify_event(request.get_data(cache=False), request.headers.get("Stripe-Signature", ""))
     except BadSignature:
         return jsonify(error="signature"), 400
-    outcome = process_event(event, gateway)
+    try:
+        outcome = process_event(event, gateway)
+    except PaymentError as error:  # Stripe unreachable while we ask it (the fee): its next delivery tries again
+        db.session.rollback()
+        return jsonify(error=error.problem), 503
     db.session.commit()
     return jsonify(received=True, outcome=outcome)
 
@@ -88,7 +93,24 @@ def _session_paid(session: dict, gateway, event) -> str:
     fee = gateway.payment_fee(payment_intent) if payment_intent else None
     services.confirm_deposit(deposit, amount_minor=session["amount_total"], payment_intent_id=payment_intent,
                              fee_minor=fee.fee if fee is not None else 0)
+    _refunds_that_came_first(deposit)
     return "deposit received"
+
+
+def _refunds_that_came_first(deposit: Deposit) -> None:
+    """A charge.refunded that arrived before its payment was confirmed found no deposit and was kept as an
+    unknown charge: now that the payment is booked, so is the refund (the largest total Stripe announced)."""
+    early = [event for event in db.session.scalars(select(StripeEvent).where(
+        StripeEvent.type == "charge.refunded", StripeEvent.outcome == "unknown charge"))
+        if event.payload["data"]["object"].get("payment_intent") == deposit.stripe_payment_intent_id]
+    if not early:
+        return
+    charge = max((event.payload["data"]["object"] for event in early),
+                 key=lambda refunded: refunded.get("amount_refunded") or 0)
+    services.record_refund(deposit, refunded_total=charge.get("amount_refunded") or 0, refund_id=charge["id"])
+    for event in early:
+        event.outcome = "refund recorded after its payment"
+    db.session.flush()
 
 
 def _session_failed(session: dict, gateway, event) -> str:
@@ -108,7 +130,13 @@ def _session_expired(session: dict, gateway, event) -> str:
 
 
 def _account_updated(account: dict, gateway, event) -> str:
-    services.sync_connected_account(account["id"], payouts_enabled=bool(account.get("payouts_enabled")),
+    """The event's copy of the account is as it was when the event was made, and its time is in seconds: two
+    updates in one second (onboarding finished, a capability turned on) cannot be ordered by it. So the
+    account as Stripe has it now decides; the event only says when to ask."""
+    if db.session.scalar(select(Payee.id).where(Payee.stripe_account_id == account["id"]).limit(1)) is None:
+        return "unknown account"
+    current = gateway.retrieve_account(account["id"])
+    services.sync_connected_account(current.id, payouts_enabled=current.payouts_enabled,
                                     as_of=int(event.get("created") or 0))
     return "account synced"
 

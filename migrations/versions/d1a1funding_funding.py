@@ -68,6 +68,35 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_payees_stripe_account_id'), ['stripe_account_id'], unique=False)
         batch_op.create_index('uq_payees_active', ['organization_id'], unique=True, sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'"))
 
+    op.create_table('reconciliation_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('mismatch_count', sa.Integer(), nullable=False),
+    sa.Column('error', sa.String(length=80), nullable=True),
+    sa.Column('error_detail', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_reconciliation_runs_started_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_runs'))
+    )
+    op.create_table('reconciliation_mismatches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('missing_in_ledger', 'missing_at_stripe', 'amount_differs', 'currency_differs', 'status_differs', 'destination_differs', name='mismatchkind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('subject', sa.String(length=20), nullable=False),
+    sa.Column('reference', sa.String(length=255), nullable=False),
+    sa.Column('field', sa.String(length=40), nullable=True),
+    sa.Column('ours', sa.JSON(), nullable=True),
+    sa.Column('stripe', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['run_id'], ['reconciliation_runs.id'], name=op.f('fk_reconciliation_mismatches_run_id_reconciliation_runs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_mismatches')),
+    sa.UniqueConstraint('run_id', 'position', name='uq_reconciliation_mismatches_position')
+    )
+    with op.batch_alter_table('reconciliation_mismatches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reconciliation_mismatches_run_id'), ['run_id'], unique=False)
+
     op.create_table('remittance_exports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tranche_ids', sa.JSON(), nullable=False),
@@ -330,6 +359,11 @@ def downgrade():
 
     op.drop_table('awards')
     op.drop_table('remittance_exports')
+    with op.batch_alter_table('reconciliation_mismatches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reconciliation_mismatches_run_id'))
+
+    op.drop_table('reconciliation_mismatches')
+    op.drop_table('reconciliation_runs')
     with op.batch_alter_table('payees', schema=None) as batch_op:
         batch_op.drop_index('uq_payees_active', sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'"))
         batch_op.drop_index(batch_op.f('ix_payees_stripe_account_id'))
