@@ -4,7 +4,7 @@ The ledger's two tables are append-only, as the audit log is (app.common.models.
 
 Revision ID: d1a1funding
 Revises: c5a1reviewscore
-Create Date: 2026-12-01 18:54:10.648229
+Create Date: 2026-12-01 19:52:27.717927
 
 """
 import sqlalchemy as sa
@@ -80,6 +80,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_reconciliation_runs_started_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_runs'))
     )
+    op.create_table('remittance_exports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tranche_ids', sa.JSON(), nullable=False),
+    sa.Column('exported_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['exported_by_id'], ['users.id'], name=op.f('fk_remittance_exports_exported_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_remittance_exports'))
+    )
     op.create_table('reconciliation_mismatches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -97,14 +105,6 @@ def upgrade():
     with op.batch_alter_table('reconciliation_mismatches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reconciliation_mismatches_run_id'), ['run_id'], unique=False)
 
-    op.create_table('remittance_exports',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('tranche_ids', sa.JSON(), nullable=False),
-    sa.Column('exported_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['exported_by_id'], ['users.id'], name=op.f('fk_remittance_exports_exported_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_remittance_exports'))
-    )
     op.create_table('awards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
@@ -358,11 +358,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_awards_challenge_id'))
 
     op.drop_table('awards')
-    op.drop_table('remittance_exports')
     with op.batch_alter_table('reconciliation_mismatches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reconciliation_mismatches_run_id'))
 
     op.drop_table('reconciliation_mismatches')
+    op.drop_table('remittance_exports')
     op.drop_table('reconciliation_runs')
     with op.batch_alter_table('payees', schema=None) as batch_op:
         batch_op.drop_index('uq_payees_active', sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'"))

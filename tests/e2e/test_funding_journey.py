@@ -195,7 +195,7 @@ def test_deposit_sign_evidence_transfer_and_remittance_each_side_in_its_language
         shot(jp, "funding-03-paid-by-transfer-ja")
 
         # The Korean payee's remittance: the bank instruction, then what the bank confirmed.
-        ipark.goto("/funding/?list=remittances")
+        ipark.goto("/funding/?queue=remittances")
         with ipark.expect_download() as download:
             ipark.get_by_role("link", name=ja("Export the bank instruction (CSV)"), exact=True).click()
         rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))

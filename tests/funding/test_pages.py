@@ -426,7 +426,7 @@ def test_staff_with_a_conflict_see_nothing_of_the_proposals_funding(users, clien
     mss = client_as("mss_staff")
     assert mss.get(f"/funding/awards/{award.id}").status_code == 404
     assert mss.get(f"/funding/tranches/{award.tranches[0].id}").status_code == 404
-    assert award.payment_reference not in mss.get("/funding/?list=to_sign").get_data(as_text=True)
+    assert award.payment_reference not in mss.get("/funding/?queue=to_sign").get_data(as_text=True)
     ipark = client_as("ipark_staff")
     assert ipark.get(f"/funding/awards/{award.id}").status_code == 200
-    assert award.payment_reference in ipark.get("/funding/?list=to_sign").get_data(as_text=True)
+    assert award.payment_reference in ipark.get("/funding/?queue=to_sign").get_data(as_text=True)
