@@ -26,6 +26,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.csrf.core import CSRFTokenField
+from wtforms.utils import unset_value
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.common.converters import MAX_ID
@@ -108,7 +109,20 @@ class RowForm(Form):
 
 class RowList(FieldList):
     """A FieldList that reads only plain row numbers ("questions-3-text"): FieldList takes any
-    str.isdigit() key, which holds for "²" and for 5000-digit numbers that int() refuses."""
+    str.isdigit() key, which holds for "²" and for 5000-digit numbers that int() refuses.
+
+    The rows as posted, then empty rows up to ``min_entries``: WTForms renumbers the posted rows from 0
+    and then pads with rows that read the form again, so rows 0, 1 and 5 posted came out as 0, 1, 2 and
+    a second 5 (a question, a criterion or a milestone twice)."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        wanted, self.min_entries = self.min_entries, 0
+        try:
+            super().process(formdata, data, extra_filters)
+        finally:
+            self.min_entries = wanted
+        while len(self.entries) < self.min_entries:
+            self._add_entry(None)
 
     def _extract_indices(self, prefix, formdata):
         offset = len(prefix) + 1

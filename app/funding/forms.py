@@ -7,7 +7,6 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import FormField, IntegerField, SelectField, StringField, TextAreaField, ValidationError
-from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.common.forms import (
@@ -67,21 +66,6 @@ class TrancheRow(RowForm):
         return not (_stripped(self.title.data) or _stripped(self.amount.data) or self.due_on.data or self.due_on.errors)
 
 
-class TrancheRows(RowList):
-    """The rows as posted, then empty rows up to ``min_entries``. WTForms renumbers the posted rows from 0
-    and then pads with rows that read the form again: rows 0, 1 and 5 posted came out 0, 1, 2 and a
-    second 5, the milestone twice."""
-
-    def process(self, formdata, data=unset_value, extra_filters=None):
-        wanted, self.min_entries = self.min_entries, 0
-        try:
-            super().process(formdata, data, extra_filters)
-        finally:
-            self.min_entries = wanted
-        while len(self.entries) < self.min_entries:
-            self._add_entry(None)
-
-
 class AwardForm(KakehashiForm):
     """An award on a selected proposal: money in up to MAX_TRANCHES milestones (blank rows are ignored), or
     iPark's in-kind support. Once valid, ``tranche_rows()`` and ``amount.minor`` hold the amounts in the
@@ -90,7 +74,7 @@ class AwardForm(KakehashiForm):
     source = SelectField(_l("Source of funding"), choices=AwardSource.choices())
     currency = SelectField(_l("Currency"), choices=[("", _l("No money (in-kind support)")), *CURRENCY_CHOICES])
     amount = MoneyField(_l("Amount of the award"), validators=[Optional(), Length(max=30)])
-    tranches = TrancheRows(FormField(TrancheRow), min_entries=MAX_TRANCHES, max_entries=MAX_TRANCHES)
+    tranches = RowList(FormField(TrancheRow), min_entries=MAX_TRANCHES, max_entries=MAX_TRANCHES)
     in_kind_what = StringField(_l("What iPark provides"), validators=[Optional(), Length(max=200)])
     in_kind_where = StringField(_l("Where"), validators=[Optional(), Length(max=200)])
     in_kind_days = IntegerField(_l("Days of use"), validators=[Optional(), NumberRange(min=1, max=MAX_IN_KIND_DAYS)])
