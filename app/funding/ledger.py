@@ -179,6 +179,11 @@ class Figures:
     in_kind_days: int = 0
 
     @property
+    def outstanding(self) -> int:
+        """What the company still has to pay in (nothing for awards it does not pay)."""
+        return max(self.amount - self.deposited, 0)
+
+    @property
     def remaining(self) -> int:
         """Not yet committed to the venture."""
         return self.amount - self.committed

@@ -251,7 +251,7 @@ def award_status(award: Award, figures: ledger.Figures) -> str:
         return _("Waiting for the signatures of iPark and MSS.")
     if award.state == AwardState.approved:
         return _("Signed. Waiting for the company's deposit of %(amount)s.",
-                 amount=format_money(max(award.amount_minor - figures.deposited, 0), award.currency))
+                 amount=format_money(figures.outstanding, award.currency))
     if award.state == AwardState.active:
         return _("Active: iPark's support can be used.") if award.is_in_kind else \
             _("Active: each milestone is paid once iPark and MSS approve its evidence.")

@@ -176,7 +176,7 @@ def _award_page(award: Award, *, receipt_form=None, status: int = 200):
     sees_deposits = staff or award.is_payer_member(current_user)
     if receipt_form is None and award.can_record_receipt(current_user):
         receipt_form = BankReceiptForm(formdata=None, data={
-            "amount": Money(award.amount_minor - figures.deposited, award.currency)}).for_currency(award.currency)
+            "amount": Money(figures.outstanding, award.currency)}).for_currency(award.currency)
     return render_template(
         "funding/award.html", award=award, figures=figures,
         deposits=queries.deposits_of(award) if sees_deposits else [],
@@ -185,7 +185,7 @@ def _award_page(award: Award, *, receipt_form=None, status: int = 200):
         decision=signoff.pending_decision(award) if staff else None,
         receipt_form=receipt_form, action_form=ActionForm(), gateway=payments.gateway(),
         bank_account=current_app.config["FUNDING_BANK_ACCOUNT"], payout_problem=payout_problem,
-        award_status=queries.award_status, outstanding=max(award.amount_minor - figures.deposited, 0),
+        award_status=queries.award_status, outstanding=figures.outstanding,
         days=ledger.DAYS), status
 
 

@@ -222,7 +222,7 @@ def _complete_if_paid(award: Award, *, actor) -> None:
 
 def outstanding_deposit(award: Award) -> int:
     """What the company still has to pay in."""
-    return award.amount_minor - ledger.figures_for([award])[award.id].deposited
+    return ledger.figures_for([award])[award.id].outstanding
 
 
 def start_checkout(award: Award, *, actor: User, gateway, success_url: str, cancel_url: str,

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from app.auth.models import Institution, MemberRole, Organization, OrganizationKind, User, VerificationState
 from app.auth.services.institutions import ensure_institutions
 from app.common.money import Currency
+from app.common.time import utcnow
 from app.demo.pdf import one_page_pdf
 from app.extensions import db
 from app.funding import services
@@ -80,11 +81,6 @@ def people_and_awards(app) -> dict:
         services.confirm_payee(token, actor=people["kr"])
         db.session.commit()
         return {name: {"award": award.id, "tranche": award.tranches[0].id} for name, award in awards.items()}
-
-
-def utcnow():
-    from app.common.time import utcnow as now
-    return now()
 
 
 def confirm_and_click(page, button) -> None:
